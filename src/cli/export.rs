@@ -1,0 +1,38 @@
+//! `msikit export FILE --idt DIR`: every table as IDT files.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use super::render::{self, Style};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// An .msi, .msm or .msp (`-` for standard input)
+    file: PathBuf,
+    /// The folder to write into (created if missing)
+    #[arg(long, value_name = "DIR")]
+    idt: PathBuf,
+    /// Print what was written as JSON
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(a: Args, style: &Style) -> msikit::Result<i32> {
+    let report = msikit::package::export_idt(&a.file, &a.idt)?;
+    let mut out = std::io::stdout().lock();
+    if a.json {
+        render::json(&mut out, &report)?;
+    } else {
+        render::fields(
+            &mut out,
+            style,
+            &[
+                ("Folder".into(), report.folder.clone()),
+                ("Tables".into(), report.tables.len().to_string()),
+                ("Binary streams".into(), report.streams.to_string()),
+            ],
+        )?;
+    }
+    out.flush()?;
+    Ok(0)
+}

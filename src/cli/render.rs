@@ -1,0 +1,136 @@
+//! How results look: aligned human tables, JSON, CSV. Nothing here reads a package.
+
+use std::io::{self, IsTerminal, Write};
+
+use super::ColorChoice;
+
+/// Colour decisions, made once from `--color`, NO_COLOR and whether stdout is a terminal.
+pub struct Style {
+    color: bool,
+}
+
+impl Style {
+    pub fn new(choice: ColorChoice) -> Style {
+        let color = match choice {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    && io::stdout().is_terminal()
+            }
+        };
+        Style { color }
+    }
+    pub fn bold(&self, s: &str) -> String {
+        if self.color {
+            format!("\x1b[1m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+    pub fn err_on(&self) -> &'static str {
+        if self.color && io::stderr().is_terminal() {
+            "\x1b[1;31m"
+        } else {
+            ""
+        }
+    }
+    pub fn off(&self) -> &'static str {
+        if self.color && io::stderr().is_terminal() {
+            "\x1b[0m"
+        } else {
+            ""
+        }
+    }
+}
+
+/// Prints rows as an aligned table with a header line; columns separated by two spaces, the
+/// last column not padded. Width is counted in characters.
+pub fn table<W: Write>(
+    out: &mut W,
+    style: &Style,
+    headers: &[&str],
+    rows: &[Vec<String>],
+) -> io::Result<()> {
+    let n = headers.len();
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for r in rows {
+        for (i, c) in r.iter().enumerate().take(n) {
+            widths[i] = widths[i].max(display_width(c));
+        }
+    }
+    let mut line = |cells: Vec<String>, bold: bool| -> io::Result<()> {
+        let mut s = String::new();
+        for (i, c) in cells.iter().enumerate() {
+            if i + 1 < n {
+                s.push_str(c);
+                let pad = widths[i].saturating_sub(display_width(c)) + 2;
+                s.extend(std::iter::repeat_n(' ', pad));
+            } else {
+                s.push_str(c);
+            }
+        }
+        let s = s.trim_end().to_string();
+        if bold {
+            writeln!(out, "{}", style.bold(&s))
+        } else {
+            writeln!(out, "{s}")
+        }
+    };
+    line(headers.iter().map(|h| h.to_string()).collect(), true)?;
+    for r in rows {
+        line(r.iter().map(|c| one_line(c)).collect(), false)?;
+    }
+    Ok(())
+}
+
+fn display_width(s: &str) -> usize {
+    one_line(s).chars().count()
+}
+
+/// Shows control characters in a cell so a row stays on one line.
+pub fn one_line(s: &str) -> String {
+    if !s.chars().any(|c| c.is_control()) {
+        return s.to_string();
+    }
+    s.chars()
+        .flat_map(|c| match c {
+            '\r' => "\\r".chars().collect::<Vec<_>>(),
+            '\n' => "\\n".chars().collect(),
+            '\t' => "\\t".chars().collect(),
+            c if c.is_control() => format!("\\x{:02x}", c as u32).chars().collect(),
+            c => vec![c],
+        })
+        .collect()
+}
+
+/// Key/value lines ("Title:  Installation Database"), keys aligned.
+pub fn fields<W: Write>(out: &mut W, style: &Style, pairs: &[(String, String)]) -> io::Result<()> {
+    let w = pairs.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0);
+    for (k, v) in pairs {
+        let pad = " ".repeat(w - k.chars().count());
+        writeln!(out, "{}{pad}  {}", style.bold(&format!("{k}:")), one_line(v))?;
+    }
+    Ok(())
+}
+
+/// Pretty JSON with a final newline.
+pub fn json<W: Write, T: serde::Serialize>(out: &mut W, value: &T) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value).map_err(io::Error::other)?;
+    writeln!(out)
+}
+
+/// One CSV field, quoted when needed (RFC 4180).
+pub fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// A CSV line with CRLF, as RFC 4180 asks.
+pub fn csv_line<W: Write>(out: &mut W, cells: &[String]) -> io::Result<()> {
+    let line: Vec<String> = cells.iter().map(|c| csv_field(c)).collect();
+    write!(out, "{}\r\n", line.join(","))
+}

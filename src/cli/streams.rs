@@ -1,0 +1,38 @@
+//! `msikit streams FILE`: every storage and stream at any depth.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use super::render::{self, Style};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Any Windows Installer file (`-` for standard input)
+    file: PathBuf,
+    /// Print JSON instead of a table
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(a: Args, style: &Style) -> msikit::Result<i32> {
+    let streams = msikit::package::streams(&a.file)?;
+    let mut out = std::io::stdout().lock();
+    if a.json {
+        render::json(&mut out, &streams)?;
+    } else {
+        let rows: Vec<Vec<String>> = streams
+            .iter()
+            .map(|s| {
+                vec![
+                    s.name.clone(),
+                    s.kind.as_str().to_string(),
+                    if s.sha256.is_some() { s.size.to_string() } else { "-".into() },
+                    s.sha256.clone().or_else(|| s.clsid.clone()).unwrap_or_default(),
+                ]
+            })
+            .collect();
+        render::table(&mut out, style, &["NAME", "KIND", "SIZE", "SHA256 / CLSID"], &rows)?;
+    }
+    out.flush()?;
+    Ok(0)
+}

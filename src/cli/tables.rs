@@ -1,0 +1,31 @@
+//! `msikit tables FILE`: table names with row and column counts.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use super::render::{self, Style};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// An .msi, .msm or .msp (`-` for standard input)
+    file: PathBuf,
+    /// Print JSON instead of a table
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(a: Args, style: &Style) -> msikit::Result<i32> {
+    let tables = msikit::package::tables(&a.file)?;
+    let mut out = std::io::stdout().lock();
+    if a.json {
+        render::json(&mut out, &tables)?;
+    } else {
+        let rows: Vec<Vec<String>> = tables
+            .iter()
+            .map(|t| vec![t.name.clone(), t.rows.to_string(), t.columns.to_string()])
+            .collect();
+        render::table(&mut out, style, &["TABLE", "ROWS", "COLUMNS"], &rows)?;
+    }
+    out.flush()?;
+    Ok(0)
+}

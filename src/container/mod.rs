@@ -1,0 +1,439 @@
+//! The compound-file layer: which kind of installer file this is, and its storages and streams at
+//! any depth, with decoded names. Built on `cfb`; nothing here knows about tables.
+
+pub mod streamname;
+
+use std::cell::RefCell;
+use std::fs::File;
+use std::io::{BufReader, Cursor, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+use uuid::Uuid;
+
+use crate::error::{Error, Result};
+pub use streamname::DecodedName;
+
+/// Root CLSID of an installation database (.msi) and of a merge module (.msm).
+pub const CLSID_DATABASE: Uuid = Uuid::from_u128(0x000C1084_0000_0000_C000_000000000046);
+/// Root CLSID of a patch (.msp).
+pub const CLSID_PATCH: Uuid = Uuid::from_u128(0x000C1086_0000_0000_C000_000000000046);
+/// Root CLSID of a transform (.mst), and of every transform storage inside a patch.
+pub const CLSID_TRANSFORM: Uuid = Uuid::from_u128(0x000C1082_0000_0000_C000_000000000046);
+
+/// What the root CLSID says the file is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PackageKind {
+    /// An installation database: an .msi, or a merge module (.msm), which shares its CLSID.
+    Database,
+    Patch,
+    Transform,
+}
+
+impl PackageKind {
+    pub fn from_clsid(c: &Uuid) -> Option<Self> {
+        match *c {
+            CLSID_DATABASE => Some(PackageKind::Database),
+            CLSID_PATCH => Some(PackageKind::Patch),
+            CLSID_TRANSFORM => Some(PackageKind::Transform),
+            _ => None,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PackageKind::Database => "database",
+            PackageKind::Patch => "patch",
+            PackageKind::Transform => "transform",
+        }
+    }
+}
+
+/// The bytes under a container: a file on disk, or a buffer (standard input, a test), or one of
+/// those read as if zeros followed its end (a file cut inside its last sectors).
+pub enum Source {
+    File(BufReader<File>),
+    Memory(Cursor<Vec<u8>>),
+    Padded(Box<Padded>),
+}
+
+/// A source that reads as zeros from its real end up to a virtual length. Nothing is allocated
+/// for the missing part.
+pub struct Padded {
+    inner: Source,
+    real_len: u64,
+    len: u64,
+    pos: u64,
+}
+
+impl Read for Source {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Source::File(f) => f.read(buf),
+            Source::Memory(m) => m.read(buf),
+            Source::Padded(p) => {
+                if p.pos >= p.len {
+                    return Ok(0);
+                }
+                let n = if p.pos < p.real_len {
+                    let want = buf.len().min((p.real_len - p.pos) as usize);
+                    p.inner.seek(SeekFrom::Start(p.pos))?;
+                    p.inner.read(&mut buf[..want])?
+                } else {
+                    let want = buf.len().min((p.len - p.pos) as usize);
+                    buf[..want].fill(0);
+                    want
+                };
+                p.pos += n as u64;
+                Ok(n)
+            }
+        }
+    }
+}
+
+impl Seek for Source {
+    fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
+        match self {
+            Source::File(f) => f.seek(pos),
+            Source::Memory(m) => m.seek(pos),
+            Source::Padded(p) => {
+                let new = match pos {
+                    SeekFrom::Start(n) => Some(n),
+                    SeekFrom::End(d) => p.len.checked_add_signed(d),
+                    SeekFrom::Current(d) => p.pos.checked_add_signed(d),
+                };
+                p.pos = new.ok_or_else(|| {
+                    std::io::Error::new(std::io::ErrorKind::InvalidInput, "seek before start")
+                })?;
+                Ok(p.pos)
+            }
+        }
+    }
+}
+
+/// One storage or stream below the root.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// The path inside the compound file, raw (packed) names joined with `/`.
+    pub raw_path: String,
+    /// The decoded name of each level, outermost first.
+    pub names: Vec<DecodedName>,
+    pub is_storage: bool,
+    /// Stream length in bytes (0 for storages).
+    pub len: u64,
+    /// The CLSID of a storage (nil for streams).
+    pub clsid: Uuid,
+}
+
+impl Entry {
+    /// The decoded path as msikit shows it (`!File`, `[5]SummaryInformation`, `RTM.1/!File`).
+    pub fn display_path(&self) -> String {
+        self.names
+            .iter()
+            .map(streamname::display)
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+    /// The decoded leaf name.
+    pub fn leaf(&self) -> &DecodedName {
+        // `names` is never empty for an entry below the root.
+        &self.names[self.names.len() - 1]
+    }
+    /// The raw path of the storage holding this entry ("" for the root).
+    pub fn parent_raw(&self) -> &str {
+        match self.raw_path.rfind('/') {
+            Some(i) => &self.raw_path[..i],
+            None => "",
+        }
+    }
+}
+
+/// An opened Windows Installer file (MSI, MSM, MSP or MST).
+pub struct Container {
+    name: String,
+    kind: PackageKind,
+    cfb: RefCell<cfb::CompoundFile<Source>>,
+    missing_bytes: u64,
+}
+
+fn raw_join(storage: &str, leaf: &str) -> PathBuf {
+    let mut p = PathBuf::from("/");
+    if !storage.is_empty() {
+        for part in storage.split('/') {
+            p.push(part);
+        }
+    }
+    p.push(leaf);
+    p
+}
+
+impl Container {
+    /// Opens a file, or standard input when `path` is `-`.
+    pub fn open(path: &Path) -> Result<Container> {
+        let name = path.display().to_string();
+        let source = if name == "-" {
+            let mut buf = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut buf)
+                .map_err(|e| Error::io(e).in_file("<stdin>"))?;
+            Source::Memory(Cursor::new(buf))
+        } else {
+            let f = File::open(path).map_err(|e| Error::io(e).in_file(&name))?;
+            if f.metadata().map(|m| m.is_dir()).unwrap_or(false) {
+                return Err(Error::usage("is a folder, not a file").in_file(&name));
+            }
+            Source::File(BufReader::new(f))
+        };
+        Self::from_source(if name == "-" { "<stdin>".into() } else { name }, source)
+    }
+
+    /// Opens an in-memory file; `name` is used in messages.
+    pub fn from_bytes(name: &str, bytes: Vec<u8>) -> Result<Container> {
+        Self::from_source(name.to_string(), Source::Memory(Cursor::new(bytes)))
+    }
+
+    fn from_source(name: String, mut source: Source) -> Result<Container> {
+        let mut magic = [0u8; 8];
+        let n = read_up_to(&mut source, &mut magic).map_err(|e| Error::io(e).in_file(&name))?;
+        if n < 8 || magic != [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1] {
+            let what = sniff_kind(&magic[..n]);
+            return Err(Error::not_installer(format!(
+                "not a Windows Installer file (no compound-file signature; looks like {what})"
+            ))
+            .in_file(&name));
+        }
+        let real_len = source.seek(SeekFrom::End(0)).map_err(|e| Error::io(e).in_file(&name))?;
+        source.seek(SeekFrom::Start(0)).map_err(|e| Error::io(e).in_file(&name))?;
+        let damaged = |e: std::io::Error| {
+            Error::malformed(format!("compound file is damaged: {e}")).in_file(&name)
+        };
+        let mut missing_bytes = 0;
+        let cfb = match cfb::CompoundFile::open(source) {
+            Ok(c) => c,
+            Err(e) => {
+                // A file cut inside its last sectors (its FAT counts sectors past the end) is read
+                // by Windows and libmsi with the missing bytes as zeros; so is it here. Any other
+                // damage is an error.
+                let Some(fat_entries) = fat_entries_past_end(&e.to_string()) else {
+                    return Err(damaged(e));
+                };
+                let sector = sector_len(&name)?;
+                let len = (fat_entries + 1).saturating_mul(sector).max(real_len);
+                missing_bytes = len - real_len;
+                let inner = match Container::reopen(&name)? {
+                    Some(s) => s,
+                    None => return Err(damaged(e)),
+                };
+                let padded = Source::Padded(Box::new(Padded {
+                    inner,
+                    real_len,
+                    len,
+                    pos: 0,
+                }));
+                cfb::CompoundFile::open(padded).map_err(damaged)?
+            }
+        };
+        let clsid = *cfb.root_entry().clsid();
+        let kind = PackageKind::from_clsid(&clsid).ok_or_else(|| {
+            Error::not_installer(format!(
+                "a compound file, but not a Windows Installer file (root CLSID {{{}}})",
+                clsid.hyphenated().to_string().to_uppercase()
+            ))
+            .in_file(&name)
+        })?;
+        Ok(Container {
+            name,
+            kind,
+            cfb: RefCell::new(cfb),
+            missing_bytes,
+        })
+    }
+
+    /// Opens the file again for a second attempt (files only; standard input cannot be re-read,
+    /// and memory sources are re-created by the caller).
+    fn reopen(name: &str) -> Result<Option<Source>> {
+        if name == "<stdin>" || !Path::new(name).is_file() {
+            return Ok(None);
+        }
+        let f = File::open(name).map_err(|e| Error::io(e).in_file(name))?;
+        Ok(Some(Source::File(BufReader::new(f))))
+    }
+
+    /// Bytes that were missing at the end of the file and read as zeros (0 for a whole file).
+    pub fn missing_bytes(&self) -> u64 {
+        self.missing_bytes
+    }
+
+    /// The name used in messages (the path as given).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn kind(&self) -> PackageKind {
+        self.kind
+    }
+
+    /// Every storage and stream below the root, in pre-order, storages before their contents.
+    pub fn entries(&self) -> Vec<Entry> {
+        let cfb = self.cfb.borrow();
+        let mut out = Vec::new();
+        for e in cfb.walk() {
+            if e.is_root() {
+                continue;
+            }
+            let raw: Vec<String> = e
+                .path()
+                .iter()
+                .skip(1)
+                .map(|c| c.to_string_lossy().into_owned())
+                .collect();
+            if raw.is_empty() {
+                continue;
+            }
+            out.push(Entry {
+                names: raw.iter().map(|r| streamname::decode(r)).collect(),
+                raw_path: raw.join("/"),
+                is_storage: e.is_storage(),
+                len: if e.is_stream() { e.len() } else { 0 },
+                clsid: *e.clsid(),
+            });
+        }
+        out
+    }
+
+    /// The sub-storages directly under the root (in a patch: its transforms), raw names.
+    pub fn storages(&self) -> Vec<Entry> {
+        self.entries()
+            .into_iter()
+            .filter(|e| e.is_storage && e.names.len() == 1)
+            .collect()
+    }
+
+    /// Whether `leaf` (a raw, already packed name) exists as a stream in `storage` ("" = root).
+    pub fn has_raw_stream(&self, storage: &str, leaf: &str) -> bool {
+        self.cfb.borrow().is_stream(raw_join(storage, leaf))
+    }
+
+    /// The length of a stream, if it exists.
+    pub fn raw_stream_len(&self, storage: &str, leaf: &str) -> Option<u64> {
+        let cfb = self.cfb.borrow();
+        let p = raw_join(storage, leaf);
+        if cfb.is_stream(&p) {
+            cfb.entry(&p).ok().map(|e| e.len())
+        } else {
+            None
+        }
+    }
+
+    /// Reads a whole stream by its raw name inside `storage` ("" = root).
+    pub fn read_raw_stream(&self, storage: &str, leaf: &str) -> Result<Vec<u8>> {
+        let p = raw_join(storage, leaf);
+        let shown = || {
+            let d = streamname::decode(leaf);
+            let s = streamname::display(&d);
+            if storage.is_empty() {
+                format!("stream '{s}'")
+            } else {
+                format!("stream '{}/{s}'", streamname::decode(storage).name)
+            }
+        };
+        let mut cfb = self.cfb.borrow_mut();
+        let mut stream = cfb.open_stream(&p).map_err(|e| {
+            let err = if e.kind() == std::io::ErrorKind::NotFound {
+                Error::not_found("no such stream")
+            } else {
+                Error::malformed(format!("cannot open: {e}"))
+            };
+            err.at(shown()).in_file(&self.name)
+        })?;
+        let mut buf = Vec::new();
+        stream.read_to_end(&mut buf).map_err(|e| {
+            Error::malformed(format!("cannot read: {e}"))
+                .at(shown())
+                .in_file(&self.name)
+        })?;
+        Ok(buf)
+    }
+
+    /// Reads a stream by its decoded name (`storage` raw, "" = root).
+    pub fn read_stream(&self, storage: &str, name: &DecodedName) -> Result<Vec<u8>> {
+        self.read_raw_stream(storage, &streamname::encode(&name.name, name.is_table))
+    }
+
+    /// Reads the stream of table `table` in `storage`, or `None` when the table has no stream
+    /// (an empty table has none).
+    pub fn read_table_stream(&self, storage: &str, table: &str) -> Result<Option<Vec<u8>>> {
+        let leaf = streamname::encode(table, true);
+        if !self.has_raw_stream(storage, &leaf) {
+            return Ok(None);
+        }
+        self.read_raw_stream(storage, &leaf).map(Some)
+    }
+
+    /// Finds an entry by the name a person typed (display form, decoded, or a path with `/`).
+    pub fn find(&self, typed: &str) -> Option<Entry> {
+        let entries = self.entries();
+        let wanted: Vec<DecodedName> = typed.split('/').map(streamname::parse_display).collect();
+        // Exact decoded match first; then the same name without the table marker, so that `File`
+        // finds the table stream `!File` when no plain stream `File` exists.
+        if let Some(e) = entries.iter().find(|e| e.names == wanted) {
+            return Some(e.clone());
+        }
+        entries
+            .iter()
+            .find(|e| {
+                e.names.len() == wanted.len()
+                    && e.names.iter().zip(&wanted).all(|(a, b)| a.name == b.name)
+            })
+            .cloned()
+    }
+}
+
+/// From cfb's "FAT has N entries, but file has only M sectors", N.
+fn fat_entries_past_end(msg: &str) -> Option<u64> {
+    let rest = msg.split("FAT has ").nth(1)?;
+    if !rest.contains("but file has only") {
+        return None;
+    }
+    rest.split(' ').next()?.parse().ok()
+}
+
+/// The sector length from the compound-file header (byte 30: log2 of the sector size).
+fn sector_len(name: &str) -> Result<u64> {
+    let mut head = [0u8; 32];
+    let mut f = File::open(name).map_err(|e| Error::io(e).in_file(name))?;
+    read_up_to(&mut f, &mut head).map_err(|e| Error::io(e).in_file(name))?;
+    match head[30] {
+        9 => Ok(512),
+        12 => Ok(4096),
+        s => Err(Error::malformed(format!("compound file header: sector shift {s} is not 9 or 12"))
+            .in_file(name)),
+    }
+}
+
+fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..])? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(n)
+}
+
+/// A short guess at what a non-CFB file is, for the error message.
+fn sniff_kind(head: &[u8]) -> &'static str {
+    if head.is_empty() {
+        "an empty file"
+    } else if head.starts_with(b"MSCF") {
+        "a cabinet"
+    } else if head.starts_with(b"MZ") {
+        "a PE executable"
+    } else if head.starts_with(b"PK") {
+        "a zip archive"
+    } else if head.starts_with(&[0xD0, 0xCF]) {
+        "a truncated compound file"
+    } else {
+        "something else"
+    }
+}

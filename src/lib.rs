@@ -1,0 +1,17 @@
+//! msikit: open, check and write Windows Installer packages (.msi, .msm), patches (.msp),
+//! transforms (.mst) and cabinets on any OS.
+//!
+//! Data flows one way: file → [`container`] (compound file, stream names) → [`strings`] and
+//! [`tables`] (string pool, table streams, schema) → [`database`] (one opened database) → a
+//! job in [`inspect`] that returns plain data → a renderer in the binary.
+
+pub mod container;
+pub mod database;
+pub mod error;
+pub mod idt;
+pub mod package;
+pub mod strings;
+pub mod summary;
+pub mod tables;
+
+pub use error::{Error, ErrorKind, Result};

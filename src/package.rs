@@ -1,0 +1,326 @@
+//! What is inside a package: the work behind `msikit info`, `tables`, `table`, `streams`, `cat`
+//! and `export`. Each function opens the file, reads, and returns plain data for a renderer.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::container::{streamname, Container, Entry, PackageKind};
+use crate::database::{Database, PSEUDO_TABLES};
+use crate::error::{Error, Result};
+use crate::idt;
+use crate::summary;
+use crate::tables::Table;
+
+/// One table and its size.
+#[derive(Debug, Clone, Serialize)]
+pub struct TableSummary {
+    pub name: String,
+    pub rows: usize,
+    pub columns: usize,
+}
+
+/// `msikit tables`: every table of the database, in catalog order, with row counts.
+pub fn tables(path: &Path) -> Result<Vec<TableSummary>> {
+    let c = Container::open(path)?;
+    let db = open_database(&c)?;
+    db.defs()
+        .iter()
+        .map(|d| {
+            Ok(TableSummary {
+                name: d.name.clone(),
+                rows: db.row_count(&d.name)?,
+                columns: d.columns.len(),
+            })
+        })
+        .collect()
+}
+
+/// Opens the database at the root, refusing a transform (its tables are differences, read by
+/// the transform verbs).
+pub fn open_database(c: &Container) -> Result<Database<'_>> {
+    if c.kind() == PackageKind::Transform {
+        return Err(Error::usage(
+            "is a transform: its tables are changes to another database; use `msikit transform show BASE.msi T.mst`",
+        )
+        .in_file(c.name()));
+    }
+    Database::open(c)
+}
+
+/// Reads one table by name.
+pub fn read_table(c: &Container, name: &str) -> Result<Table> {
+    let db = open_database(c)?;
+    if !db.has_table(name) {
+        let mut known: Vec<&str> = db.defs().iter().map(|d| d.name.as_str()).collect();
+        known.sort_unstable();
+        return Err(Error::not_found(format!(
+            "no table '{name}' (tables: {})",
+            known.join(", ")
+        ))
+        .in_file(c.name()));
+    }
+    db.table(name)
+}
+
+/// Writes one table, or one of the pseudo-tables `_SummaryInformation` and `_ForceCodepage`,
+/// in IDT form, byte-identical to `msiinfo export FILE NAME`.
+pub fn write_idt<W: Write>(c: &Container, name: &str, out: &mut W) -> Result<()> {
+    let db = open_database(c)?;
+    match name {
+        "_ForceCodepage" => out.write_all(&idt::forcecodepage(db.codepage()))?,
+        "_SummaryInformation" => {
+            let si = read_summary(c, "")?;
+            idt::write_summary(out, &si.idt_rows())?;
+        }
+        _ => {
+            let t = read_table(c, name)?;
+            idt::write_table(out, &t)?;
+        }
+    }
+    Ok(())
+}
+
+/// Reads and parses the summary information of a storage ("" = root).
+pub fn read_summary(c: &Container, storage: &str) -> Result<summary::SummaryInfo> {
+    // The summary stream's name is stored as it is, not packed.
+    let bytes = c.read_raw_stream(storage, "\u{5}SummaryInformation")?;
+    summary::parse(&bytes).map_err(|e| {
+        let place = if storage.is_empty() {
+            "stream '[5]SummaryInformation'".to_string()
+        } else {
+            format!("stream '{}/[5]SummaryInformation'", streamname::decode(storage).name)
+        };
+        e.at(place).in_file(c.name())
+    })
+}
+
+/// What a stream's bytes look like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StreamKind {
+    Storage,
+    Table,
+    StringPool,
+    Summary,
+    Signature,
+    Cabinet,
+    Pe,
+    /// A PatchAPI binary delta (mspatcha).
+    Pa19,
+    /// A MSDelta binary delta.
+    Pa30,
+    Cfb,
+    Icon,
+    Empty,
+    Other,
+}
+
+impl StreamKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StreamKind::Storage => "storage",
+            StreamKind::Table => "table",
+            StreamKind::StringPool => "string-pool",
+            StreamKind::Summary => "summary",
+            StreamKind::Signature => "signature",
+            StreamKind::Cabinet => "cab",
+            StreamKind::Pe => "pe",
+            StreamKind::Pa19 => "pa19",
+            StreamKind::Pa30 => "pa30",
+            StreamKind::Cfb => "cfb",
+            StreamKind::Icon => "icon",
+            StreamKind::Empty => "empty",
+            StreamKind::Other => "other",
+        }
+    }
+}
+
+/// Guesses the kind of a stream from its name and first bytes.
+pub fn sniff(entry: &Entry, head: &[u8]) -> StreamKind {
+    let leaf = entry.leaf();
+    if entry.is_storage {
+        return StreamKind::Storage;
+    }
+    if leaf.is_table {
+        return match leaf.name.as_str() {
+            "_StringPool" | "_StringData" => StreamKind::StringPool,
+            _ => StreamKind::Table,
+        };
+    }
+    match leaf.name.as_str() {
+        "\u{5}SummaryInformation" | "\u{5}DocumentSummaryInformation" => return StreamKind::Summary,
+        "\u{5}DigitalSignature" | "\u{5}MsiDigitalSignatureEx" => return StreamKind::Signature,
+        _ => {}
+    }
+    if head.is_empty() {
+        StreamKind::Empty
+    } else if head.starts_with(b"MSCF") {
+        StreamKind::Cabinet
+    } else if head.starts_with(b"MZ") {
+        StreamKind::Pe
+    } else if head.starts_with(b"PA19") {
+        StreamKind::Pa19
+    } else if head.starts_with(b"PA30") || head.get(4..8) == Some(b"PA30") {
+        StreamKind::Pa30
+    } else if head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+        StreamKind::Cfb
+    } else if head.starts_with(&[0, 0, 1, 0]) {
+        StreamKind::Icon
+    } else {
+        StreamKind::Other
+    }
+}
+
+/// One storage or stream.
+#[derive(Debug, Clone, Serialize)]
+pub struct StreamInfo {
+    /// Decoded path: `!File` for a table, `[5]SummaryInformation`, `RTM.1/!File` inside a storage.
+    pub name: String,
+    pub kind: StreamKind,
+    pub size: u64,
+    /// sha256 of the bytes (absent for storages).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    /// A storage's CLSID, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clsid: Option<String>,
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The CLSID as `{XXXXXXXX-...}` in upper case.
+pub fn clsid_text(u: &uuid::Uuid) -> String {
+    format!("{{{}}}", u.hyphenated().to_string().to_uppercase())
+}
+
+/// `msikit streams`: every storage and stream at any depth.
+pub fn streams(path: &Path) -> Result<Vec<StreamInfo>> {
+    let c = Container::open(path)?;
+    let mut out = Vec::new();
+    for e in c.entries() {
+        if e.is_storage {
+            out.push(StreamInfo {
+                name: e.display_path(),
+                kind: StreamKind::Storage,
+                size: 0,
+                sha256: None,
+                clsid: (!e.clsid.is_nil()).then(|| clsid_text(&e.clsid)),
+            });
+            continue;
+        }
+        let leaf = e.raw_path.rsplit('/').next().unwrap_or("");
+        let bytes = c.read_raw_stream(e.parent_raw(), leaf)?;
+        out.push(StreamInfo {
+            name: e.display_path(),
+            kind: sniff(&e, &bytes[..bytes.len().min(8)]),
+            size: bytes.len() as u64,
+            sha256: Some(hex(&Sha256::digest(&bytes))),
+            clsid: None,
+        });
+    }
+    Ok(out)
+}
+
+/// `msikit cat`: the bytes of a stream named as a person types it.
+pub fn cat(path: &Path, name: &str) -> Result<Vec<u8>> {
+    let c = Container::open(path)?;
+    let e = c.find(name).ok_or_else(|| {
+        Error::not_found(format!("no stream '{name}' (see `msikit streams`)")).in_file(c.name())
+    })?;
+    if e.is_storage {
+        return Err(Error::usage(format!("'{name}' is a storage, not a stream")).in_file(c.name()));
+    }
+    let leaf = e.raw_path.rsplit('/').next().unwrap_or("");
+    c.read_raw_stream(e.parent_raw(), leaf)
+}
+
+/// What `msikit export --idt` wrote.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportReport {
+    pub folder: String,
+    pub tables: Vec<String>,
+    pub streams: usize,
+}
+
+/// Writes `bytes` to `path` through a temporary name and a rename, so a failure leaves nothing
+/// half-written.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.msikit-tmp"));
+    let res = fs::write(&tmp, bytes).and_then(|_| fs::rename(&tmp, path));
+    if let Err(e) = res {
+        let _ = fs::remove_file(&tmp);
+        return Err(Error::io(e).in_file(path.display().to_string()));
+    }
+    Ok(())
+}
+
+/// Makes a file name safe inside the export folder: no separators, no `..`.
+fn safe_leaf(name: &str) -> String {
+    let s: String = name
+        .chars()
+        .map(|ch| match ch {
+            '/' | '\\' | '\0' => '_',
+            c => c,
+        })
+        .collect();
+    if s.is_empty() || s == "." || s == ".." {
+        format!("_{s}")
+    } else {
+        s
+    }
+}
+
+/// `msikit export --idt DIR`: every table as `Table.idt`, `_SummaryInformation.idt`,
+/// `_ForceCodepage.idt`, and binary cells as files in `DIR/Table/` named by their stream, the
+/// layout `msidump` and MsiDb use.
+pub fn export_idt(path: &Path, dir: &Path) -> Result<ExportReport> {
+    let c = Container::open(path)?;
+    let db = open_database(&c)?;
+    let folder = dir.display().to_string();
+    fs::create_dir_all(dir).map_err(|e| Error::io(e).in_file(&folder))?;
+    let mut written = Vec::new();
+    let mut streams = 0;
+    for pseudo in PSEUDO_TABLES {
+        let mut buf = Vec::new();
+        write_idt(&c, pseudo, &mut buf)?;
+        write_atomically(&dir.join(format!("{pseudo}.idt")), &buf)?;
+        written.push(pseudo.to_string());
+    }
+    for def in db.defs() {
+        let t = db.table(&def.name)?;
+        let mut buf = Vec::new();
+        idt::write_table(&mut buf, &t)?;
+        write_atomically(&dir.join(format!("{}.idt", safe_leaf(&def.name))), &buf)?;
+        written.push(def.name.clone());
+        if def.columns.iter().any(|c| c.ty.is_binary()) {
+            let sub: PathBuf = dir.join(safe_leaf(&def.name));
+            for r in 0..t.len() {
+                for col in 0..def.columns.len() {
+                    if let crate::tables::ValueRef::Stream = t.cell(r, col) {
+                        let sname = t.stream_name(r);
+                        if !db.has_stream(&sname) {
+                            continue;
+                        }
+                        let bytes = db.read_stream(&sname)?;
+                        fs::create_dir_all(&sub)
+                            .map_err(|e| Error::io(e).in_file(sub.display().to_string()))?;
+                        write_atomically(&sub.join(safe_leaf(&sname)), &bytes)?;
+                        streams += 1;
+                    }
+                }
+            }
+        }
+    }
+    Ok(ExportReport {
+        folder,
+        tables: written,
+        streams,
+    })
+}

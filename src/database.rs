@@ -7,7 +7,9 @@ use std::sync::Arc;
 use crate::container::Container;
 use crate::error::{Error, Result};
 use crate::strings::StringPool;
-use crate::tables::{codec, columns_def, tables_def, Column, ColumnType, Table, TableDef, ValueRef};
+use crate::tables::{
+    codec, columns_def, tables_def, Column, ColumnType, Table, TableDef, ValueRef,
+};
 
 /// Names that `msiinfo export` accepts besides real tables: they are written from the summary
 /// stream and the pool header.
@@ -35,10 +37,14 @@ impl<'c> Database<'c> {
             (None, None) => StringPool::empty(),
             (Some(p), Some(d)) => StringPool::parse(&p, &d).map_err(|e| e.in_file(file))?,
             (Some(_), None) => {
-                return Err(Error::malformed("_StringPool exists but _StringData is missing").in_file(file))
+                return Err(
+                    Error::malformed("_StringPool exists but _StringData is missing").in_file(file),
+                )
             }
             (None, Some(_)) => {
-                return Err(Error::malformed("_StringData exists but _StringPool is missing").in_file(file))
+                return Err(
+                    Error::malformed("_StringData exists but _StringPool is missing").in_file(file),
+                )
             }
         };
         let pool = Arc::new(pool);
@@ -132,7 +138,13 @@ impl<'c> Database<'c> {
                 .columns
                 .iter()
                 .find(|c| c.ty.stream_width(2).is_none())
-                .map(|c| format!("column '{}' has integer width {}, not 2 or 4", c.name, c.ty.width()))
+                .map(|c| {
+                    format!(
+                        "column '{}' has integer width {}, not 2 or 4",
+                        c.name,
+                        c.ty.width()
+                    )
+                })
                 .unwrap_or_default();
             Error::malformed(bad).at(place()).in_file(file)
         })?;
@@ -208,7 +220,10 @@ impl<'c> Database<'c> {
         let def = self
             .def(name)
             .ok_or_else(|| Error::not_found(format!("no table '{name}'")))?;
-        let size: usize = def.widths(self.pool.ref_size()).map(|w| w.iter().sum()).unwrap_or(0);
+        let size: usize = def
+            .widths(self.pool.ref_size())
+            .map(|w| w.iter().sum())
+            .unwrap_or(0);
         let leaf = crate::container::streamname::encode(name, true);
         match self.container.raw_stream_len(&self.storage, &leaf) {
             None => Ok(0),
@@ -226,7 +241,9 @@ impl<'c> Database<'c> {
     }
 
     pub fn has_stream(&self, name: &str) -> bool {
-        self.container
-            .has_raw_stream(&self.storage, &crate::container::streamname::encode(name, false))
+        self.container.has_raw_stream(
+            &self.storage,
+            &crate::container::streamname::encode(name, false),
+        )
     }
 }

@@ -9,7 +9,10 @@ use std::io::{self, Write};
 
 use crate::tables::{Table, ValueRef};
 
-fn line<W: Write>(out: &mut W, cells: impl IntoIterator<Item = impl AsRef<[u8]>>) -> io::Result<()> {
+fn line<W: Write>(
+    out: &mut W,
+    cells: impl IntoIterator<Item = impl AsRef<[u8]>>,
+) -> io::Result<()> {
     let mut first = true;
     for c in cells {
         if !first {
@@ -29,7 +32,8 @@ pub fn write_header<W: Write>(out: &mut W, table: &Table) -> io::Result<()> {
     let keys = def.key_indexes();
     line(
         out,
-        std::iter::once(def.name.as_str()).chain(keys.iter().map(|&k| def.columns[k].name.as_str())),
+        std::iter::once(def.name.as_str())
+            .chain(keys.iter().map(|&k| def.columns[k].name.as_str())),
     )
 }
 
@@ -63,11 +67,14 @@ pub fn forcecodepage(codepage: u32) -> Vec<u8> {
     v
 }
 
-/// `_SummaryInformation.idt` from (property id, value as text) rows.
-pub fn write_summary<W: Write>(out: &mut W, rows: &[(u32, String)]) -> io::Result<()> {
+/// `_SummaryInformation.idt` from (property id, value bytes) rows. String values are the bytes
+/// of the stream, in the summary's code page, as libmsi passes them through.
+pub fn write_summary<W: Write>(out: &mut W, rows: &[(u32, Vec<u8>)]) -> io::Result<()> {
     out.write_all(b"PropertyId\tValue\r\ni2\tl255\r\n_SummaryInformation\tPropertyId\r\n")?;
     for (pid, v) in rows {
-        write!(out, "{pid}\t{v}\r\n")?;
+        write!(out, "{pid}\t")?;
+        out.write_all(v)?;
+        out.write_all(b"\r\n")?;
     }
     Ok(())
 }

@@ -57,11 +57,10 @@ pub fn read_table(c: &Container, name: &str) -> Result<Table> {
     if !db.has_table(name) {
         let mut known: Vec<&str> = db.defs().iter().map(|d| d.name.as_str()).collect();
         known.sort_unstable();
-        return Err(Error::not_found(format!(
-            "no table '{name}' (tables: {})",
-            known.join(", ")
-        ))
-        .in_file(c.name()));
+        return Err(
+            Error::not_found(format!("no table '{name}' (tables: {})", known.join(", ")))
+                .in_file(c.name()),
+        );
     }
     db.table(name)
 }
@@ -73,8 +72,13 @@ pub fn write_idt<W: Write>(c: &Container, name: &str, out: &mut W) -> Result<()>
     match name {
         "_ForceCodepage" => out.write_all(&idt::forcecodepage(db.codepage()))?,
         "_SummaryInformation" => {
-            let si = read_summary(c, "")?;
-            idt::write_summary(out, &si.idt_rows())?;
+            // No summary stream: msiinfo writes the header lines alone.
+            let rows = if c.has_raw_stream("", summary::STREAM_NAME) {
+                summary_idt_rows(&read_summary(c, "")?)
+            } else {
+                Vec::new()
+            };
+            idt::write_summary(out, &rows)?;
         }
         _ => {
             let t = read_table(c, name)?;
@@ -82,6 +86,20 @@ pub fn write_idt<W: Write>(c: &Container, name: &str, out: &mut W) -> Result<()>
         }
     }
     Ok(())
+}
+
+/// The `_SummaryInformation.idt` rows: strings as their stored bytes, other values as text.
+fn summary_idt_rows(si: &summary::SummaryInfo) -> Vec<(u32, Vec<u8>)> {
+    si.idt_rows()
+        .into_iter()
+        .map(|(pid, text)| {
+            let raw = si
+                .property(pid)
+                .filter(|p| p.vt == summary::vt::LPSTR)
+                .map(|p| p.raw.clone());
+            (pid, raw.unwrap_or_else(|| text.into_bytes()))
+        })
+        .collect()
 }
 
 /// Reads and parses the summary information of a storage ("" = root).
@@ -92,7 +110,10 @@ pub fn read_summary(c: &Container, storage: &str) -> Result<summary::SummaryInfo
         let place = if storage.is_empty() {
             "stream '[5]SummaryInformation'".to_string()
         } else {
-            format!("stream '{}/[5]SummaryInformation'", streamname::decode(storage).name)
+            format!(
+                "stream '{}/[5]SummaryInformation'",
+                streamname::decode(storage).name
+            )
         };
         e.at(place).in_file(c.name())
     })
@@ -152,7 +173,9 @@ pub fn sniff(entry: &Entry, head: &[u8]) -> StreamKind {
         };
     }
     match leaf.name.as_str() {
-        "\u{5}SummaryInformation" | "\u{5}DocumentSummaryInformation" => return StreamKind::Summary,
+        "\u{5}SummaryInformation" | "\u{5}DocumentSummaryInformation" => {
+            return StreamKind::Summary
+        }
         "\u{5}DigitalSignature" | "\u{5}MsiDigitalSignatureEx" => return StreamKind::Signature,
         _ => {}
     }
@@ -188,6 +211,9 @@ pub struct StreamInfo {
     /// A storage's CLSID, when it has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub clsid: Option<String>,
+    /// Why the stream could not be read (a damaged or truncated file); the listing goes on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -199,7 +225,8 @@ pub fn clsid_text(u: &uuid::Uuid) -> String {
     format!("{{{}}}", u.hyphenated().to_string().to_uppercase())
 }
 
-/// `msikit streams`: every storage and stream at any depth.
+/// `msikit streams`: every storage and stream at any depth. A stream that cannot be read is
+/// listed with its error; [`first_stream_error`] turns that into the verb's error.
 pub fn streams(path: &Path) -> Result<Vec<StreamInfo>> {
     let c = Container::open(path)?;
     let mut out = Vec::new();
@@ -211,18 +238,29 @@ pub fn streams(path: &Path) -> Result<Vec<StreamInfo>> {
                 size: 0,
                 sha256: None,
                 clsid: (!e.clsid.is_nil()).then(|| clsid_text(&e.clsid)),
+                error: None,
             });
             continue;
         }
         let leaf = e.raw_path.rsplit('/').next().unwrap_or("");
-        let bytes = c.read_raw_stream(e.parent_raw(), leaf)?;
-        out.push(StreamInfo {
-            name: e.display_path(),
-            kind: sniff(&e, &bytes[..bytes.len().min(8)]),
-            size: bytes.len() as u64,
-            sha256: Some(hex(&Sha256::digest(&bytes))),
-            clsid: None,
-        });
+        match c.read_raw_stream(e.parent_raw(), leaf) {
+            Ok(bytes) => out.push(StreamInfo {
+                name: e.display_path(),
+                kind: sniff(&e, &bytes[..bytes.len().min(8)]),
+                size: bytes.len() as u64,
+                sha256: Some(hex(&Sha256::digest(&bytes))),
+                clsid: None,
+                error: None,
+            }),
+            Err(err) => out.push(StreamInfo {
+                name: e.display_path(),
+                kind: StreamKind::Other,
+                size: e.len,
+                sha256: None,
+                clsid: None,
+                error: Some(err.message()),
+            }),
+        }
     }
     Ok(out)
 }
@@ -251,7 +289,10 @@ pub struct ExportReport {
 /// Writes `bytes` to `path` through a temporary name and a rename, so a failure leaves nothing
 /// half-written.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tmp = path.with_file_name(format!(".{name}.msikit-tmp"));
     let res = fs::write(&tmp, bytes).and_then(|_| fs::rename(&tmp, path));
     if let Err(e) = res {
@@ -322,5 +363,164 @@ pub fn export_idt(path: &Path, dir: &Path) -> Result<ExportReport> {
         folder,
         tables: written,
         streams,
+    })
+}
+
+/// The first unreadable stream of a listing, as an error for the file.
+pub fn first_stream_error(path: &Path, list: &[StreamInfo]) -> Option<Error> {
+    list.iter().find_map(|s| {
+        s.error.as_ref().map(|m| {
+            Error::malformed(m.clone())
+                .at(format!("stream '{}'", s.name))
+                .in_file(path.display().to_string())
+        })
+    })
+}
+
+/// The summary information seen as what the file is.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SummaryView {
+    Database(summary::DatabaseSummary),
+    Patch(summary::PatchSummary),
+    Transform(summary::TransformSummary),
+}
+
+/// One transform storage named in a patch's PID 8.
+#[derive(Debug, Clone, Serialize)]
+pub struct PatchTransform {
+    pub name: String,
+    /// Whether the storage exists in the file.
+    pub present: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary: Option<summary::TransformSummary>,
+    /// The validation conditions in words.
+    pub conditions: Vec<String>,
+}
+
+/// `msikit info`: what the file is and what it holds.
+#[derive(Debug, Clone, Serialize)]
+pub struct Info {
+    pub file: String,
+    pub kind: PackageKind,
+    /// "installation database", "merge module", "patch" or "transform".
+    pub description: &'static str,
+    /// The summary information, typed by kind (absent when the file has no summary stream).
+    pub summary: Option<SummaryView>,
+    /// The code page in the string-pool header (0 = neutral).
+    pub codepage: Option<u32>,
+    pub tables: usize,
+    pub streams: usize,
+    pub storages: usize,
+    /// Whether a `\x05DigitalSignature` stream is present (Authenticode; not verified).
+    pub signed: bool,
+    /// Whether a `\x05MsiDigitalSignatureEx` stream is present too.
+    pub signed_ex: bool,
+    /// For a patch: its transforms in application order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub transforms: Vec<PatchTransform>,
+    /// Bytes the file's FAT counts past its end (a truncated file); 0 for a whole file.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub missing_bytes: u64,
+}
+
+fn is_zero(v: &u64) -> bool {
+    *v == 0
+}
+
+/// `msikit info FILE`.
+pub fn info(path: &Path) -> Result<Info> {
+    let c = Container::open(path)?;
+    let entries = c.entries();
+    let root_streams = || {
+        entries
+            .iter()
+            .filter(|e| !e.is_storage && e.names.len() == 1)
+    };
+    let has_root = |name: &str| root_streams().any(|e| !e.leaf().is_table && e.leaf().name == name);
+    let summary_si = if has_root("\u{5}SummaryInformation") {
+        Some(read_summary(&c, "")?)
+    } else {
+        None
+    };
+    let pool = c.read_table_stream("", "_StringPool")?;
+    let codepage = pool
+        .as_deref()
+        .filter(|p| p.len() >= 4)
+        .map(|p| u32::from_le_bytes([p[0], p[1], p[2], p[3]]) & 0x7FFF_FFFF);
+    let (tables, description) = match c.kind() {
+        PackageKind::Transform => (
+            root_streams()
+                .filter(|e| {
+                    e.leaf().is_table
+                        && !matches!(e.leaf().name.as_str(), "_StringPool" | "_StringData")
+                })
+                .count(),
+            "transform",
+        ),
+        kind => {
+            let db = Database::open(&c)?;
+            let d = if kind == PackageKind::Patch {
+                "patch"
+            } else if db.def("ModuleSignature").is_some() {
+                "merge module"
+            } else {
+                "installation database"
+            };
+            (db.defs().len(), d)
+        }
+    };
+    let summary = summary_si.as_ref().map(|si| match c.kind() {
+        PackageKind::Database => SummaryView::Database(summary::DatabaseSummary::new(si)),
+        PackageKind::Patch => SummaryView::Patch(summary::PatchSummary::new(si)),
+        PackageKind::Transform => SummaryView::Transform(summary::TransformSummary::new(si)),
+    });
+    let mut transforms = Vec::new();
+    if let Some(SummaryView::Patch(p)) = &summary {
+        for name in &p.transforms {
+            let storage = entries
+                .iter()
+                .find(|e| e.is_storage && e.names.len() == 1 && e.leaf().name == *name);
+            let (present, ts) = match storage {
+                Some(e) => {
+                    let has_si = entries.iter().any(|s| {
+                        !s.is_storage
+                            && s.names.len() == 2
+                            && s.parent_raw() == e.raw_path
+                            && s.leaf().name == "\u{5}SummaryInformation"
+                    });
+                    let ts = if has_si {
+                        Some(summary::TransformSummary::new(&read_summary(
+                            &c,
+                            &e.raw_path,
+                        )?))
+                    } else {
+                        None
+                    };
+                    (true, ts)
+                }
+                None => (false, None),
+            };
+            transforms.push(PatchTransform {
+                name: name.clone(),
+                present,
+                conditions: ts.as_ref().map(|t| t.conditions()).unwrap_or_default(),
+                summary: ts,
+            });
+        }
+    }
+    Ok(Info {
+        file: c.name().to_string(),
+        kind: c.kind(),
+        description,
+        summary,
+        codepage,
+        tables,
+        streams: entries.iter().filter(|e| !e.is_storage).count(),
+        storages: entries.iter().filter(|e| e.is_storage).count(),
+        signed: has_root("\u{5}DigitalSignature"),
+        signed_ex: has_root("\u{5}MsiDigitalSignatureEx"),
+        transforms,
+        missing_bytes: c.missing_bytes(),
     })
 }

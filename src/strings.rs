@@ -153,7 +153,14 @@ mod tests {
     fn short_and_unused_and_long() {
         let big = "x".repeat(70_000);
         let data = format!("abc{big}de");
-        let p = pool(&[(1252, 0), (3, 1), (0, 0), (0, 2), (70_000 & 0xffff, 1), (2, 5)]);
+        let p = pool(&[
+            (1252, 0),
+            (3, 1),
+            (0, 0),
+            (0, 2),
+            ((70_000u32 & 0xffff) as u16, 1),
+            (2, 5),
+        ]);
         let sp = StringPool::parse(&p, data.as_bytes()).unwrap();
         assert_eq!(sp.codepage, 1252);
         assert!(!sp.long_refs);

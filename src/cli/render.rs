@@ -106,10 +106,19 @@ pub fn one_line(s: &str) -> String {
 
 /// Key/value lines ("Title:  Installation Database"), keys aligned.
 pub fn fields<W: Write>(out: &mut W, style: &Style, pairs: &[(String, String)]) -> io::Result<()> {
-    let w = pairs.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0);
+    let w = pairs
+        .iter()
+        .map(|(k, _)| k.chars().count())
+        .max()
+        .unwrap_or(0);
     for (k, v) in pairs {
         let pad = " ".repeat(w - k.chars().count());
-        writeln!(out, "{}{pad}  {}", style.bold(&format!("{k}:")), one_line(v))?;
+        writeln!(
+            out,
+            "{}{pad}  {}",
+            style.bold(&format!("{k}:")),
+            one_line(v)
+        )?;
     }
     Ok(())
 }

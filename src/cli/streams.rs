@@ -26,13 +26,29 @@ pub fn run(a: Args, style: &Style) -> msikit::Result<i32> {
                 vec![
                     s.name.clone(),
                     s.kind.as_str().to_string(),
-                    if s.sha256.is_some() { s.size.to_string() } else { "-".into() },
-                    s.sha256.clone().or_else(|| s.clsid.clone()).unwrap_or_default(),
+                    if s.kind == msikit::package::StreamKind::Storage {
+                        "-".into()
+                    } else {
+                        s.size.to_string()
+                    },
+                    s.sha256
+                        .clone()
+                        .or_else(|| s.clsid.clone())
+                        .or_else(|| s.error.as_ref().map(|e| format!("unreadable: {e}")))
+                        .unwrap_or_default(),
                 ]
             })
             .collect();
-        render::table(&mut out, style, &["NAME", "KIND", "SIZE", "SHA256 / CLSID"], &rows)?;
+        render::table(
+            &mut out,
+            style,
+            &["NAME", "KIND", "SIZE", "SHA256 / CLSID"],
+            &rows,
+        )?;
     }
     out.flush()?;
-    Ok(0)
+    match msikit::package::first_stream_error(&a.file, &streams) {
+        Some(e) => Err(e),
+        None => Ok(0),
+    }
 }

@@ -81,7 +81,11 @@ pub fn run(a: Args, style: &Style) -> msikit::Result<i32> {
                         localizable: c.ty.is_localizable(),
                     })
                     .collect(),
-                keys: def.key_indexes().iter().map(|&k| def.columns[k].name.as_str()).collect(),
+                keys: def
+                    .key_indexes()
+                    .iter()
+                    .map(|&k| def.columns[k].name.as_str())
+                    .collect(),
                 rows: (0..t.len()).map(|r| t.row_values(r)).collect(),
             };
             render::json(&mut out, &doc)?;

@@ -56,8 +56,8 @@ pub enum Source {
     Padded(Box<Padded>),
 }
 
-/// A source that reads as zeros from its real end up to a virtual length. Nothing is allocated
-/// for the missing part.
+/// A source whose length is stretched to what its FAT counts, so that a file with a short last
+/// sector opens; reading any byte past the real end is an error naming the truncation.
 pub struct Padded {
     inner: Source,
     real_len: u64,
@@ -74,15 +74,20 @@ impl Read for Source {
                 if p.pos >= p.len {
                     return Ok(0);
                 }
-                let n = if p.pos < p.real_len {
-                    let want = buf.len().min((p.real_len - p.pos) as usize);
-                    p.inner.seek(SeekFrom::Start(p.pos))?;
-                    p.inner.read(&mut buf[..want])?
-                } else {
-                    let want = buf.len().min((p.len - p.pos) as usize);
-                    buf[..want].fill(0);
-                    want
-                };
+                if p.pos >= p.real_len {
+                    // Sectors the FAT counts but the file does not have: only their existence
+                    // is tolerated; data that lives there is gone.
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::UnexpectedEof,
+                        format!(
+                            "the file is truncated: it ends at byte {} and this data lies beyond it",
+                            p.real_len
+                        ),
+                    ));
+                }
+                let want = buf.len().min((p.real_len - p.pos) as usize);
+                p.inner.seek(SeekFrom::Start(p.pos))?;
+                let n = p.inner.read(&mut buf[..want])?;
                 p.pos += n as u64;
                 Ok(n)
             }
@@ -201,8 +206,12 @@ impl Container {
             ))
             .in_file(&name));
         }
-        let real_len = source.seek(SeekFrom::End(0)).map_err(|e| Error::io(e).in_file(&name))?;
-        source.seek(SeekFrom::Start(0)).map_err(|e| Error::io(e).in_file(&name))?;
+        let real_len = source
+            .seek(SeekFrom::End(0))
+            .map_err(|e| Error::io(e).in_file(&name))?;
+        source
+            .seek(SeekFrom::Start(0))
+            .map_err(|e| Error::io(e).in_file(&name))?;
         let damaged = |e: std::io::Error| {
             Error::malformed(format!("compound file is damaged: {e}")).in_file(&name)
         };
@@ -210,9 +219,9 @@ impl Container {
         let cfb = match cfb::CompoundFile::open(source) {
             Ok(c) => c,
             Err(e) => {
-                // A file cut inside its last sectors (its FAT counts sectors past the end) is read
-                // by Windows and libmsi with the missing bytes as zeros; so is it here. Any other
-                // damage is an error.
+                // A file whose FAT counts sectors past its end (a short last sector, or unused
+                // sectors cut off) is read by Windows and libmsi as long as no data is needed from
+                // the missing part; so is it here. Any other damage is an error.
                 let Some(fat_entries) = fat_entries_past_end(&e.to_string()) else {
                     return Err(damaged(e));
                 };
@@ -258,7 +267,7 @@ impl Container {
         Ok(Some(Source::File(BufReader::new(f))))
     }
 
-    /// Bytes that were missing at the end of the file and read as zeros (0 for a whole file).
+    /// Bytes the FAT counts past the end of the file (0 for a whole file).
     pub fn missing_bytes(&self) -> u64 {
         self.missing_bytes
     }
@@ -405,8 +414,10 @@ fn sector_len(name: &str) -> Result<u64> {
     match head[30] {
         9 => Ok(512),
         12 => Ok(4096),
-        s => Err(Error::malformed(format!("compound file header: sector shift {s} is not 9 or 12"))
-            .in_file(name)),
+        s => Err(Error::malformed(format!(
+            "compound file header: sector shift {s} is not 9 or 12"
+        ))
+        .in_file(name)),
     }
 }
 

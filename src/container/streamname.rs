@@ -21,8 +21,7 @@ fn pack_index(c: char) -> Option<u16> {
 }
 
 fn unpack_index(i: u16) -> char {
-    const ALPHABET: &[u8; 64] =
-        b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz._";
+    const ALPHABET: &[u8; 64] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz._";
     ALPHABET[(i & 0x3f) as usize] as char
 }
 
@@ -130,7 +129,10 @@ pub fn parse_display(s: &str) -> DecodedName {
                 }
             }
         }
-        if let Some(r) = it.strip_prefix("\\x05").or_else(|| it.strip_prefix("\\005")) {
+        if let Some(r) = it
+            .strip_prefix("\\x05")
+            .or_else(|| it.strip_prefix("\\005"))
+        {
             name.push('\u{5}');
             it = r;
             continue;
@@ -152,8 +154,14 @@ mod tests {
 
     #[test]
     fn vectors_from_formats_md() {
-        assert_eq!(units("_Tables", true), [0x4840, 0x3f7f, 0x4164, 0x422f, 0x4836]);
-        assert_eq!(units("_Columns", true), [0x4840, 0x3b3f, 0x43f2, 0x4438, 0x45b1]);
+        assert_eq!(
+            units("_Tables", true),
+            [0x4840, 0x3f7f, 0x4164, 0x422f, 0x4836]
+        );
+        assert_eq!(
+            units("_Columns", true),
+            [0x4840, 0x3b3f, 0x43f2, 0x4438, 0x45b1]
+        );
         assert_eq!(
             units("_StringPool", true),
             [0x4840, 0x3f3f, 0x4577, 0x446c, 0x3e6a, 0x44b2, 0x482f]
@@ -172,7 +180,11 @@ mod tests {
 
     #[test]
     fn round_trip_and_literals() {
-        for (n, t) in [("Binary.Icon 1", false), ("MsiPatchSequence", true), ("a-b", false)] {
+        for (n, t) in [
+            ("Binary.Icon 1", false),
+            ("MsiPatchSequence", true),
+            ("a-b", false),
+        ] {
             let d = decode(&encode(n, t));
             assert_eq!(d.name, n);
             assert_eq!(d.is_table, t);
@@ -184,7 +196,10 @@ mod tests {
         assert_eq!(parse_display("\\005SummaryInformation"), si);
         assert_eq!(
             parse_display("!File"),
-            DecodedName { is_table: true, name: "File".into() }
+            DecodedName {
+                is_table: true,
+                name: "File".into()
+            }
         );
     }
 }

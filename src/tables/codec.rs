@@ -157,7 +157,10 @@ mod tests {
     #[test]
     fn ragged_stream_is_an_error() {
         let e = decode_persistent(&[1, 2, 3], &[2, 2]).unwrap_err();
-        assert!(e.to_string().contains("not a whole number of 4-byte rows"), "{e}");
+        assert!(
+            e.to_string().contains("not a whole number of 4-byte rows"),
+            "{e}"
+        );
         assert!(decode_persistent(&[1], &[]).is_err());
     }
 }

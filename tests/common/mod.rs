@@ -1,0 +1,99 @@
+//! Helpers shared by the integration tests: where the corpus is, running msikit and the
+//! oracles. A missing corpus or oracle fails the test; nothing is skipped.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The conformance corpus: `MSIKIT_CORPUS`, else `../shared/corpus` beside the repository.
+pub fn corpus() -> PathBuf {
+    let dir = std::env::var_os("MSIKIT_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"));
+    assert!(
+        dir.join("MANIFEST.tsv").is_file(),
+        "the corpus is missing: no MANIFEST.tsv in {} (set MSIKIT_CORPUS to its folder)",
+        dir.display()
+    );
+    dir
+}
+
+/// One line of the corpus manifest.
+#[derive(Debug, Clone)]
+pub struct CorpusFile {
+    pub path: PathBuf,
+    pub local: String,
+    pub kind: String,
+    pub msitools: String,
+    pub note: String,
+}
+
+pub fn manifest() -> Vec<CorpusFile> {
+    let dir = corpus();
+    let text = std::fs::read_to_string(dir.join("MANIFEST.tsv")).expect("read MANIFEST.tsv");
+    text.lines()
+        .skip(1)
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            (f.len() >= 11).then(|| CorpusFile {
+                path: dir.join(f[0]),
+                local: f[0].to_string(),
+                kind: f[5].to_string(),
+                msitools: f[8].to_string(),
+                note: f[10].to_string(),
+            })
+        })
+        .collect()
+}
+
+/// The msikit binary under test.
+pub fn msikit() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_msikit"))
+}
+
+pub fn run_msikit(args: &[&std::ffi::OsStr]) -> Output {
+    msikit()
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run msikit")
+}
+
+/// Fails the test when an oracle program is not installed.
+pub fn require(tool: &str) {
+    let found = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file()))
+        .unwrap_or(false);
+    assert!(
+        found,
+        "oracle `{tool}` is not installed (run .ci/run, or apt-get install msitools 7zip)"
+    );
+}
+
+/// Runs `f` over `items` on all cores and collects the results in order.
+pub fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let n = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .max(1);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results: Vec<std::sync::Mutex<Option<R>>> =
+        items.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    std::thread::scope(|s| {
+        for _ in 0..n {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                if i >= items.len() {
+                    break;
+                }
+                let r = f(&items[i]);
+                *results[i].lock().unwrap() = Some(r);
+            });
+        }
+    });
+    results
+        .into_iter()
+        .map(|m| m.into_inner().unwrap().expect("every item ran"))
+        .collect()
+}

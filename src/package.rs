@@ -44,7 +44,7 @@ pub fn tables(path: &Path) -> Result<Vec<TableSummary>> {
 pub fn open_database(c: &Container) -> Result<Database<'_>> {
     if c.kind() == PackageKind::Transform {
         return Err(Error::usage(
-            "is a transform: its tables are changes to another database; use `msikit transform show BASE.msi T.mst`",
+            "is a transform: its table streams are changes to another database, not tables; `msikit info` and `msikit streams` show what it holds",
         )
         .in_file(c.name()));
     }

@@ -1,0 +1,111 @@
+//! No input makes msikit panic: real packages from the corpus, mutated deterministically (bytes
+//! flipped, lengths set to huge values, files cut short), go through every reader in-process.
+//! A huge allocation would abort the test process, so it fails too.
+
+mod common;
+
+use std::io::Write;
+use std::path::Path;
+
+use msikit::container::Container;
+use msikit::database::Database;
+
+/// xorshift64*: deterministic, so a failure reproduces from its seed and iteration.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+fn mutate(bytes: &[u8], rng: &mut Rng) -> Vec<u8> {
+    let mut b = bytes.to_vec();
+    match rng.below(4) {
+        0 => {
+            for _ in 0..1 + rng.below(8) {
+                let i = rng.below(b.len());
+                b[i] = rng.next() as u8;
+            }
+        }
+        1 => {
+            // A length or count field gone wild.
+            let i = rng.below(b.len().saturating_sub(4)) & !3;
+            b[i..i + 4].copy_from_slice(&0xFFFF_FFF0u32.to_le_bytes());
+        }
+        2 => {
+            let keep = 512 + rng.below(b.len().saturating_sub(512));
+            b.truncate(keep);
+        }
+        _ => {
+            // Damage one whole 512-byte sector (directory, FAT, pool or table data).
+            let s = rng.below(b.len() / 512) * 512;
+            for x in &mut b[s..(s + 512).min(bytes.len())] {
+                *x = rng.next() as u8;
+            }
+        }
+    }
+    b
+}
+
+/// Every reader, every table, every summary; results are ignored, only panics matter.
+fn read_everything(path: &Path) {
+    let _ = msikit::package::info(path);
+    let _ = msikit::package::tables(path);
+    let _ = msikit::package::streams(path);
+    if let Ok(c) = Container::open(path) {
+        let mut sink = std::io::sink();
+        let _ = msikit::package::write_idt(&c, "_SummaryInformation", &mut sink);
+        let _ = msikit::package::write_idt(&c, "_ForceCodepage", &mut sink);
+        if let Ok(db) = Database::open(&c) {
+            let names: Vec<String> = db.defs().iter().map(|d| d.name.clone()).collect();
+            for n in names {
+                if let Ok(t) = db.table(&n) {
+                    let _ = msikit::idt::write_table(&mut sink, &t);
+                    for r in 0..t.len().min(50) {
+                        let _ = t.row_values(r);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn mutated_corpus_files_never_panic() {
+    let corpus = common::corpus();
+    let seeds = [
+        "wixtoolset__wix3/test__data__BurnTestPayloads__PerMachineMsisMsps__prodAv100.msi",
+        "wixtoolset__wix3/test__data__BurnTestPayloads__PerMachineMsisMsps__PatchABv101.msp",
+        "heaths__psmsi/test__PowerShell.Test__Data__Example.jpn.mst",
+        "wixtoolset__wix3/test__data__Tools__Light__Localization__LocalizationTests__he-il__he-il.msi",
+    ];
+    let dir = std::env::temp_dir().join(format!("msikit-robust-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (s, seed) in seeds.iter().enumerate() {
+        let original = std::fs::read(corpus.join(seed)).expect("seed file in the corpus");
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ (s as u64 + 1));
+        for i in 0..1000 {
+            let bytes = mutate(&original, &mut rng);
+            let path = dir.join(format!("case-{s}-{i}.msi"));
+            std::fs::File::create(&path)
+                .unwrap()
+                .write_all(&bytes)
+                .unwrap();
+            let r = std::panic::catch_unwind(|| read_everything(&path));
+            assert!(
+                r.is_ok(),
+                "panic on {seed} mutation {i} (kept at {})",
+                path.display()
+            );
+            std::fs::remove_file(&path).unwrap();
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

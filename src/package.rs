@@ -230,7 +230,10 @@ pub fn clsid_text(u: &uuid::Uuid) -> String {
 pub fn streams(path: &Path) -> Result<Vec<StreamInfo>> {
     let c = Container::open(path)?;
     let mut out = Vec::new();
-    for e in c.entries() {
+    // Sorted by decoded path, so a storage comes right before what it holds.
+    let mut entries = c.entries();
+    entries.sort_by_key(|e| e.display_path());
+    for e in entries {
         if e.is_storage {
             out.push(StreamInfo {
                 name: e.display_path(),

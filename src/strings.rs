@@ -45,7 +45,7 @@ impl StringPool {
 
     /// Parses the two streams. Errors name which stream is wrong and how.
     pub fn parse(pool: &[u8], data: &[u8]) -> Result<StringPool> {
-        if pool.len() % 4 != 0 {
+        if !pool.len().is_multiple_of(4) {
             return Err(Error::malformed(format!(
                 "_StringPool is {} bytes, not a whole number of 4-byte entries",
                 pool.len()

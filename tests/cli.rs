@@ -162,7 +162,7 @@ fn export_writes_the_idt_folder() {
     files.sort();
     insta::assert_snapshot!("export_files", files.join("\n"));
     assert_eq!(
-        report["tables"].as_array().unwrap().len() + 0,
+        report["tables"].as_array().unwrap().len(),
         files.iter().filter(|f| f.ends_with(".idt")).count()
     );
     // Each .idt equals the table verb's IDT output.

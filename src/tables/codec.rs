@@ -69,7 +69,7 @@ pub fn decode_persistent(bytes: &[u8], widths: &[usize]) -> Result<RawRows> {
             Err(Error::malformed("table has data but no columns"))
         };
     }
-    if bytes.len() % row_size != 0 {
+    if !bytes.len().is_multiple_of(row_size) {
         return Err(Error::malformed(format!(
             "table stream is {} bytes, not a whole number of {row_size}-byte rows",
             bytes.len()
@@ -110,7 +110,7 @@ pub fn int16_value(raw: u32) -> Option<i32> {
 
 /// Stored int32 to value (`None` = NULL).
 pub fn int32_value(raw: u32) -> Option<i32> {
-    (raw != 0).then(|| (raw ^ 0x8000_0000) as i32)
+    (raw != 0).then_some((raw ^ 0x8000_0000) as i32)
 }
 
 /// Value to stored int16 (wraps like Windows does for out-of-range values).

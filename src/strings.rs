@@ -196,4 +196,36 @@ mod tests {
         let p = pool(&[(0, 0), (0, 1)]);
         assert!(StringPool::parse(&p, b"").is_err());
     }
+
+    #[test]
+    fn every_code_page_windows_installer_uses_decodes() {
+        // (code page, bytes, text): one non-ASCII character or word each.
+        let cases: &[(u32, &[u8], &str)] = &[
+            (0, &[0xE9], "é"),
+            (874, &[0xA1], "ก"),
+            (932, &[0x93, 0xFA], "日"),
+            (936, &[0xD6, 0xD0], "中"),
+            (949, &[0xC7, 0xD1], "한"),
+            (950, &[0xA4, 0xA4], "中"),
+            (1250, &[0x8A], "Š"),
+            (1251, &[0xC6], "Ж"),
+            (1252, &[0x80], "€"),
+            (1253, &[0xD3], "Σ"),
+            (1254, &[0xD0], "Ğ"),
+            (1255, &[0xF9], "ש"),
+            (1256, &[0xC7], "ا"),
+            (1257, &[0xC0], "Ą"),
+            (1258, &[0xD0], "Đ"),
+            (65001, "ü".as_bytes(), "ü"),
+        ];
+        for &(cp, bytes, text) in cases {
+            let p = pool(&[
+                ((cp & 0xffff) as u16, (cp >> 16) as u16),
+                (bytes.len() as u16, 1),
+            ]);
+            let sp = StringPool::parse(&p, bytes).unwrap_or_else(|e| panic!("{cp}: {e}"));
+            assert_eq!(sp.get(1), Some(text), "code page {cp}");
+            assert_eq!(sp.codepage, cp);
+        }
+    }
 }

@@ -163,4 +163,22 @@ mod tests {
         );
         assert!(decode_persistent(&[1], &[]).is_err());
     }
+
+    #[test]
+    fn no_row_limit() {
+        // 200,000 rows with 3-byte string references: past the 65,536 rows the msi crate reads.
+        let widths = [3, 2, 4];
+        let mut rows = RawRows::new(3);
+        for i in 0..200_000u32 {
+            rows.push(&[i + 1, int16_raw((i % 1000) as i32), int32_raw(i as i32)]);
+        }
+        let bytes = encode_persistent(&rows, &widths);
+        assert_eq!(bytes.len(), 200_000 * 9);
+        let back = decode_persistent(&bytes, &widths).unwrap();
+        assert_eq!(back.len(), 200_000);
+        assert_eq!(
+            back.row(199_999),
+            &[200_000, int16_raw(999), int32_raw(199_999)]
+        );
+    }
 }

@@ -15,6 +15,10 @@ use crate::tables::{
 /// stream and the pool header.
 pub const PSEUDO_TABLES: [&str; 2] = ["_SummaryInformation", "_ForceCodepage"];
 
+pub mod model;
+
+pub use model::{DatabaseModel, TableData};
+
 pub struct Database<'c> {
     container: &'c Container,
     storage: String,

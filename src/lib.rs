@@ -13,5 +13,6 @@ pub mod package;
 pub mod strings;
 pub mod summary;
 pub mod tables;
+pub mod transform;
 
 pub use error::{Error, ErrorKind, Result};

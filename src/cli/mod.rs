@@ -8,6 +8,7 @@ mod render;
 mod streams;
 mod table;
 mod tables;
+mod transform;
 
 use std::io::Write;
 
@@ -53,6 +54,9 @@ pub enum Command {
     Cat(cat::Args),
     /// Write every table as IDT files (with _SummaryInformation and binary cells as files)
     Export(export::Args),
+    /// Decode and apply transforms (.mst, or a patch's transform storages)
+    #[command(subcommand)]
+    Transform(transform::Command),
     /// Print a shell completion script
     Completions {
         /// The shell
@@ -83,6 +87,7 @@ pub fn run() -> i32 {
         Command::Streams(a) => streams::run(a, &style),
         Command::Cat(a) => cat::run(a),
         Command::Export(a) => export::run(a, &style),
+        Command::Transform(c) => transform::run(c, &style),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             clap_complete::generate(shell, &mut cmd, "msikit", &mut std::io::stdout());

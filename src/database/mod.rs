@@ -16,6 +16,7 @@ use crate::tables::{
 pub const PSEUDO_TABLES: [&str; 2] = ["_SummaryInformation", "_ForceCodepage"];
 
 pub mod model;
+pub mod write;
 
 pub use model::{DatabaseModel, TableData};
 

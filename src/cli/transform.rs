@@ -1,0 +1,233 @@
+//! `msikit transform show|apply`: what a transform changes in a base database, and the
+//! transformed database written out.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use msikit::summary::ErrorFlags;
+use msikit::transform::{Applied, Change};
+
+use super::render::{self, Style};
+
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// Apply transforms to a base in memory and list every change, table by table
+    Show(ShowArgs),
+    /// Apply transforms to a base and write the resulting database
+    Apply(ApplyArgs),
+}
+
+#[derive(clap::Args)]
+pub struct ShowArgs {
+    /// The base database (.msi or .msm)
+    base: PathBuf,
+    /// A transform (.mst), or a patch (.msp) whose transforms apply in PID 8 order
+    transform: PathBuf,
+    /// With a patch: only this transform storage (e.g. `RTM.1` or `#RTM.1`)
+    #[arg(long)]
+    storage: Option<String>,
+    /// Error conditions to suppress, in MsiTran's letters (a-f), instead of the transform's own
+    #[arg(long, value_name = "LETTERS")]
+    suppress: Option<String>,
+    /// Print JSON instead of text
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(clap::Args)]
+pub struct ApplyArgs {
+    /// The base database (.msi or .msm)
+    base: PathBuf,
+    /// Transforms (.mst), or patches whose transforms apply in PID 8 order, applied in order
+    #[arg(required = true)]
+    transforms: Vec<PathBuf>,
+    /// The database to write
+    #[arg(short, long, value_name = "OUT.msi")]
+    output: PathBuf,
+    /// Error conditions to suppress, in MsiTran's letters (a-f), instead of each transform's own
+    #[arg(long, value_name = "LETTERS")]
+    suppress: Option<String>,
+    /// Print the report as JSON
+    #[arg(long)]
+    json: bool,
+}
+
+fn suppress(s: &Option<String>) -> msikit::Result<Option<ErrorFlags>> {
+    s.as_deref().map(ErrorFlags::from_letters).transpose()
+}
+
+pub fn run(cmd: Command, style: &Style) -> msikit::Result<i32> {
+    match cmd {
+        Command::Show(a) => {
+            let applied = msikit::transform::apply_files(
+                &a.base,
+                &[a.transform.as_path()],
+                a.storage.as_deref(),
+                suppress(&a.suppress)?,
+            )?;
+            print(&applied, a.json, style)
+        }
+        Command::Apply(a) => {
+            let paths: Vec<&std::path::Path> = a.transforms.iter().map(|p| p.as_path()).collect();
+            let applied =
+                msikit::transform::apply_files(&a.base, &paths, None, suppress(&a.suppress)?)?;
+            msikit::database::write::write_database_file(
+                &applied.model,
+                msikit::container::PackageKind::Database,
+                &a.output,
+            )?;
+            print(&applied, a.json, style)
+        }
+    }
+}
+
+fn print(applied: &Applied, json: bool, style: &Style) -> msikit::Result<i32> {
+    let mut out = std::io::stdout().lock();
+    if json {
+        render::json(&mut out, applied)?;
+        out.flush()?;
+        return Ok(0);
+    }
+    for r in &applied.reports {
+        let status = match (r.applied, r.validation_failures.is_empty()) {
+            (false, _) => " (not applied: its validation fails)",
+            (true, false) => " (applied, although its validation fails)",
+            (true, true) => "",
+        };
+        writeln!(
+            out,
+            "{}",
+            style.bold(&format!("transform {}{status}", r.transform))
+        )?;
+        for f in &r.validation_failures {
+            writeln!(out, "  fails: {f}")?;
+        }
+        if let Some(s) = &r.summary {
+            let conditions = s.conditions();
+            if !conditions.is_empty() {
+                writeln!(out, "  validation: {}", conditions.join("; "))?;
+            }
+        }
+        writeln!(
+            out,
+            "  suppressed errors: [{}] {}",
+            r.suppressed.letters(),
+            r.suppressed.names().join(", ")
+        )?;
+        let rows: Vec<Vec<String>> = r.changes.iter().map(change_row).collect();
+        if !r.applied {
+        } else if rows.is_empty() {
+            writeln!(out, "  no changes")?;
+        } else {
+            render::table(
+                &mut out,
+                style,
+                &["TABLE", "CHANGE", "ROW", "DETAIL"],
+                &rows,
+            )?;
+        }
+        writeln!(out)?;
+    }
+    if applied.product_version_before != applied.product_version_after {
+        writeln!(
+            out,
+            "ProductVersion: {} -> {}",
+            applied
+                .product_version_before
+                .as_deref()
+                .unwrap_or("(none)"),
+            applied.product_version_after.as_deref().unwrap_or("(none)")
+        )?;
+    } else if let Some(v) = &applied.product_version_after {
+        writeln!(out, "ProductVersion: {v} (unchanged)")?;
+    }
+    out.flush()?;
+    Ok(0)
+}
+
+fn values(v: &[msikit::tables::Value]) -> String {
+    v.iter()
+        .map(|x| x.to_string())
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
+fn change_row(c: &Change) -> Vec<String> {
+    match c {
+        Change::TableAdded { table } => vec![
+            table.clone(),
+            "table added".into(),
+            String::new(),
+            String::new(),
+        ],
+        Change::TableDropped { table, rows } => {
+            vec![
+                table.clone(),
+                "table dropped".into(),
+                String::new(),
+                format!("{rows} rows"),
+            ]
+        }
+        Change::ColumnAdded { table, column, ty } => {
+            vec![
+                table.clone(),
+                "column added".into(),
+                String::new(),
+                format!("{column} {ty}"),
+            ]
+        }
+        Change::RowInserted { table, row } => {
+            vec![table.clone(), "insert".into(), values(row), String::new()]
+        }
+        Change::RowDeleted { table, row } => {
+            vec![table.clone(), "delete".into(), values(row), String::new()]
+        }
+        Change::RowReplaced {
+            table,
+            key,
+            changes,
+        } => vec![
+            table.clone(),
+            "replace".into(),
+            values(key),
+            changes
+                .iter()
+                .map(|c| format!("{}: {} -> {}", c.column, c.old, c.new))
+                .collect::<Vec<_>>()
+                .join("; "),
+        ],
+        Change::RowUpdated {
+            table,
+            key,
+            changes,
+        } => vec![
+            table.clone(),
+            "update".into(),
+            values(key),
+            changes
+                .iter()
+                .map(|c| format!("{}: {} -> {}", c.column, c.old, c.new))
+                .collect::<Vec<_>>()
+                .join("; "),
+        ],
+        Change::CodepageChanged { from, to } => {
+            vec![
+                "(database)".into(),
+                "code page".into(),
+                String::new(),
+                format!("{from} -> {to}"),
+            ]
+        }
+        Change::Skipped {
+            table,
+            key,
+            condition,
+            reason,
+        } => vec![
+            table.clone(),
+            format!("skipped ({condition})"),
+            values(key),
+            reason.clone(),
+        ],
+    }
+}

@@ -1,0 +1,656 @@
+//! The database writer: turns a [`DatabaseModel`] into the bytes of a complete compound file.
+//!
+//! # Layout
+//!
+//! The file is a version 3 compound file (512-byte sectors), as Windows writes installer
+//! databases, with the root CLSID of a database or a patch and every timestamp zero, so one model
+//! always gives the same bytes. It holds `_StringPool` and `_StringData`, the catalog tables
+//! `_Tables` and `_Columns`, one stream per table that has rows (an empty table has no stream,
+//! like Windows), the summary as the unpacked stream `\x05SummaryInformation`, and every stream of
+//! [`DatabaseModel::streams`] under its packed name. Binary cells are stored as the marker 1 (what
+//! every binary cell of the corpus holds, and what Wine's `get_table_value_from_record` stores);
+//! their data is the stream the cell names. Sub-storages and signatures are not part of the model,
+//! so a rewritten file has none.
+//!
+//! # Row order
+//!
+//! Windows Installer keeps the rows of a persistent table sorted by primary key, and compares keys
+//! by their *stored* values, column by column: a string key by its string-pool id, not by its
+//! text; an integer by its biased stored value (which orders like the signed value); NULL (0)
+//! first. Sources: Wine's `dlls/msi/table.c` (`find_insert_index` and `compare_record`, which
+//! binary-search the stored cells); rust-msi issue #59 (msiexec refuses databases whose rows are
+//! not sorted by string-pool id with error 2219, "Invalid Installer database format") and issue
+//! #41 / PR #44 (rows inserted out of order make a table unreadable to msiexec and Orca); and the
+//! corpus: all 1,578 tables with two or more rows in its 120 databases are sorted by stored
+//! values, only 210 of them also by text. The writer sorts every table's rows so (a stable sort:
+//! rows with equal keys keep their order), `_Tables` included (by the id of the name) and
+//! `_Columns` (by table id, then column number).
+//!
+//! # String ids
+//!
+//! Id 0 is NULL. The other ids are given in an order that keeps each table's rows where the model
+//! has them whenever some id order can: each pair of neighbouring rows whose keys first differ in
+//! a string column asks for the first string's id to be smaller, and so does each pair of
+//! neighbouring tables in the model's catalog order; the ids follow a topological order of these
+//! constraints, ties (and cycles, broken at the string seen first) going to the string seen first,
+//! reading table names in catalog order, then each table's column names, then each table's cells
+//! row by row. A model read from a file written by Windows (or by any writer whose rows were
+//! sorted some consistent way) is therefore written back with every row and table in its place;
+//! for any other model the rows are sorted as Windows requires.
+//!
+//! # String pool
+//!
+//! The header keeps [`DatabaseModel::codepage`] and sets the long-reference flag (3-byte string
+//! references in every table) when ids pass 0xFFFF. Each entry is (length, reference count), the
+//! count being the real number of cells that use the string (`_Tables` and `_Columns` included),
+//! capped at 0xFFFF; a string of 64 KiB or more is written as (0, count) followed by
+//! (length low, length high), as [`crate::strings`] reads it. Strings are encoded in the model's
+//! code page; a character it cannot represent is an error naming where the string is used.
+
+use std::borrow::Cow;
+use std::cmp::{Ordering, Reverse};
+use std::collections::{BinaryHeap, HashMap};
+use std::io::{Cursor, Write};
+use std::path::{Path, PathBuf};
+
+use crate::container::{streamname, PackageKind, CLSID_DATABASE, CLSID_PATCH};
+use crate::database::model::DatabaseModel;
+use crate::error::{Error, Result};
+use crate::tables::codec::{self, RawRows};
+use crate::tables::{columns_def, tables_def, TableDef, Value};
+
+/// What a non-NULL binary cell stores (Windows and Wine store 1).
+pub const BINARY_MARKER: u32 = 1;
+
+/// The name of the summary stream (stored unpacked).
+const SUMMARY_STREAM: &str = "\u{5}SummaryInformation";
+
+/// Names the writer produces itself, which no model table may take.
+const RESERVED_TABLES: [&str; 4] = ["_Tables", "_Columns", "_StringPool", "_StringData"];
+
+/// Writes `model` as a complete installer database (an .msi or .msm for
+/// [`PackageKind::Database`], the database of an .msp for [`PackageKind::Patch`]).
+pub fn write_database(model: &DatabaseModel, kind: PackageKind) -> Result<Vec<u8>> {
+    let clsid = match kind {
+        PackageKind::Database => CLSID_DATABASE,
+        PackageKind::Patch => CLSID_PATCH,
+        PackageKind::Transform => {
+            return Err(Error::usage(
+                "a transform is not a database: the database writer cannot write one",
+            ))
+        }
+    };
+    let plan = Plan::build(model)?;
+    let streams = plan.streams(model)?;
+    build_compound_file(clsid, &streams)
+}
+
+/// Writes `model` to `path` through a temporary file in the same folder and a rename.
+pub fn write_database_file(model: &DatabaseModel, kind: PackageKind, path: &Path) -> Result<()> {
+    let bytes = write_database(model, kind).map_err(|e| e.in_file(path.display().to_string()))?;
+    crate::package::write_atomically(path, &bytes)
+}
+
+/// Where a string is first used, for error messages.
+#[derive(Debug, Clone, Copy)]
+enum Place {
+    /// A table's name (`_Tables.Name`).
+    Table(usize),
+    /// A column's name (`_Columns.Name`): table, column.
+    Column(usize, usize),
+    /// A cell: table, row, column.
+    Cell(usize, usize, usize),
+}
+
+/// The distinct strings of a model, in order of first appearance (the node numbers of the id
+/// ordering).
+#[derive(Default)]
+struct Strings<'m> {
+    index: HashMap<&'m str, u32>,
+    texts: Vec<&'m str>,
+    refs: Vec<u32>,
+    first: Vec<Place>,
+}
+
+impl<'m> Strings<'m> {
+    /// The node of `s` (added on first sight), counting one more reference.
+    fn add(&mut self, s: &'m str, place: Place) -> u32 {
+        let node = *self.index.entry(s).or_insert_with(|| {
+            self.texts.push(s);
+            self.refs.push(0);
+            self.first.push(place);
+            (self.texts.len() - 1) as u32
+        });
+        self.refs[node as usize] += 1;
+        node
+    }
+
+    fn len(&self) -> usize {
+        self.texts.len()
+    }
+}
+
+/// Everything needed to write the streams: string ids and the rows of every table, with string
+/// cells holding pool ids.
+struct Plan<'m> {
+    strings: Strings<'m>,
+    /// Node -> id (1-based).
+    ids: Vec<u32>,
+    /// Id - 1 -> node.
+    order: Vec<u32>,
+    /// Per model table, its stored cells row by row (string cells as ids), sorted.
+    rows: Vec<RawRows>,
+    /// Model table indexes in catalog (id) order.
+    catalog: Vec<usize>,
+}
+
+/// A place's description for an error: (table, row, column) as far as known.
+fn place_error(model: &DatabaseModel, place: Place, msg: String) -> Error {
+    match place {
+        Place::Table(t) => Error::unsupported(msg)
+            .at(format!("table name '{}'", model.tables[t].def.name))
+            .at("table '_Tables'"),
+        Place::Column(t, c) => Error::unsupported(msg)
+            .at(format!(
+                "column name '{}'",
+                model.tables[t].def.columns[c].name
+            ))
+            .at(format!("table '{}'", model.tables[t].def.name)),
+        Place::Cell(t, r, c) => cell_error(model, t, r, c, msg),
+    }
+}
+
+fn cell_error(model: &DatabaseModel, t: usize, r: usize, c: usize, msg: String) -> Error {
+    let def = &model.tables[t].def;
+    let col = def.columns.get(c).map(|c| c.name.as_str()).unwrap_or("?");
+    Error::unsupported(msg)
+        .at(format!("row {}, column '{col}'", r + 1))
+        .at(format!("table '{}'", def.name))
+}
+
+fn table_error(def: &TableDef, msg: String) -> Error {
+    Error::unsupported(msg).at(format!("table '{}'", def.name))
+}
+
+/// Checks a table's schema: a writable name, column names, numbers 1..=255 strictly increasing
+/// (the reader orders columns by number, the streams by position), and storable types.
+fn check_schema(def: &TableDef) -> Result<()> {
+    if def.name.is_empty() {
+        return Err(Error::unsupported("a table has an empty name"));
+    }
+    if RESERVED_TABLES.contains(&def.name.as_str()) {
+        return Err(table_error(
+            def,
+            "this name is reserved for the database's own streams".into(),
+        ));
+    }
+    check_entry_name(&streamname::encode(&def.name, true))
+        .map_err(|m| table_error(def, format!("the table name cannot be a stream name: {m}")))?;
+    let mut last = 0u16;
+    for c in &def.columns {
+        if c.name.is_empty() {
+            return Err(table_error(
+                def,
+                format!("column {} has an empty name", c.number),
+            ));
+        }
+        if c.number == 0 || c.number > 255 || c.number <= last {
+            return Err(table_error(
+                def,
+                format!(
+                    "column '{}' has number {}; numbers must run from 1 to 255 in column order",
+                    c.name, c.number
+                ),
+            ));
+        }
+        last = c.number;
+        if c.ty.stream_width(2).is_none() {
+            return Err(table_error(
+                def,
+                format!(
+                    "column '{}' is an integer of width {}, not 2 or 4",
+                    c.name,
+                    c.ty.width()
+                ),
+            ));
+        }
+        if codec::int16_raw(i32::from(c.ty.0 as i16)) == 0 {
+            return Err(table_error(
+                def,
+                format!(
+                    "column '{}' has type {:#06x}, which cannot be stored",
+                    c.name, c.ty.0
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Checks a packed compound-file entry name: 1 to 31 UTF-16 units, none of `/ \ : !` or NUL.
+fn check_entry_name(packed: &str) -> std::result::Result<(), String> {
+    let units = packed.encode_utf16().count();
+    if units == 0 {
+        return Err("the name is empty".into());
+    }
+    if units > 31 {
+        return Err(format!(
+            "it packs to {units} UTF-16 units, more than the 31 a compound-file entry allows"
+        ));
+    }
+    if let Some(ch) = packed
+        .chars()
+        .find(|c| matches!(c, '/' | '\\' | ':' | '!' | '\0'))
+    {
+        return Err(format!(
+            "it contains {ch:?}, which a compound-file entry name cannot hold"
+        ));
+    }
+    Ok(())
+}
+
+impl<'m> Plan<'m> {
+    fn build(model: &'m DatabaseModel) -> Result<Plan<'m>> {
+        model.check_names()?;
+        let mut seen: HashMap<&str, usize> = HashMap::new();
+        for (ti, t) in model.tables.iter().enumerate() {
+            check_schema(&t.def)?;
+            if seen.insert(t.def.name.as_str(), ti).is_some() {
+                return Err(table_error(
+                    &t.def,
+                    "the model has two tables of this name".into(),
+                ));
+            }
+        }
+
+        // Strings in order of first appearance, with reference counts.
+        let mut strings = Strings::default();
+        let table_nodes: Vec<u32> = model
+            .tables
+            .iter()
+            .enumerate()
+            .map(|(ti, t)| strings.add(&t.def.name, Place::Table(ti)))
+            .collect();
+        for (ti, t) in model.tables.iter().enumerate() {
+            for (ci, c) in t.def.columns.iter().enumerate() {
+                strings.add(&t.def.name, Place::Table(ti));
+                strings.add(&c.name, Place::Column(ti, ci));
+            }
+        }
+
+        // Cells: string cells hold node + 1 for now (0 = NULL), the others their stored value.
+        let mut cells: Vec<Vec<u32>> = Vec::with_capacity(model.tables.len());
+        for (ti, t) in model.tables.iter().enumerate() {
+            let ncols = t.def.columns.len();
+            let mut flat = Vec::with_capacity(t.rows.len() * ncols);
+            for (ri, row) in t.rows.iter().enumerate() {
+                if row.len() != ncols {
+                    return Err(table_error(
+                        &t.def,
+                        format!(
+                            "row {} has {} values for {ncols} columns",
+                            ri + 1,
+                            row.len()
+                        ),
+                    ));
+                }
+                for (ci, v) in row.iter().enumerate() {
+                    let ty = t.def.columns[ci].ty;
+                    let err = |msg: String| cell_error(model, ti, ri, ci, msg);
+                    let raw = if ty.is_binary() {
+                        match v {
+                            Value::Null => 0,
+                            Value::Stream(name) => {
+                                if !model.streams.contains_key(name) {
+                                    return Err(err(format!(
+                                        "the binary cell names stream '{name}', which the model does not have"
+                                    )));
+                                }
+                                BINARY_MARKER
+                            }
+                            other => {
+                                return Err(err(format!(
+                                    "binary column holds {other:?}, not a stream"
+                                )))
+                            }
+                        }
+                    } else if ty.is_string() {
+                        match v {
+                            Value::Null => 0,
+                            Value::Str(s) if s.is_empty() => 0,
+                            Value::Str(s) => strings.add(s, Place::Cell(ti, ri, ci)) + 1,
+                            other => {
+                                return Err(err(format!(
+                                    "string column holds {other:?}, not a string"
+                                )))
+                            }
+                        }
+                    } else {
+                        let wide = ty.stream_width(2) == Some(4);
+                        match v {
+                            Value::Null => 0,
+                            Value::Int(i) if wide => {
+                                if *i == i32::MIN {
+                                    return Err(err(format!(
+                                        "{i} is out of range for a 4-byte integer column (it is the NULL value)"
+                                    )));
+                                }
+                                codec::int32_raw(*i)
+                            }
+                            Value::Int(i) => {
+                                if !(-32767..=32767).contains(i) {
+                                    return Err(err(format!(
+                                        "{i} is out of range for a 2-byte integer column (-32767 to 32767)"
+                                    )));
+                                }
+                                codec::int16_raw(*i)
+                            }
+                            other => {
+                                return Err(err(format!(
+                                    "integer column holds {other:?}, not an integer"
+                                )))
+                            }
+                        }
+                    };
+                    flat.push(raw);
+                }
+            }
+            cells.push(flat);
+        }
+
+        if strings.len() > 0xFF_FFFF {
+            return Err(Error::unsupported(format!(
+                "the database has {} distinct strings, more than 3-byte string references can hold",
+                strings.len()
+            )));
+        }
+
+        // Constraints between string nodes: neighbouring tables, neighbouring rows.
+        let n = strings.len();
+        let mut succ: Vec<Vec<u32>> = vec![Vec::new(); n];
+        let mut indeg: Vec<u32> = vec![0; n];
+        let mut edge = |a: u32, b: u32| {
+            if a != b {
+                succ[a as usize].push(b);
+                indeg[b as usize] += 1;
+            }
+        };
+        for w in table_nodes.windows(2) {
+            edge(w[0], w[1]);
+        }
+        for (t, flat) in model.tables.iter().zip(&cells) {
+            let ncols = t.def.columns.len();
+            if ncols == 0 {
+                continue;
+            }
+            let keys = t.def.key_indexes();
+            let is_str: Vec<bool> = t.def.columns.iter().map(|c| c.ty.is_string()).collect();
+            let mut prev: Option<&[u32]> = None;
+            for row in flat.chunks_exact(ncols) {
+                if let Some(p) = prev {
+                    for &k in &keys {
+                        let (a, b) = (p[k], row[k]);
+                        if a == b {
+                            continue;
+                        }
+                        if is_str[k] && a != 0 && b != 0 {
+                            edge(a - 1, b - 1);
+                        }
+                        // Otherwise the stored values decide (NULL first), whatever the ids.
+                        break;
+                    }
+                }
+                prev = Some(row);
+            }
+        }
+
+        // Kahn's algorithm, smallest node first; a cycle is broken at its smallest node.
+        let mut order: Vec<u32> = Vec::with_capacity(n);
+        let mut emitted = vec![false; n];
+        let mut ready: BinaryHeap<Reverse<u32>> = (0..n as u32)
+            .filter(|&i| indeg[i as usize] == 0)
+            .map(Reverse)
+            .collect();
+        let mut next_forced = 0usize;
+        while order.len() < n {
+            let node = match ready.pop() {
+                Some(Reverse(node)) => node,
+                None => {
+                    while emitted[next_forced] {
+                        next_forced += 1;
+                    }
+                    next_forced as u32
+                }
+            };
+            if emitted[node as usize] {
+                continue;
+            }
+            emitted[node as usize] = true;
+            order.push(node);
+            for &s in &succ[node as usize] {
+                let d = &mut indeg[s as usize];
+                *d = d.saturating_sub(1);
+                if *d == 0 && !emitted[s as usize] {
+                    ready.push(Reverse(s));
+                }
+            }
+        }
+        let mut ids = vec![0u32; n];
+        for (i, &node) in order.iter().enumerate() {
+            ids[node as usize] = i as u32 + 1;
+        }
+
+        // Cells with ids, rows sorted by their stored keys.
+        let mut rows = Vec::with_capacity(model.tables.len());
+        for (t, mut flat) in model.tables.iter().zip(cells) {
+            let ncols = t.def.columns.len();
+            let mut raw = RawRows::new(ncols);
+            if ncols == 0 {
+                rows.push(raw);
+                continue;
+            }
+            for (j, c) in t.def.columns.iter().enumerate() {
+                if c.ty.is_string() {
+                    for cell in flat.iter_mut().skip(j).step_by(ncols) {
+                        if *cell != 0 {
+                            *cell = ids[(*cell - 1) as usize];
+                        }
+                    }
+                }
+            }
+            let keys = t.def.key_indexes();
+            let mut index: Vec<&[u32]> = flat.chunks_exact(ncols).collect();
+            index.sort_by(|a, b| compare_keys(a, b, &keys));
+            for r in index {
+                raw.push(r);
+            }
+            rows.push(raw);
+        }
+        let mut catalog: Vec<usize> = (0..model.tables.len()).collect();
+        catalog.sort_by_key(|&t| ids[table_nodes[t] as usize]);
+
+        Ok(Plan {
+            strings,
+            ids,
+            order,
+            rows,
+            catalog,
+        })
+    }
+
+    fn ref_size(&self) -> usize {
+        if self.order.len() > 0xFFFF {
+            3
+        } else {
+            2
+        }
+    }
+
+    /// The id of a string the plan holds.
+    fn id(&self, s: &str) -> u32 {
+        self.strings
+            .index
+            .get(s)
+            .map(|&n| self.ids[n as usize])
+            .unwrap_or(0)
+    }
+
+    /// `_StringPool` and `_StringData`.
+    fn string_pool(&self, model: &DatabaseModel) -> Result<(Vec<u8>, Vec<u8>)> {
+        let cp = model.codepage;
+        if cp > 0x7FFF_FFFF {
+            return Err(Error::unsupported(format!(
+                "code page {cp} does not fit the string pool header"
+            )));
+        }
+        let enc = crate::strings::encoding_for(cp)?;
+        if enc.output_encoding() != enc {
+            return Err(Error::unsupported(format!(
+                "code page {cp} ({}) cannot be written: strings can only be stored in an ANSI code page or UTF-8",
+                enc.name()
+            )));
+        }
+        let mut header = cp;
+        if self.ref_size() == 3 {
+            header |= 0x8000_0000;
+        }
+        let mut pool = Vec::with_capacity(4 * (self.order.len() + 1));
+        pool.extend_from_slice(&header.to_le_bytes());
+        let mut data = Vec::new();
+        for &node in &self.order {
+            let text = self.strings.texts[node as usize];
+            let (bytes, _, bad) = enc.encode(text);
+            if bad {
+                let ch = text
+                    .chars()
+                    .find(|c| enc.encode(c.encode_utf8(&mut [0; 4])).2)
+                    .unwrap_or('\u{fffd}');
+                return Err(place_error(
+                    model,
+                    self.strings.first[node as usize],
+                    format!(
+                        "the text {text:?} has the character {ch:?} (U+{:04X}), which code page {cp} cannot represent",
+                        ch as u32
+                    ),
+                ));
+            }
+            let refs = self.strings.refs[node as usize].min(0xFFFF) as u16;
+            let len = bytes.len();
+            if len < 0x1_0000 {
+                push_pair(&mut pool, len as u16, refs);
+            } else {
+                let len = u32::try_from(len).map_err(|_| {
+                    place_error(
+                        model,
+                        self.strings.first[node as usize],
+                        format!("a string of {len} bytes is too long for the string pool"),
+                    )
+                })?;
+                push_pair(&mut pool, 0, refs);
+                push_pair(&mut pool, (len & 0xFFFF) as u16, (len >> 16) as u16);
+            }
+            data.extend_from_slice(&bytes);
+        }
+        Ok((pool, data))
+    }
+
+    /// Every stream of the file as (entry name, bytes), in the order they are written.
+    fn streams(&self, model: &'m DatabaseModel) -> Result<Vec<(String, Cow<'m, [u8]>)>> {
+        let (pool, data) = self.string_pool(model)?;
+        let mut out: Vec<(String, Cow<'m, [u8]>)> = vec![
+            (streamname::encode("_StringPool", true), Cow::Owned(pool)),
+            (streamname::encode("_StringData", true), Cow::Owned(data)),
+        ];
+        let ref_size = self.ref_size();
+        let table = |def: &TableDef, rows: &RawRows| -> Result<Option<(String, Cow<'m, [u8]>)>> {
+            if rows.is_empty() {
+                return Ok(None);
+            }
+            let widths = def
+                .widths(ref_size)
+                .ok_or_else(|| table_error(def, "a column has no storable width".into()))?;
+            Ok(Some((
+                streamname::encode(&def.name, true),
+                Cow::Owned(codec::encode_persistent(rows, &widths)),
+            )))
+        };
+
+        // The catalog, in id order (which is the sorted order of both tables).
+        let mut tables_rows = RawRows::new(1);
+        let mut columns_rows = RawRows::new(4);
+        for &t in &self.catalog {
+            let def = &model.tables[t].def;
+            let name = self.id(&def.name);
+            tables_rows.push(&[name]);
+            for c in &def.columns {
+                columns_rows.push(&[
+                    name,
+                    codec::int16_raw(i32::from(c.number)),
+                    self.id(&c.name),
+                    codec::int16_raw(i32::from(c.ty.0 as i16)),
+                ]);
+            }
+        }
+        out.extend(table(&tables_def(), &tables_rows)?);
+        out.extend(table(&columns_def(), &columns_rows)?);
+        for &t in &self.catalog {
+            out.extend(table(&model.tables[t].def, &self.rows[t])?);
+        }
+
+        if let Some(summary) = &model.summary {
+            out.push((
+                SUMMARY_STREAM.to_string(),
+                Cow::Borrowed(summary.as_slice()),
+            ));
+        }
+        for (name, data) in &model.streams {
+            let packed = streamname::encode(name, false);
+            check_entry_name(&packed).map_err(|m| {
+                Error::unsupported(format!("the name cannot be a stream name: {m}"))
+                    .at(format!("stream '{name}'"))
+            })?;
+            out.push((packed, Cow::Borrowed(data.as_slice())));
+        }
+        Ok(out)
+    }
+}
+
+fn push_pair(out: &mut Vec<u8>, a: u16, b: u16) {
+    out.extend_from_slice(&a.to_le_bytes());
+    out.extend_from_slice(&b.to_le_bytes());
+}
+
+/// Compares two rows by their stored key cells, column by column (Wine's `compare_record`).
+fn compare_keys(a: &[u32], b: &[u32], keys: &[usize]) -> Ordering {
+    for &k in keys {
+        match a[k].cmp(&b[k]) {
+            Ordering::Equal => continue,
+            other => return other,
+        }
+    }
+    Ordering::Equal
+}
+
+/// Builds the compound file from named streams.
+fn build_compound_file(clsid: uuid::Uuid, streams: &[(String, Cow<'_, [u8]>)]) -> Result<Vec<u8>> {
+    let io = |e: std::io::Error| Error::io(e);
+    let mut cf = cfb::CompoundFile::create_with_version(cfb::Version::V3, Cursor::new(Vec::new()))
+        .map_err(io)?;
+    cf.set_storage_clsid("/", clsid).map_err(io)?;
+    for (name, data) in streams {
+        let place = || {
+            format!(
+                "stream '{}'",
+                streamname::display(&streamname::decode(name))
+            )
+        };
+        let mut path = PathBuf::from("/");
+        path.push(name);
+        let mut s = cf.create_new_stream(&path).map_err(|e| {
+            Error::unsupported(format!("cannot create the stream: {e}")).at(place())
+        })?;
+        s.write_all(data).map_err(|e| io(e).at(place()))?;
+    }
+    cf.flush().map_err(io)?;
+    Ok(cf.into_inner().into_inner())
+}

@@ -138,6 +138,44 @@ impl StringPool {
     }
 }
 
+/// Encodes a string pool: ids 1, 2, ... in the order given, each with its reference count
+/// (capped at 0xFFFF). References are 3 bytes wide when the ids pass 0xFFFF. Returns
+/// (`_StringPool`, `_StringData`, long references). A character the code page cannot hold is an
+/// error naming the string.
+pub fn encode_pool(codepage: u32, strings: &[(&str, u32)]) -> Result<(Vec<u8>, Vec<u8>, bool)> {
+    let enc = encoding_for(codepage)?;
+    let long_refs = strings.len() > 0xFFFF;
+    let header = codepage | if long_refs { 0x8000_0000 } else { 0 };
+    let mut pool = Vec::with_capacity(4 + 4 * strings.len());
+    pool.extend_from_slice(&header.to_le_bytes());
+    let mut data = Vec::new();
+    for (s, refs) in strings {
+        let refs = (*refs).min(0xFFFF) as u16;
+        let (bytes, _, unmappable) = enc.encode(s);
+        if unmappable {
+            return Err(Error::unsupported(format!(
+                "the string {s:?} cannot be written in code page {codepage}"
+            )));
+        }
+        let len = bytes.len();
+        if len == 0 {
+            // An empty string is NULL (id 0); an entry here keeps the ids in step.
+            pool.extend_from_slice(&[0, 0, 0, 0]);
+        } else if len <= 0xFFFF {
+            pool.extend_from_slice(&(len as u16).to_le_bytes());
+            pool.extend_from_slice(&refs.to_le_bytes());
+        } else {
+            let len =
+                u32::try_from(len).map_err(|_| Error::unsupported("a string of 4 GiB or more"))?;
+            pool.extend_from_slice(&0u16.to_le_bytes());
+            pool.extend_from_slice(&refs.max(1).to_le_bytes());
+            pool.extend_from_slice(&len.to_le_bytes());
+        }
+        data.extend_from_slice(&bytes);
+    }
+    Ok((pool, data, long_refs))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -227,5 +265,25 @@ mod tests {
             assert_eq!(sp.get(1), Some(text), "code page {cp}");
             assert_eq!(sp.codepage, cp);
         }
+    }
+
+    #[test]
+    fn encode_round_trips_through_parse() {
+        let big = "y".repeat(70_000);
+        let strings = [("Café", 2), ("", 0), (big.as_str(), 1), ("日本", 1)];
+        let e = encode_pool(932, &strings[..1]).unwrap_err();
+        assert!(
+            e.to_string().contains("cannot be written in code page 932"),
+            "{e}"
+        );
+        let (p, d, long) = encode_pool(65001, &strings).unwrap();
+        assert!(!long);
+        let sp = StringPool::parse(&p, &d).unwrap();
+        assert_eq!(sp.get(1), Some("Café"));
+        assert_eq!(sp.refcount(1), 2);
+        assert_eq!(sp.get(2), Some(""));
+        assert_eq!(sp.get(3).map(str::len), Some(70_000));
+        assert_eq!(sp.get(4), Some("日本"));
+        assert_eq!(sp.codepage, 65001);
     }
 }

@@ -2,6 +2,7 @@
 //! arguments → one library call → render.
 
 mod cat;
+mod diff;
 mod export;
 mod info;
 mod render;
@@ -54,6 +55,8 @@ pub enum Command {
     Cat(cat::Args),
     /// Write every table as IDT files (with _SummaryInformation and binary cells as files)
     Export(export::Args),
+    /// Row-level differences between two databases (exit 0 same, 1 different, 2 error)
+    Diff(diff::Args),
     /// Decode and apply transforms (.mst, or a patch's transform storages)
     #[command(subcommand)]
     Transform(transform::Command),
@@ -88,6 +91,7 @@ pub fn run() -> i32 {
         Command::Cat(a) => cat::run(a),
         Command::Export(a) => export::run(a, &style),
         Command::Transform(c) => transform::run(c, &style),
+        Command::Diff(a) => diff::run(a, &style),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             clap_complete::generate(shell, &mut cmd, "msikit", &mut std::io::stdout());

@@ -15,6 +15,31 @@ pub enum Command {
     Show(ShowArgs),
     /// Apply transforms to a base and write the resulting database
     Apply(ApplyArgs),
+    /// Generate the transform from a base to a target database (MsiTran -g) and write it
+    Create(CreateArgs),
+}
+
+#[derive(clap::Args)]
+pub struct CreateArgs {
+    /// The base database
+    base: PathBuf,
+    /// The target database
+    target: PathBuf,
+    /// The transform to write
+    #[arg(short, long, value_name = "OUT.mst")]
+    output: PathBuf,
+    /// Validation conditions, in MsiTran's letters: g upgrade code, l language, p platform,
+    /// r product, s/t/u major/minor/build version, v/w/x/y/z installed < <= = >= > base
+    #[arg(long, value_name = "LETTERS", default_value = "")]
+    validate: String,
+    /// Error conditions the transform suppresses, in MsiTran's letters: a add existing row,
+    /// b delete missing row, c add existing table, d delete missing table, e update missing row,
+    /// f change code page
+    #[arg(long, value_name = "LETTERS", default_value = "")]
+    suppress: String,
+    /// Print the report as JSON
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(clap::Args)]
@@ -66,6 +91,15 @@ pub fn run(cmd: Command, style: &Style) -> msikit::Result<i32> {
                 suppress(&a.suppress)?,
             )?;
             print(&applied, a.json, style)
+        }
+        Command::Create(a) => {
+            let opts = msikit::transform::write::TransformOptions {
+                validation: msikit::summary::ValidationFlags::from_letters(&a.validate)?,
+                errors: ErrorFlags::from_letters(&a.suppress)?,
+            };
+            let created = msikit::transform::create(&a.base, &a.target, &opts)?;
+            msikit::package::write_atomically(&a.output, &created.bytes)?;
+            print_report(&created.report, a.json, style, &created)
         }
         Command::Apply(a) => {
             let paths: Vec<&std::path::Path> = a.transforms.iter().map(|p| p.as_path()).collect();
@@ -140,6 +174,33 @@ fn print(applied: &Applied, json: bool, style: &Style) -> msikit::Result<i32> {
         )?;
     } else if let Some(v) = &applied.product_version_after {
         writeln!(out, "ProductVersion: {v} (unchanged)")?;
+    }
+    out.flush()?;
+    Ok(0)
+}
+
+/// Prints one report (create, diff).
+pub fn print_report<T: serde::Serialize>(
+    r: &msikit::transform::ApplyReport,
+    json: bool,
+    style: &Style,
+    whole: &T,
+) -> msikit::Result<i32> {
+    let mut out = std::io::stdout().lock();
+    if json {
+        render::json(&mut out, whole)?;
+    } else {
+        let rows: Vec<Vec<String>> = r.changes.iter().map(change_row).collect();
+        if rows.is_empty() {
+            writeln!(out, "no differences")?;
+        } else {
+            render::table(
+                &mut out,
+                style,
+                &["TABLE", "CHANGE", "ROW", "DETAIL"],
+                &rows,
+            )?;
+        }
     }
     out.flush()?;
     Ok(0)

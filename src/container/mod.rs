@@ -397,6 +397,56 @@ impl Container {
     }
 }
 
+/// A storage or stream of a compound file to build.
+pub enum NewEntry<'a> {
+    /// A storage at `path` (raw names joined with `/`) with its CLSID.
+    Storage { path: String, clsid: Uuid },
+    /// A stream at `path` (raw names joined with `/`); its storage must come earlier.
+    Stream { path: String, data: &'a [u8] },
+}
+
+/// Builds a compound file: version 3 (512-byte sectors, as Windows writes installer files), the
+/// root CLSID given, every timestamp zero so the same entries always give the same bytes. Names
+/// are checked against the 31-unit limit before cfb sees them (cfb writes longer names that it
+/// cannot read back).
+pub fn build_compound_file(root_clsid: Uuid, entries: &[NewEntry<'_>]) -> Result<Vec<u8>> {
+    use std::io::Write;
+    let io = |e: std::io::Error| Error::io(e);
+    let mut cf = cfb::CompoundFile::create_with_version(cfb::Version::V3, Cursor::new(Vec::new()))
+        .map_err(io)?;
+    cf.set_storage_clsid("/", root_clsid).map_err(io)?;
+    let to_path = |raw: &str| -> Result<PathBuf> {
+        let mut p = PathBuf::from("/");
+        for part in raw.split('/') {
+            let units = part.encode_utf16().count();
+            if units == 0 || units > 31 || part.contains(['\\', ':', '!']) {
+                return Err(Error::unsupported(format!(
+                    "'{}' cannot be a compound-file name (1 to 31 UTF-16 units, no \\ : !)",
+                    streamname::display(&streamname::decode(part))
+                )));
+            }
+            p.push(part);
+        }
+        Ok(p)
+    };
+    for e in entries {
+        match e {
+            NewEntry::Storage { path, clsid } => {
+                let p = to_path(path)?;
+                cf.create_storage(&p).map_err(io)?;
+                cf.set_storage_clsid(&p, *clsid).map_err(io)?;
+            }
+            NewEntry::Stream { path, data } => {
+                let p = to_path(path)?;
+                let mut s = cf.create_new_stream(&p).map_err(io)?;
+                s.write_all(data).map_err(io)?;
+            }
+        }
+    }
+    cf.flush().map_err(io)?;
+    Ok(cf.into_inner().into_inner())
+}
+
 /// From cfb's "FAT has N entries, but file has only M sectors", N.
 fn fat_entries_past_end(msg: &str) -> Option<u64> {
     let rest = msg.split("FAT has ").nth(1)?;

@@ -121,7 +121,7 @@ impl<'m> Strings<'m> {
             self.first.push(place);
             (self.texts.len() - 1) as u32
         });
-        self.refs[node as usize] += 1;
+        self.refs[node as usize] = self.refs[node as usize].saturating_add(1);
         node
     }
 
@@ -136,7 +136,7 @@ struct Plan<'m> {
     strings: Strings<'m>,
     /// Node -> id (1-based).
     ids: Vec<u32>,
-    /// Id - 1 -> node.
+    /// Node of each id, from id 1 up.
     order: Vec<u32>,
     /// Per model table, its stored cells row by row (string cells as ids), sorted.
     rows: Vec<RawRows>,
@@ -144,19 +144,25 @@ struct Plan<'m> {
     catalog: Vec<usize>,
 }
 
-/// A place's description for an error: (table, row, column) as far as known.
-fn place_error(model: &DatabaseModel, place: Place, msg: String) -> Error {
+/// An error about the string first used at `place`; `msg` follows what the string is ("the
+/// table name", "the column name", "the text").
+fn place_error(model: &DatabaseModel, place: Place, msg: impl Fn(&str) -> String) -> Error {
     match place {
-        Place::Table(t) => Error::unsupported(msg)
-            .at(format!("table name '{}'", model.tables[t].def.name))
-            .at("table '_Tables'"),
-        Place::Column(t, c) => Error::unsupported(msg)
-            .at(format!(
-                "column name '{}'",
-                model.tables[t].def.columns[c].name
-            ))
+        Place::Table(t) => table_error(&model.tables[t].def, msg("the table name")),
+        Place::Column(t, c) => Error::unsupported(msg("the column name"))
+            .at(format!("column '{}'", model.tables[t].def.columns[c].name))
             .at(format!("table '{}'", model.tables[t].def.name)),
-        Place::Cell(t, r, c) => cell_error(model, t, r, c, msg),
+        Place::Cell(t, r, c) => cell_error(model, t, r, c, msg("the text")),
+    }
+}
+
+/// A value as an error message shows it.
+fn describe(v: &Value) -> String {
+    match v {
+        Value::Null => "NULL".into(),
+        Value::Int(i) => format!("the integer {i}"),
+        Value::Str(s) => format!("the string {s:?}"),
+        Value::Stream(n) => format!("the stream {n:?}"),
     }
 }
 
@@ -282,6 +288,12 @@ impl<'m> Plan<'m> {
         let mut cells: Vec<Vec<u32>> = Vec::with_capacity(model.tables.len());
         for (ti, t) in model.tables.iter().enumerate() {
             let ncols = t.def.columns.len();
+            if ncols == 0 && !t.rows.is_empty() {
+                return Err(table_error(
+                    &t.def,
+                    "a table without columns cannot hold rows".into(),
+                ));
+            }
             let mut flat = Vec::with_capacity(t.rows.len() * ncols);
             for (ri, row) in t.rows.iter().enumerate() {
                 if row.len() != ncols {
@@ -310,7 +322,8 @@ impl<'m> Plan<'m> {
                             }
                             other => {
                                 return Err(err(format!(
-                                    "binary column holds {other:?}, not a stream"
+                                    "a binary column cannot hold {}",
+                                    describe(other)
                                 )))
                             }
                         }
@@ -321,7 +334,8 @@ impl<'m> Plan<'m> {
                             Value::Str(s) => strings.add(s, Place::Cell(ti, ri, ci)) + 1,
                             other => {
                                 return Err(err(format!(
-                                    "string column holds {other:?}, not a string"
+                                    "a string column cannot hold {}",
+                                    describe(other)
                                 )))
                             }
                         }
@@ -347,7 +361,8 @@ impl<'m> Plan<'m> {
                             }
                             other => {
                                 return Err(err(format!(
-                                    "integer column holds {other:?}, not an integer"
+                                    "an integer column cannot hold {}",
+                                    describe(other)
                                 )))
                             }
                         }
@@ -528,10 +543,12 @@ impl<'m> Plan<'m> {
                 return Err(place_error(
                     model,
                     self.strings.first[node as usize],
-                    format!(
-                        "the text {text:?} has the character {ch:?} (U+{:04X}), which code page {cp} cannot represent",
-                        ch as u32
-                    ),
+                    |what| {
+                        format!(
+                            "{what} {text:?} has the character {ch:?} (U+{:04X}), which code page {cp} cannot represent",
+                            ch as u32
+                        )
+                    },
                 ));
             }
             let refs = self.strings.refs[node as usize].min(0xFFFF) as u16;
@@ -540,11 +557,9 @@ impl<'m> Plan<'m> {
                 push_pair(&mut pool, len as u16, refs);
             } else {
                 let len = u32::try_from(len).map_err(|_| {
-                    place_error(
-                        model,
-                        self.strings.first[node as usize],
-                        format!("a string of {len} bytes is too long for the string pool"),
-                    )
+                    place_error(model, self.strings.first[node as usize], |what| {
+                        format!("{what} is {len} bytes, too long for the string pool")
+                    })
                 })?;
                 push_pair(&mut pool, 0, refs);
                 push_pair(&mut pool, (len & 0xFFFF) as u16, (len >> 16) as u16);
@@ -653,4 +668,323 @@ fn build_compound_file(clsid: uuid::Uuid, streams: &[(String, Cow<'_, [u8]>)]) -
     }
     cf.flush().map_err(io)?;
     Ok(cf.into_inner().into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::container::Container;
+    use crate::database::{Database, TableData};
+    use crate::tables::{Column, ColumnType};
+
+    const KEY_S72: u16 = 0x2D48;
+    const S0: u16 = 0x1D00;
+    const KEY_I2: u16 = 0x2502;
+    const I2: u16 = 0x1502;
+    const I4: u16 = 0x1104;
+    const BIN: u16 = 0x1900;
+
+    fn table(name: &str, cols: &[(&str, u16)], rows: Vec<Vec<Value>>) -> TableData {
+        TableData {
+            def: TableDef {
+                name: name.into(),
+                columns: cols
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &(n, ty))| Column {
+                        name: n.into(),
+                        number: i as u16 + 1,
+                        ty: ColumnType(ty),
+                    })
+                    .collect(),
+            },
+            rows,
+        }
+    }
+
+    fn s(v: &str) -> Value {
+        Value::Str(v.into())
+    }
+
+    fn sample() -> DatabaseModel {
+        let mut m = DatabaseModel {
+            codepage: 1252,
+            ..Default::default()
+        };
+        m.tables.push(table(
+            "Property",
+            &[("Property", KEY_S72), ("Value", S0)],
+            vec![
+                vec![s("ProductName"), s("Café")],
+                vec![s("ProductCode"), s("{1}")],
+                vec![s("Manufacturer"), s("Café")],
+            ],
+        ));
+        m.tables.push(table(
+            "Binary",
+            &[("Name", KEY_S72), ("Data", BIN)],
+            vec![vec![s("Icon"), Value::Stream("Binary.Icon".into())]],
+        ));
+        m.tables.push(table(
+            "Media",
+            &[("DiskId", KEY_I2), ("Last", I4), ("Cabinet", S0)],
+            vec![
+                vec![Value::Int(1), Value::Int(70_000), s("#a.cab")],
+                vec![Value::Int(2), Value::Null, Value::Null],
+            ],
+        ));
+        m.tables.push(table("Empty", &[("Id", KEY_S72)], vec![]));
+        m.streams.insert("Binary.Icon".into(), vec![1, 2, 3]);
+        m.streams.insert("a.cab".into(), b"MSCF".to_vec());
+        m.summary = Some(vec![0xFE, 0xFF, 0, 0]);
+        m
+    }
+
+    fn read_back(bytes: Vec<u8>) -> DatabaseModel {
+        let c = Container::from_bytes("t", bytes).unwrap();
+        let db = Database::open(&c).unwrap();
+        DatabaseModel::load(&db).unwrap()
+    }
+
+    fn error(m: &DatabaseModel) -> String {
+        match write_database(m, PackageKind::Database) {
+            Ok(_) => panic!("the model was written"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn same_model_same_bytes_and_round_trip() {
+        let m = sample();
+        let a = write_database(&m, PackageKind::Database).unwrap();
+        let b = write_database(&m, PackageKind::Database).unwrap();
+        assert_eq!(a, b);
+        // Version 3: sector shift 9 (512-byte sectors).
+        assert_eq!(&a[0x18..0x1E], &[0x3E, 0x00, 0x03, 0x00, 0xFE, 0xFF]);
+        assert_eq!(u16::from_le_bytes([a[0x1E], a[0x1F]]), 9);
+        let c = Container::from_bytes("t", a.clone()).unwrap();
+        assert_eq!(c.kind(), PackageKind::Database);
+        // An empty table has no stream; a table with rows has one.
+        assert!(c.read_table_stream("", "Empty").unwrap().is_none());
+        assert!(c.read_table_stream("", "Media").unwrap().is_some());
+        assert_eq!(read_back(a), m);
+        let p = write_database(&m, PackageKind::Patch).unwrap();
+        let c = Container::from_bytes("t", p).unwrap();
+        assert_eq!(c.kind(), PackageKind::Patch);
+        assert!(write_database(&m, PackageKind::Transform).is_err());
+    }
+
+    #[test]
+    fn binary_cells_store_the_marker_and_reference_counts_are_real() {
+        let m = sample();
+        let bytes = write_database(&m, PackageKind::Database).unwrap();
+        let c = Container::from_bytes("t", bytes).unwrap();
+        let db = Database::open(&c).unwrap();
+        let t = db.table("Binary").unwrap();
+        assert_eq!(t.rows.row(0)[1], BINARY_MARKER);
+        let pool = db.pool();
+        let id = |text: &str| (1..pool.len() as u32).find(|&i| pool.get(i) == Some(text));
+        // "Café" twice in Property; "Property" as table name, in _Columns.Table twice, and as a
+        // column name.
+        assert_eq!(pool.refcount(id("Café").unwrap()), 2);
+        assert_eq!(pool.refcount(id("Property").unwrap()), 4);
+        assert_eq!(pool.codepage, 1252);
+        assert!(!pool.long_refs);
+        // The string data is in the code page: 'é' is one byte.
+        let data = c.read_table_stream("", "_StringData").unwrap().unwrap();
+        assert!(data.windows(4).any(|w| w == b"Caf\xE9"));
+        assert_eq!(db.read_stream("a.cab").unwrap(), b"MSCF");
+    }
+
+    #[test]
+    fn rows_keep_a_consistent_order_and_are_sorted_by_id() {
+        let mut m = DatabaseModel::default();
+        // "b" before "a": ids follow the model, so the order stays.
+        m.tables.push(table(
+            "One",
+            &[("K", KEY_S72), ("V", I2)],
+            vec![vec![s("b"), Value::Int(1)], vec![s("a"), Value::Int(2)]],
+        ));
+        // Integer keys are sorted by value, NULL first.
+        m.tables.push(table(
+            "Two",
+            &[("K", KEY_I2), ("V", S0)],
+            vec![
+                vec![Value::Int(3), s("x")],
+                vec![Value::Int(-1), s("y")],
+                vec![Value::Null, s("z")],
+            ],
+        ));
+        let back = read_back(write_database(&m, PackageKind::Database).unwrap());
+        assert_eq!(back.tables[0], m.tables[0]);
+        let keys: Vec<&Value> = back.tables[1].rows.iter().map(|r| &r[0]).collect();
+        assert_eq!(keys, [&Value::Null, &Value::Int(-1), &Value::Int(3)]);
+
+        // Two tables that ask for opposite orders: one of them is sorted by id.
+        let mut m = DatabaseModel::default();
+        for name in ["X", "Y"] {
+            let rows = if name == "X" {
+                vec![vec![s("a")], vec![s("b")]]
+            } else {
+                vec![vec![s("b")], vec![s("a")]]
+            };
+            m.tables.push(table(name, &[("K", KEY_S72)], rows));
+        }
+        let bytes = write_database(&m, PackageKind::Database).unwrap();
+        let c = Container::from_bytes("t", bytes).unwrap();
+        let db = Database::open(&c).unwrap();
+        let names: Vec<&str> = db.defs().iter().map(|d| d.name.as_str()).collect();
+        assert_eq!(names, ["X", "Y"]);
+        for name in ["X", "Y", "_Tables", "_Columns"] {
+            let t = db.table(name).unwrap();
+            let keys = t.def.key_indexes();
+            let raw: Vec<Vec<u32>> = (0..t.len())
+                .map(|r| keys.iter().map(|&k| t.rows.row(r)[k]).collect())
+                .collect();
+            assert!(raw.windows(2).all(|w| w[0] <= w[1]), "{name}: {raw:?}");
+        }
+    }
+
+    #[test]
+    fn long_strings_and_long_references() {
+        let big = "é".repeat(70_000);
+        let mut m = DatabaseModel {
+            codepage: 1252,
+            ..Default::default()
+        };
+        m.tables.push(table(
+            "Big",
+            &[("K", KEY_S72), ("V", S0)],
+            vec![vec![s("k"), Value::Str(big.clone())]],
+        ));
+        let bytes = write_database(&m, PackageKind::Database).unwrap();
+        let c = Container::from_bytes("t", bytes.clone()).unwrap();
+        let pool = c.read_table_stream("", "_StringPool").unwrap().unwrap();
+        let words: Vec<u16> = pool
+            .chunks_exact(2)
+            .map(|w| u16::from_le_bytes([w[0], w[1]]))
+            .collect();
+        // Header, then "Big", "K", "V", "k" (ids in order of first appearance), then the escape.
+        let at = words
+            .windows(4)
+            .position(|w| w == [0, 1, (70_000 & 0xFFFF) as u16, 1])
+            .expect("long-string escape");
+        assert!(at >= 2);
+        assert_eq!(read_back(bytes), m);
+
+        // More than 0xFFFF strings: 3-byte references.
+        let rows: Vec<Vec<Value>> = (0..70_000).map(|i| vec![s(&format!("k{i:05}"))]).collect();
+        let mut m = DatabaseModel::default();
+        m.tables.push(table("Many", &[("K", KEY_S72)], rows));
+        let bytes = write_database(&m, PackageKind::Database).unwrap();
+        let c = Container::from_bytes("t", bytes.clone()).unwrap();
+        let db = Database::open(&c).unwrap();
+        assert!(db.pool().long_refs);
+        assert_eq!(db.pool().ref_size(), 3);
+        assert_eq!(
+            c.read_table_stream("", "Many").unwrap().unwrap().len(),
+            70_000 * 3
+        );
+        assert_eq!(read_back(bytes), m);
+    }
+
+    #[test]
+    fn other_code_pages_round_trip() {
+        let mut m = DatabaseModel {
+            codepage: 932,
+            ..Default::default()
+        };
+        m.tables.push(table(
+            "Property",
+            &[("Property", KEY_S72), ("Value", S0)],
+            vec![vec![s("ProductName"), s("日本語の製品")]],
+        ));
+        let bytes = write_database(&m, PackageKind::Database).unwrap();
+        assert_eq!(read_back(bytes), m);
+    }
+
+    #[test]
+    fn errors_name_the_place() {
+        let mut m = sample();
+        m.tables[0].rows[1][1] = s("日本");
+        let e = error(&m);
+        assert!(
+            e.contains("table 'Property': row 2, column 'Value'")
+                && e.contains("U+65E5")
+                && e.contains("1252"),
+            "{e}"
+        );
+
+        let mut m = sample();
+        m.tables[2].rows[0][0] = Value::Int(40_000);
+        let e = error(&m);
+        assert!(
+            e.contains("table 'Media': row 1, column 'DiskId'") && e.contains("out of range"),
+            "{e}"
+        );
+        m.tables[2].rows[0][0] = Value::Int(-32_768);
+        assert!(error(&m).contains("out of range"));
+        m.tables[2].rows[0][0] = Value::Int(1);
+        m.tables[2].rows[1][1] = Value::Int(i32::MIN);
+        let e = error(&m);
+        assert!(e.contains("row 2, column 'Last'"), "{e}");
+
+        let mut m = sample();
+        m.tables[2].rows[0][2] = Value::Int(5);
+        assert!(error(&m).contains("column 'Cabinet'"));
+
+        let mut m = sample();
+        m.streams.remove("Binary.Icon");
+        let e = error(&m);
+        assert!(
+            e.contains("table 'Binary': row 1, column 'Data'") && e.contains("Binary.Icon"),
+            "{e}"
+        );
+
+        let mut m = sample();
+        m.streams.insert("-".repeat(32), vec![]);
+        assert!(error(&m).contains("too long"));
+        let mut m = sample();
+        m.streams.insert("a/b".into(), vec![]);
+        assert!(error(&m).contains("'/'"), "{}", error(&m));
+        let mut m = sample();
+        m.tables[3].def.name = "T".repeat(61);
+        assert!(error(&m).contains("too long"));
+        let mut m = sample();
+        m.tables[3].def.name = "Property".into();
+        assert!(error(&m).contains("two tables"));
+        let mut m = sample();
+        m.tables[3].def.name = "_StringData".into();
+        assert!(error(&m).contains("reserved"));
+        let mut m = sample();
+        m.tables[2].def.columns[1].number = 1;
+        assert!(error(&m).contains("number"));
+        let mut m = sample();
+        m.tables[2].rows[0].pop();
+        assert!(error(&m).contains("row 1 has 2 values"));
+        let mut m = sample();
+        m.codepage = 1200;
+        assert!(error(&m).contains("1200"));
+        m.codepage = 437;
+        assert!(error(&m).contains("437"));
+    }
+
+    #[test]
+    fn writes_a_file_through_a_rename() {
+        let dir = std::env::temp_dir().join(format!("msikit-write-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("out.msi");
+        let m = sample();
+        write_database_file(&m, PackageKind::Database, &path).unwrap();
+        let c = Container::open(&path).unwrap();
+        let db = Database::open(&c).unwrap();
+        assert_eq!(DatabaseModel::load(&db).unwrap(), m);
+        let names: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().collect();
+        assert_eq!(names.len(), 1, "no temporary file is left");
+        let mut bad = m.clone();
+        bad.tables[2].rows[0][0] = Value::Int(99_999);
+        let e = write_database_file(&bad, PackageKind::Database, &path).unwrap_err();
+        assert!(e.to_string().contains("out.msi"), "{e}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

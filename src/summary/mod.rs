@@ -16,6 +16,7 @@
 mod flags;
 mod propset;
 mod views;
+pub mod write;
 
 #[cfg(test)]
 mod testutil;

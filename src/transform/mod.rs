@@ -21,7 +21,9 @@
 
 pub mod apply;
 pub mod decode;
+pub mod generate;
 pub mod validate;
+pub mod write;
 
 pub use apply::{apply_transform, ApplyReport, Change, ColumnChange, TransformSource};
 pub use decode::{decode_records, Record};
@@ -124,5 +126,45 @@ pub fn apply_files(
         product_version_before: before,
         product_version_after: model.property("ProductVersion").map(str::to_string),
         model,
+    })
+}
+
+fn load_model(path: &Path) -> Result<DatabaseModel> {
+    let c = Container::open(path)?;
+    if c.kind() != PackageKind::Database {
+        return Err(
+            Error::usage("is not an installation database (.msi or .msm)").in_file(c.name()),
+        );
+    }
+    let db = Database::open(&c)?;
+    DatabaseModel::load(&db)
+}
+
+/// A generated transform: its bytes and what it changes, as applying it to the base reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct Created {
+    pub base: String,
+    pub target: String,
+    pub report: ApplyReport,
+    #[serde(skip)]
+    pub bytes: Vec<u8>,
+}
+
+/// `transform create`: the transform from `base` to `target`, and the report of applying it to
+/// the base (which is what `diff` shows).
+pub fn create(base: &Path, target: &Path, opts: &write::TransformOptions) -> Result<Created> {
+    let b = load_model(base)?;
+    let t = load_model(target)?;
+    let plan = generate::generate(&b, &t).map_err(|e| e.in_file(target.display().to_string()))?;
+    let bytes = write::write_transform(&plan, &b, &t, opts)?;
+    let c = Container::from_bytes("<generated transform>", bytes.clone())?;
+    let mut m = b.clone();
+    let mut report = apply_transform(&mut m, &TransformSource::root(&c)?, None)?;
+    report.transform = "(generated)".into();
+    Ok(Created {
+        base: base.display().to_string(),
+        target: target.display().to_string(),
+        report,
+        bytes,
     })
 }

@@ -4,12 +4,13 @@
 //!
 //! The file is a version 3 compound file (512-byte sectors), as Windows writes installer
 //! databases, with the root CLSID of a database or a patch and every timestamp zero, so one model
-//! always gives the same bytes. It holds `_StringPool` and `_StringData`, the catalog tables
-//! `_Tables` and `_Columns`, one stream per table that has rows (an empty table has no stream,
-//! like Windows), the summary as the unpacked stream `\x05SummaryInformation`, and every stream of
-//! [`DatabaseModel::streams`] under its packed name. Binary cells are stored as the marker 1 (what
-//! every binary cell of the corpus holds, and what Wine's `get_table_value_from_record` stores);
-//! their data is the stream the cell names. Sub-storages and signatures are not part of the model,
+//! always gives the same bytes ([`crate::container::build_compound_file`]). It holds
+//! `_StringPool` and `_StringData`, the catalog tables `_Tables` and `_Columns`, one stream per
+//! table that has rows (an empty table has no stream, like Windows), the summary as the unpacked
+//! stream `\x05SummaryInformation`, and every stream of [`DatabaseModel::streams`] under its
+//! packed name. Binary cells are stored as the marker 1 (what every binary cell of the corpus
+//! holds, and what Wine's `get_table_value_from_record` stores); their data is the stream the cell
+//! names. Sub-storages and signatures are not part of the model,
 //! so a rewritten file has none.
 //!
 //! # Row order
@@ -44,16 +45,18 @@
 //! references in every table) when ids pass 0xFFFF. Each entry is (length, reference count), the
 //! count being the real number of cells that use the string (`_Tables` and `_Columns` included),
 //! capped at 0xFFFF; a string of 64 KiB or more is written as (0, count) followed by
-//! (length low, length high), as [`crate::strings`] reads it. Strings are encoded in the model's
+//! (length low, length high), as [`crate::strings`] reads it ([`crate::strings::encode_pool`]
+//! writes it). Strings are encoded in the model's
 //! code page; a character it cannot represent is an error naming where the string is used.
 
 use std::borrow::Cow;
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BinaryHeap, HashMap};
-use std::io::{Cursor, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use crate::container::{streamname, PackageKind, CLSID_DATABASE, CLSID_PATCH};
+use crate::container::{
+    build_compound_file, streamname, NewEntry, PackageKind, CLSID_DATABASE, CLSID_PATCH,
+};
 use crate::database::model::DatabaseModel;
 use crate::error::{Error, Result};
 use crate::tables::codec::{self, RawRows};
@@ -82,7 +85,14 @@ pub fn write_database(model: &DatabaseModel, kind: PackageKind) -> Result<Vec<u8
     };
     let plan = Plan::build(model)?;
     let streams = plan.streams(model)?;
-    build_compound_file(clsid, &streams)
+    let entries: Vec<NewEntry<'_>> = streams
+        .iter()
+        .map(|(path, data)| NewEntry::Stream {
+            path: path.clone(),
+            data,
+        })
+        .collect();
+    build_compound_file(clsid, &entries)
 }
 
 /// Writes `model` to `path` through a temporary file in the same folder and a rename.
@@ -525,48 +535,46 @@ impl<'m> Plan<'m> {
                 enc.name()
             )));
         }
-        let mut header = cp;
-        if self.ref_size() == 3 {
-            header |= 0x8000_0000;
-        }
-        let mut pool = Vec::with_capacity(4 * (self.order.len() + 1));
-        pool.extend_from_slice(&header.to_le_bytes());
-        let mut data = Vec::new();
-        for &node in &self.order {
-            let text = self.strings.texts[node as usize];
-            let (bytes, _, bad) = enc.encode(text);
-            if bad {
-                let ch = text
-                    .chars()
-                    .find(|c| enc.encode(c.encode_utf8(&mut [0; 4])).2)
-                    .unwrap_or('\u{fffd}');
-                return Err(place_error(
-                    model,
-                    self.strings.first[node as usize],
-                    |what| {
-                        format!(
+        let strings: Vec<(&str, u32)> = self
+            .order
+            .iter()
+            .map(|&n| {
+                (
+                    self.strings.texts[n as usize],
+                    self.strings.refs[n as usize],
+                )
+            })
+            .collect();
+        match crate::strings::encode_pool(cp, &strings) {
+            Ok((pool, data, long_refs)) => {
+                debug_assert_eq!(long_refs, self.ref_size() == 3);
+                Ok((pool, data))
+            }
+            Err(e) => {
+                // Name the place of the first string the code page cannot hold.
+                for &node in &self.order {
+                    let text = self.strings.texts[node as usize];
+                    if !enc.encode(text).2 {
+                        continue;
+                    }
+                    let ch = text
+                        .chars()
+                        .find(|c| enc.encode(c.encode_utf8(&mut [0; 4])).2)
+                        .unwrap_or('\u{fffd}');
+                    return Err(place_error(
+                        model,
+                        self.strings.first[node as usize],
+                        |what| {
+                            format!(
                             "{what} {text:?} has the character {ch:?} (U+{:04X}), which code page {cp} cannot represent",
                             ch as u32
                         )
-                    },
-                ));
+                        },
+                    ));
+                }
+                Err(e)
             }
-            let refs = self.strings.refs[node as usize].min(0xFFFF) as u16;
-            let len = bytes.len();
-            if len < 0x1_0000 {
-                push_pair(&mut pool, len as u16, refs);
-            } else {
-                let len = u32::try_from(len).map_err(|_| {
-                    place_error(model, self.strings.first[node as usize], |what| {
-                        format!("{what} is {len} bytes, too long for the string pool")
-                    })
-                })?;
-                push_pair(&mut pool, 0, refs);
-                push_pair(&mut pool, (len & 0xFFFF) as u16, (len >> 16) as u16);
-            }
-            data.extend_from_slice(&bytes);
         }
-        Ok((pool, data))
     }
 
     /// Every stream of the file as (entry name, bytes), in the order they are written.
@@ -630,11 +638,6 @@ impl<'m> Plan<'m> {
     }
 }
 
-fn push_pair(out: &mut Vec<u8>, a: u16, b: u16) {
-    out.extend_from_slice(&a.to_le_bytes());
-    out.extend_from_slice(&b.to_le_bytes());
-}
-
 /// Compares two rows by their stored key cells, column by column (Wine's `compare_record`).
 fn compare_keys(a: &[u32], b: &[u32], keys: &[usize]) -> Ordering {
     for &k in keys {
@@ -644,30 +647,6 @@ fn compare_keys(a: &[u32], b: &[u32], keys: &[usize]) -> Ordering {
         }
     }
     Ordering::Equal
-}
-
-/// Builds the compound file from named streams.
-fn build_compound_file(clsid: uuid::Uuid, streams: &[(String, Cow<'_, [u8]>)]) -> Result<Vec<u8>> {
-    let io = |e: std::io::Error| Error::io(e);
-    let mut cf = cfb::CompoundFile::create_with_version(cfb::Version::V3, Cursor::new(Vec::new()))
-        .map_err(io)?;
-    cf.set_storage_clsid("/", clsid).map_err(io)?;
-    for (name, data) in streams {
-        let place = || {
-            format!(
-                "stream '{}'",
-                streamname::display(&streamname::decode(name))
-            )
-        };
-        let mut path = PathBuf::from("/");
-        path.push(name);
-        let mut s = cf.create_new_stream(&path).map_err(|e| {
-            Error::unsupported(format!("cannot create the stream: {e}")).at(place())
-        })?;
-        s.write_all(data).map_err(|e| io(e).at(place()))?;
-    }
-    cf.flush().map_err(io)?;
-    Ok(cf.into_inner().into_inner())
 }
 
 #[cfg(test)]
@@ -944,6 +923,11 @@ mod tests {
         let mut m = sample();
         m.streams.insert("-".repeat(32), vec![]);
         assert!(error(&m).contains("too long"));
+        let mut m = sample();
+        // Compound-file names compare without case: these two would be one entry.
+        m.streams.insert("é".into(), vec![]);
+        m.streams.insert("É".into(), vec![]);
+        assert!(error(&m).contains("already exists"), "{}", error(&m));
         let mut m = sample();
         m.streams.insert("a/b".into(), vec![]);
         assert!(error(&m).contains("'/'"), "{}", error(&m));

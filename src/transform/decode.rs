@@ -284,7 +284,7 @@ mod tests {
     fn malformed_records_are_errors() {
         let p = pool(&["x"]);
         // Truncated inside a cell.
-        let e = decode_records(&words(&[0x0008, 0x0001])[..5], &file_def(), &p).unwrap_err();
+        let e = decode_records(&words(&[0x0008, 0x0001, 0x03ea]), &file_def(), &p).unwrap_err();
         assert!(e.to_string().contains("ends inside column"), "{e}");
         // A mask naming a column the table does not have.
         let small = def("T", &[("K", 0x2D48), ("V", 0x0D48)]);

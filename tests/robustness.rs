@@ -109,3 +109,45 @@ fn mutated_corpus_files_never_panic() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Mutated transforms (a standalone .mst and a patch's transform storages) applied to their
+/// real base: an error or a result, never a panic.
+#[test]
+fn mutated_transforms_never_panic() {
+    let corpus = common::corpus();
+    let cases = [
+        (
+            "heaths__psmsi/test__PowerShell.Test__Data__Example.msi",
+            "heaths__psmsi/test__PowerShell.Test__Data__Example.jpn.mst",
+        ),
+        (
+            "wixtoolset__wix3/test__data__BurnTestPayloads__PerMachineMsisMsps__prodAv100.msi",
+            "wixtoolset__wix3/test__data__BurnTestPayloads__PerMachineMsisMsps__PatchAv101.msp",
+        ),
+    ];
+    let dir = std::env::temp_dir().join(format!("msikit-robust-t-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (s, (base, t)) in cases.iter().enumerate() {
+        let base = corpus.join(base);
+        let original = std::fs::read(corpus.join(t)).expect("transform in the corpus");
+        let mut rng = Rng(0xD1B5_4A32_D192_ED03 ^ (s as u64 + 7));
+        for i in 0..500 {
+            let bytes = mutate(&original, &mut rng);
+            let path = dir.join(format!("t-{s}-{i}.mst"));
+            std::fs::File::create(&path)
+                .unwrap()
+                .write_all(&bytes)
+                .unwrap();
+            let r = std::panic::catch_unwind(|| {
+                let _ = msikit::transform::apply_files(&base, &[path.as_path()], None, None);
+            });
+            assert!(
+                r.is_ok(),
+                "panic on {t} mutation {i} (kept at {})",
+                path.display()
+            );
+            std::fs::remove_file(&path).unwrap();
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -253,12 +253,20 @@ impl Applier<'_, '_> {
         }
     }
 
+    /// The transform's pool code page against the database's. Microsoft's error condition is
+    /// "the code pages do not match and neither is neutral"; suppressing it (f) is how a
+    /// transform declares a code-page change (psmsi's Example.jpn.mst), so then the transform's
+    /// code page is taken. Without it, a neutral database keeps its code page (as Wine does with
+    /// Example.mst) and any other mismatch fails.
     fn codepage(&mut self, pool: &StringPool) -> Result<()> {
         let (from, to) = (self.model.codepage, pool.codepage);
         if to == from || to == 0 {
             return Ok(());
         }
-        if from != 0 && !self.suppressed.contains(CHANGE_CODEPAGE) {
+        if from == 0 && !self.suppressed.contains(CHANGE_CODEPAGE) {
+            return Ok(());
+        }
+        if !self.suppressed.contains(CHANGE_CODEPAGE) {
             return Err(Error::malformed(format!(
                 "the transform's code page {to} differs from the database's {from}, and the transform does not suppress the change-codepage condition"
             ))

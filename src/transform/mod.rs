@@ -15,6 +15,9 @@
 //! row (WiX's paired patch transforms depend on that). Wine instead turns updates and deletes of
 //! missing rows into inserts; msikit follows Windows and skips them.
 //!
+//! Code pages: a transform that suppresses change-codepage (f) sets its own code page; without
+//! that, a neutral database keeps its code page and a conflict fails the apply.
+//!
 //! Records for a table that neither the database nor the transform defines cannot be read at
 //! all (their layout comes from the table's columns): they are skipped as a missing-table
 //! condition when the transform suppresses missing tables or rows, and fail the apply otherwise.

@@ -8,6 +8,7 @@ mod man;
 mod propset;
 mod testdata;
 mod transform;
+mod wine;
 
 use std::error::Error;
 use std::path::{Path, PathBuf};
@@ -39,6 +40,9 @@ enum Cmd {
     Man(man::Args),
     /// Write bash, zsh and fish completion scripts into docs/completions/ from `msikit completions`
     Completions(man::Args),
+    /// Prepare the Wine oracle ahead of the tests: the prefix under the target dir and
+    /// msiapi.exe built with mingw-w64; print versions and timings
+    Wine(wine::Args),
     /// Run the project's tests: `cargo test --workspace --all-targets --no-fail-fast [ARGS...]`
     Test {
         /// Extra arguments for `cargo test`, verbatim (e.g. `-p msikit`, or `-- --nocapture`)
@@ -54,6 +58,7 @@ fn main() -> ExitCode {
         Cmd::Bench(a) => bench::run(a).map(|()| 0),
         Cmd::Man(a) => man::run_man(a).map(|()| 0),
         Cmd::Completions(a) => man::run_completions(a).map(|()| 0),
+        Cmd::Wine(a) => wine::run(a).map(|()| 0),
         Cmd::Test { .. } => {
             // Pass what followed `test` on verbatim: clap drops a leading `--`, which cargo test
             // needs to tell test-binary flags such as `--nocapture` from its own.

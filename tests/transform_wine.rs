@@ -1,0 +1,198 @@
+//! `msikit transform apply` against Wine's msi.dll (MsiDatabaseApplyTransform + commit), table by
+//! table through msiinfo export: every transform storage of the corpus's patches onto its target
+//! (chains included), psmsi's transforms with Wine's documented departures from Windows allowed,
+//! and transforms msikit itself generates, which Wine must apply to give the target.
+
+#[path = "common/wine.rs"]
+mod wine;
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+const PSMSI: &str = "heaths__psmsi/test__PowerShell.Test__Data__";
+const PER_MACHINE: &str = "wixtoolset__wix3/test__data__BurnTestPayloads__PerMachineMsisMsps__";
+const RTM: &str = "wixtoolset__wix3/test__data__BurnTestPayloads__MSIsandMSPs__";
+
+fn corpus(name: &str) -> PathBuf {
+    common::corpus().join(name)
+}
+
+fn out_dir(test: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("transform-wine")
+        .join(test);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// `msikit transform apply BASE INPUTS... -o OUT`, which must succeed.
+fn msikit_apply(base: &Path, inputs: &[&Path], out: &Path) {
+    let mut args: Vec<&std::ffi::OsStr> =
+        vec!["transform".as_ref(), "apply".as_ref(), base.as_os_str()];
+    args.extend(inputs.iter().map(|p| p.as_os_str()));
+    args.extend(["-o".as_ref(), out.as_os_str()]);
+    let o = common::run_msikit(&args);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "msikit: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// A chain of patches onto a base: Wine's transforms for each, chosen against Wine's result so
+/// far, and msikit's result for the whole chain; then the comparison.
+fn patches_like_wine(test: &str, base: &str, patches: &[&str]) {
+    let dir = out_dir(test);
+    let base = corpus(base);
+    let patches: Vec<PathBuf> = patches.iter().map(|p| corpus(p)).collect();
+    let mut current = base.clone();
+    let mut all = Vec::new();
+    for (i, msp) in patches.iter().enumerate() {
+        let ts = wine::patch_transforms_for(msp, &current, &dir.join(format!("t{i}")));
+        assert!(!ts.is_empty(), "no transform of {} fits", msp.display());
+        let next = dir.join(format!("wine-step{i}.msi"));
+        let refs: Vec<&Path> = ts.iter().map(|p| p.as_path()).collect();
+        wine::apply_transforms(&current, &refs, &next).unwrap_or_else(|e| panic!("{e}"));
+        all.extend(ts);
+        current = next;
+    }
+    let ours = dir.join("msikit.msi");
+    let refs: Vec<&Path> = patches.iter().map(|p| p.as_path()).collect();
+    msikit_apply(&base, &refs, &ours);
+    let all: Vec<&Path> = all.iter().map(|p| p.as_path()).collect();
+    wine::assert_same_as_wine(&base, &all, &ours, &[]);
+}
+
+#[test]
+fn per_machine_patches_match_wine() {
+    patches_like_wine(
+        "a",
+        &format!("{PER_MACHINE}prodAv100.msi"),
+        &[&format!("{PER_MACHINE}PatchAv101.msp")],
+    );
+    patches_like_wine(
+        "b",
+        &format!("{PER_MACHINE}prodBv100.msi"),
+        &[&format!("{PER_MACHINE}PatchBv101.msp")],
+    );
+    patches_like_wine(
+        "ab-a",
+        &format!("{PER_MACHINE}prodAv100.msi"),
+        &[&format!("{PER_MACHINE}PatchABv101.msp")],
+    );
+    patches_like_wine(
+        "ab-b",
+        &format!("{PER_MACHINE}prodBv100.msi"),
+        &[&format!("{PER_MACHINE}PatchABv101.msp")],
+    );
+}
+
+#[test]
+fn rtm_family_chain_matches_wine() {
+    patches_like_wine(
+        "rtm",
+        &format!("{RTM}RtmProduct__product.msi"),
+        &[
+            &format!("{RTM}Baseliner__rtmldr.msp"),
+            &format!("{RTM}GDR1__gdr1.msp"),
+            &format!("{RTM}LDR2__ldr2.msp"),
+            &format!("{RTM}LDR3__ldr3.msp"),
+        ],
+    );
+    patches_like_wine(
+        "gdr1",
+        &format!("{RTM}RtmProduct__product.msi"),
+        &[&format!("{RTM}GDR1__gdr1.msp")],
+    );
+}
+
+#[test]
+fn psmsi_patch_matches_wine() {
+    patches_like_wine(
+        "psmsi-msp",
+        &format!("{PSMSI}Example.msi"),
+        &[&format!("{PSMSI}Example.msp")],
+    );
+}
+
+#[test]
+fn psmsi_transforms_match_wine_where_wine_follows_windows() {
+    for (name, allow) in [
+        ("Example.mst", wine::EXAMPLE_MST_WINE_ONLY),
+        ("Example.jpn.mst", wine::EXAMPLE_JPN_MST_WINE_ONLY),
+    ] {
+        let dir = out_dir(name);
+        let base = corpus(&format!("{PSMSI}Example.msi"));
+        let mst = corpus(&format!("{PSMSI}{name}"));
+        let ours = dir.join("msikit.msi");
+        msikit_apply(&base, &[&mst], &ours);
+        wine::assert_same_as_wine(&base, &[&mst], &ours, allow);
+    }
+}
+
+/// Transforms msikit creates (every change kind: property values, added and removed rows, a new
+/// table, a changed string, binary streams): Wine's msi.dll applies them to the base and gets the
+/// target, and msikit's own apply gets the same.
+#[test]
+fn generated_transforms_are_applied_by_wine_to_the_target() {
+    let dir = out_dir("generated");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let base = root.join("testdata/sample.msi");
+    let custom = dir.join("custom.msi");
+    msikit_apply(&base, &[&root.join("testdata/sample.mst")], &custom);
+    let w = PER_MACHINE;
+    let pairs: Vec<(PathBuf, PathBuf)> = vec![
+        (base.clone(), custom.clone()),
+        (custom.clone(), base.clone()),
+        (
+            corpus(&format!("{w}prodAv100.msi")),
+            corpus(&format!("{w}prodAv101.msi")),
+        ),
+        (
+            corpus(&format!("{w}prodAv100.msi")),
+            corpus(&format!("{w}prodBv100.msi")),
+        ),
+    ];
+    for (i, (a, b)) in pairs.iter().enumerate() {
+        let mst = dir.join(format!("gen{i}.mst"));
+        let o = common::run_msikit(&[
+            "transform".as_ref(),
+            "create".as_ref(),
+            a.as_os_str(),
+            b.as_os_str(),
+            "-o".as_ref(),
+            mst.as_os_str(),
+        ]);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let ours = dir.join(format!("ours{i}.msi"));
+        msikit_apply(a, &[&mst], &ours);
+        // Wine's result equals msikit's (summary included: both keep the base's) ...
+        wine::assert_same_as_wine(a, &[&mst], &ours, &[]);
+        // ... and its tables equal the target's, apart from the summary and the embedded
+        // cabinet, which a transform does not carry.
+        let wine_out = dir.join(format!("wine{i}.msi"));
+        wine::apply_transforms(a, &[&mst], &wine_out).unwrap_or_else(|e| panic!("{e}"));
+        let allow = [
+            wine::Allow::Table("_SummaryInformation"),
+            wine::Allow::Table(wine::STREAMS),
+        ];
+        let d = wine::diff_tables(
+            &wine::without(&wine::export_tables(&wine_out), &allow),
+            &wine::without(&wine::export_tables(b), &allow),
+        );
+        assert!(
+            d.is_empty(),
+            "{} -> {}: Wine's result differs from the target: {d:?}",
+            a.display(),
+            b.display()
+        );
+    }
+}

@@ -196,3 +196,86 @@ fn generated_transforms_are_applied_by_wine_to_the_target() {
         );
     }
 }
+
+/// A transform msikit generates is honoured by Wine's real install engine: `msiexec /i BASE
+/// TRANSFORMS=T.mst /qn /l*v` logs the transform's property values in its property dump. (Wine
+/// ignores a bad transform silently and still returns 0, so the log is what is checked, and a
+/// run without the transform shows the property is not there otherwise.)
+#[test]
+fn msiexec_installs_with_a_generated_transform() {
+    let w = wine::setup();
+    let dir = out_dir("msiexec");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let base = dir.join("sample.msi");
+    std::fs::copy(root.join("testdata/sample.msi"), &base).unwrap();
+    let custom = dir.join("custom.msi");
+    msikit_apply(&base, &[&root.join("testdata/sample.mst")], &custom);
+    let mst = dir.join("custom.mst");
+    let o = common::run_msikit(&[
+        "transform".as_ref(),
+        "create".as_ref(),
+        base.as_os_str(),
+        custom.as_os_str(),
+        "-o".as_ref(),
+        mst.as_os_str(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let install = |log: &Path, transforms: Option<&Path>| -> String {
+        let mut cmd = std::process::Command::new("wine");
+        wine::wine_env(&mut cmd, &w.prefix);
+        cmd.arg("msiexec").arg("/i").arg(wine::windows_path(&base));
+        if let Some(t) = transforms {
+            cmd.arg(format!("TRANSFORMS={}", wine::windows_path(t)));
+        }
+        cmd.args(["/qn", "/l*v"]).arg(wine::windows_path(log));
+        let done =
+            wine::run_with_timeout(&mut cmd, wine::CALL_TIMEOUT).unwrap_or_else(|e| panic!("{e}"));
+        let text =
+            std::fs::read(log).unwrap_or_else(|e| panic!("no msiexec log ({e}): {}", done.stderr));
+        // The verbose log is UTF-16 LE with a BOM, or text in the ANSI code page (1252 here).
+        let s = if text.starts_with(&[0xFF, 0xFE]) {
+            let units: Vec<u16> = text[2..]
+                .chunks_exact(2)
+                .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                .collect();
+            String::from_utf16_lossy(&units)
+        } else {
+            encoding_rs::WINDOWS_1252
+                .decode_without_bom_handling(&text)
+                .0
+                .into_owned()
+        };
+        // Uninstall again so the next run starts clean.
+        let mut x = std::process::Command::new("wine");
+        wine::wine_env(&mut x, &w.prefix);
+        x.args(["msiexec", "/x"])
+            .arg(wine::windows_path(&base))
+            .arg("/qn");
+        let _ = wine::run_with_timeout(&mut x, wine::CALL_TIMEOUT);
+        s
+    };
+    let plain = install(&dir.join("plain.log"), None);
+    assert!(
+        plain.contains("Property(S): ProductCode = {0F1E2D3C-4B5A-4978-8695-A4B3C2D1E0F9}"),
+        "install did not run:\n{}",
+        &plain[..plain.len().min(2000)]
+    );
+    assert!(
+        !plain.contains("WIDGETSERVER"),
+        "the property must come from the transform only"
+    );
+    let transformed = install(&dir.join("transformed.log"), Some(&mst));
+    assert!(
+        transformed.contains("Property(S): WIDGETSERVER = widgets.contoso.example"),
+        "the transform's new property is not in the property dump"
+    );
+    assert!(transformed.contains("Property(S): ARPCOMMENTS = Café edition, customised"));
+    // The transform also deletes ARPURLINFOABOUT. Wine's database-level apply removes the row
+    // (generated_transforms_are_applied_by_wine_to_the_target), but Wine's msiexec still lists it
+    // in the property dump; that is not asserted here (not investigated; see the issue note).
+}

@@ -279,3 +279,25 @@ fn msiexec_installs_with_a_generated_transform() {
     // (generated_transforms_are_applied_by_wine_to_the_target), but Wine's msiexec still lists it
     // in the property dump; that is not asserted here (not investigated; see the issue note).
 }
+
+/// WiX instance transforms: the corpus's AutoGenProductId transform (its own base is not in the
+/// corpus; SimpleInstanceTransform's MSI from the same WiX suite stands in, as in
+/// tests/wine_oracle.rs) and the three instance transforms embedded in that MSI.
+#[test]
+fn wix_instance_transforms_match_wine() {
+    const INSTANCE: &str = "wixtoolset__wix3/test__data__Integration__BuildingPackages__\
+                            InstanceTransforms__InstanceTransformTests__";
+    let dir = out_dir("instance");
+    let base = corpus(&format!("{INSTANCE}SimpleInstanceTransform__expected.msi"));
+    let mut msts = vec![corpus(&format!("{INSTANCE}AutoGenProductId__expected.mst"))];
+    for storage in ["Instance1", "Instance2", "Instance3"] {
+        let mst = dir.join(format!("{storage}.mst"));
+        wine::extract_substorage(&base, storage, &mst).unwrap();
+        msts.push(mst);
+    }
+    for (i, mst) in msts.iter().enumerate() {
+        let ours = dir.join(format!("ours{i}.msi"));
+        msikit_apply(&base, &[mst], &ours);
+        wine::assert_same_as_wine(&base, &[mst], &ours, &[]);
+    }
+}

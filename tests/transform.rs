@@ -254,3 +254,48 @@ fn rewrite_stream(
     }
     dst.flush().unwrap();
 }
+
+#[test]
+fn missing_tables_and_rows_fail_when_not_suppressed() {
+    // Example.mst against its base with no condition suppressed (--suppress ""): its first
+    // record drops the missing table AppId, which must now fail the apply with exit 2.
+    let out = common::run_msikit(&[
+        "transform".as_ref(),
+        "show".as_ref(),
+        "--suppress".as_ref(),
+        "".as_ref(),
+        corpus(EXAMPLE_MSI).as_os_str(),
+        corpus(EXAMPLE_MST).as_os_str(),
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("drops table 'AppId', which the database does not have")
+            && err.contains("does not suppress the delete-missing-table condition"),
+        "{err}"
+    );
+    // With only d suppressed, AppId and the Binary records (a table nobody defines) pass, and
+    // the update of the missing Directory row `Modified` is the next failure.
+    let flags = msikit::summary::ErrorFlags::from_letters("d").unwrap();
+    let e = apply_files(
+        &corpus(EXAMPLE_MSI),
+        &[corpus(EXAMPLE_MST).as_path()],
+        None,
+        Some(flags),
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string().contains("table 'Directory'") && e.to_string().contains("update-missing-row"),
+        "{e}"
+    );
+    let flags = msikit::summary::ErrorFlags::from_letters("e").unwrap();
+    let e = apply_files(
+        &corpus(EXAMPLE_MSI),
+        &[corpus(EXAMPLE_MST).as_path()],
+        None,
+        Some(flags),
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("delete-missing-table"), "{e}");
+}

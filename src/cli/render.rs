@@ -44,48 +44,36 @@ impl Style {
     }
 }
 
-/// Prints rows as an aligned table with a header line; columns separated by two spaces, the
-/// last column not padded. Width is counted in characters.
+/// Prints rows as an aligned table with a header line: no borders, columns separated by two
+/// spaces, no trailing blanks (the look of `ls -l` or msiinfo). Layout by comfy-table; control
+/// characters in cells are shown escaped so a row stays on one line.
 pub fn table<W: Write>(
     out: &mut W,
     style: &Style,
     headers: &[&str],
     rows: &[Vec<String>],
 ) -> io::Result<()> {
-    let n = headers.len();
-    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    use comfy_table::{presets::NOTHING, Cell, ContentArrangement, Table};
+    let mut t = Table::new();
+    t.load_preset(NOTHING)
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header(headers.iter().map(|h| Cell::new(h)));
     for r in rows {
-        for (i, c) in r.iter().enumerate().take(n) {
-            widths[i] = widths[i].max(display_width(c));
-        }
+        t.add_row(r.iter().map(|c| Cell::new(one_line(c))));
     }
-    let mut line = |cells: Vec<String>, bold: bool| -> io::Result<()> {
-        let mut s = String::new();
-        for (i, c) in cells.iter().enumerate() {
-            if i + 1 < n {
-                s.push_str(c);
-                let pad = widths[i].saturating_sub(display_width(c)) + 2;
-                s.extend(std::iter::repeat_n(' ', pad));
-            } else {
-                s.push_str(c);
-            }
-        }
-        let s = s.trim_end().to_string();
-        if bold {
-            writeln!(out, "{}", style.bold(&s))
+    let n = headers.len();
+    for (i, col) in t.column_iter_mut().enumerate() {
+        col.set_padding((0, if i + 1 < n { 2 } else { 0 }));
+    }
+    for (i, line) in t.lines().enumerate() {
+        let line = line.trim_end();
+        if i == 0 {
+            writeln!(out, "{}", style.bold(line))?;
         } else {
-            writeln!(out, "{s}")
+            writeln!(out, "{line}")?;
         }
-    };
-    line(headers.iter().map(|h| h.to_string()).collect(), true)?;
-    for r in rows {
-        line(r.iter().map(|c| one_line(c)).collect(), false)?;
     }
     Ok(())
-}
-
-fn display_width(s: &str) -> usize {
-    one_line(s).chars().count()
 }
 
 /// Shows control characters in a cell so a row stays on one line.

@@ -57,7 +57,7 @@ pub fn table<W: Write>(
     let mut t = Table::new();
     t.load_preset(NOTHING)
         .set_content_arrangement(ContentArrangement::Disabled)
-        .set_header(headers.iter().map(|h| Cell::new(h)));
+        .set_header(headers.iter().map(Cell::new));
     for r in rows {
         t.add_row(r.iter().map(|c| Cell::new(one_line(c))));
     }

@@ -10,6 +10,7 @@ pub mod database;
 pub mod error;
 pub mod idt;
 pub mod package;
+pub mod patch;
 pub mod strings;
 pub mod summary;
 pub mod tables;

@@ -5,6 +5,7 @@ mod cat;
 mod diff;
 mod export;
 mod info;
+mod patch;
 mod render;
 mod streams;
 mod table;
@@ -55,6 +56,9 @@ pub enum Command {
     Cat(cat::Args),
     /// Write every table as IDT files (with _SummaryInformation and binary cells as files)
     Export(export::Args),
+    /// Inspect patches (.msp): targets, transforms, metadata, applicability XML, changes
+    #[command(subcommand)]
+    Patch(patch::Command),
     /// Row-level differences between two databases (exit 0 same, 1 different, 2 error)
     Diff(diff::Args),
     /// Decode and apply transforms (.mst, or a patch's transform storages)
@@ -92,6 +96,7 @@ pub fn run() -> i32 {
         Command::Export(a) => export::run(a, &style),
         Command::Transform(c) => transform::run(c, &style),
         Command::Diff(a) => diff::run(a, &style),
+        Command::Patch(c) => patch::run(c, &style),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             clap_complete::generate(shell, &mut cmd, "msikit", &mut std::io::stdout());

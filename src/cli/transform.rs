@@ -115,7 +115,7 @@ pub fn run(cmd: Command, style: &Style) -> msikit::Result<i32> {
     }
 }
 
-fn print(applied: &Applied, json: bool, style: &Style) -> msikit::Result<i32> {
+pub fn print(applied: &Applied, json: bool, style: &Style) -> msikit::Result<i32> {
     let mut out = std::io::stdout().lock();
     if json {
         render::json(&mut out, applied)?;

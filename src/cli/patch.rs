@@ -1,0 +1,211 @@
+//! `msikit patch info|xml|view`: what a patch targets and holds, its applicability XML, and
+//! what it changes in a target database.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use super::render::{self, Style};
+
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// Patch code, targets, transform pairs and their validation, metadata, sequencing, cabinets
+    Info {
+        /// The patch (.msp)
+        patch: PathBuf,
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
+    /// The patch applicability XML (as MsiExtractPatchXMLData returns it)
+    Xml {
+        /// The patch (.msp)
+        patch: PathBuf,
+    },
+    /// Apply the patches' applicable transforms to a target in sequence order and show the changes
+    View {
+        /// The target database (.msi)
+        target: PathBuf,
+        /// Patches (.msp), ordered by MsiPatchSequence within one family
+        #[arg(required = true)]
+        patches: Vec<PathBuf>,
+        /// Write the patched database
+        #[arg(short, long, value_name = "PATCHED.msi")]
+        output: Option<PathBuf>,
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn opt(v: &Option<String>) -> String {
+    v.clone().unwrap_or_default()
+}
+
+pub fn run(cmd: Command, style: &Style) -> msikit::Result<i32> {
+    match cmd {
+        Command::Info { patch, json } => {
+            let p = msikit::patch::info(&patch)?;
+            let mut out = std::io::stdout().lock();
+            if json {
+                render::json(&mut out, &p)?;
+                out.flush()?;
+                return Ok(0);
+            }
+            let mut f: Vec<(String, String)> = vec![
+                ("Patch".into(), p.file.clone()),
+                ("Patch code".into(), opt(&p.patch_code)),
+            ];
+            let mut push = |k: &str, v: String| {
+                if !v.is_empty() {
+                    f.push((k.into(), v));
+                }
+            };
+            for key in [
+                "DisplayName",
+                "Description",
+                "KBArticle Number",
+                "Classification",
+                "AllowRemoval",
+                "ManufacturerName",
+                "TargetProductName",
+                "MoreInfoURL",
+            ] {
+                push(key, p.metadata(key).unwrap_or("").to_string());
+            }
+            push("Obsoletes", p.obsoleted_patch_codes.join(" "));
+            push("Targets", p.target_product_codes.join(" "));
+            push(
+                "Minimum installer",
+                p.minimum_installer_version.clone().unwrap_or_default(),
+            );
+            push(
+                "Signed",
+                if p.signed {
+                    "yes (not verified)".into()
+                } else {
+                    "no".into()
+                },
+            );
+            if !p.missing_transforms.is_empty() {
+                push("MISSING transforms", p.missing_transforms.join(" "));
+            }
+            render::fields(&mut out, style, &f)?;
+            writeln!(out)?;
+            let rows: Vec<Vec<String>> = p
+                .transforms
+                .iter()
+                .map(|t| {
+                    vec![
+                        format!(
+                            "{} + {}",
+                            t.transform,
+                            t.paired.clone().unwrap_or("(none)".into())
+                        ),
+                        format!("{} {}", opt(&t.target_product_code), opt(&t.target_version)),
+                        opt(&t.upgraded_version),
+                        t.conditions.join("; "),
+                    ]
+                })
+                .collect();
+            render::table(
+                &mut out,
+                style,
+                &["TRANSFORMS", "TARGET", "UPGRADED", "VALIDATION"],
+                &rows,
+            )?;
+            if !p.sequence.is_empty() {
+                writeln!(out)?;
+                let rows: Vec<Vec<String>> = p
+                    .sequence
+                    .iter()
+                    .map(|s| {
+                        vec![
+                            s.family.clone(),
+                            opt(&s.product_code),
+                            s.sequence.clone(),
+                            if s.supersede_earlier {
+                                "yes".into()
+                            } else {
+                                "no".into()
+                            },
+                        ]
+                    })
+                    .collect();
+                render::table(
+                    &mut out,
+                    style,
+                    &["FAMILY", "PRODUCT", "SEQUENCE", "SUPERSEDES"],
+                    &rows,
+                )?;
+            }
+            writeln!(out)?;
+            let mut rows: Vec<Vec<String>> = p
+                .cabinets
+                .iter()
+                .map(|c| {
+                    let media: Vec<String> = c
+                        .media
+                        .iter()
+                        .map(|m| {
+                            format!(
+                                "DiskId {} LastSequence {} ({})",
+                                m.disk_id, m.last_sequence, m.transform
+                            )
+                        })
+                        .collect();
+                    vec![
+                        c.stream.clone(),
+                        c.size.to_string(),
+                        c.sha256.clone(),
+                        media.join("; "),
+                    ]
+                })
+                .collect();
+            for m in &p.missing_cabinets {
+                rows.push(vec![
+                    opt(&m.cabinet),
+                    "MISSING".into(),
+                    String::new(),
+                    format!(
+                        "DiskId {} ({}) names a stream the patch does not hold",
+                        m.disk_id, m.transform
+                    ),
+                ]);
+            }
+            render::table(
+                &mut out,
+                style,
+                &["CABINET", "SIZE", "SHA256", "MEDIA"],
+                &rows,
+            )?;
+            out.flush()?;
+            Ok(0)
+        }
+        Command::Xml { patch } => {
+            let p = msikit::patch::info(&patch)?;
+            let mut out = std::io::stdout().lock();
+            out.write_all(msikit::patch::xml::applicability_xml(&p).as_bytes())?;
+            out.flush()?;
+            Ok(0)
+        }
+        Command::View {
+            target,
+            patches,
+            output,
+            json,
+        } => {
+            let refs: Vec<&std::path::Path> = patches.iter().map(|p| p.as_path()).collect();
+            let ordered = msikit::patch::sequence_order(&refs)?;
+            let refs: Vec<&std::path::Path> = ordered.iter().map(|p| p.as_path()).collect();
+            let applied = msikit::transform::apply_files(&target, &refs, None, None)?;
+            if let Some(o) = output {
+                msikit::database::write::write_database_file(
+                    &applied.model,
+                    msikit::container::PackageKind::Database,
+                    &o,
+                )?;
+            }
+            super::transform::print(&applied, json, style)
+        }
+    }
+}

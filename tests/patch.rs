@@ -1,0 +1,235 @@
+//! `msikit patch info|xml|view` on the corpus's real patches: the patch code and targets agree
+//! with `msiinfo suminfo`, the transform storages with 7-Zip's listing, and `patch view` reaches
+//! the ProductVersion Wine's msiexec reaches; damaged patches give clear findings.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::Path;
+use std::process::Command;
+
+use common::{manifest, require, run_msikit};
+
+fn json(args: &[&std::ffi::OsStr]) -> serde_json::Value {
+    let out = run_msikit(args);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("json")
+}
+
+fn strings(v: &serde_json::Value) -> Vec<String> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn every_corpus_patch_agrees_with_msiinfo_and_7zip() {
+    require("msiinfo");
+    require("7zz");
+    let patches: Vec<_> = manifest().into_iter().filter(|f| f.kind == "msp").collect();
+    assert!(patches.len() >= 10);
+    for f in &patches {
+        let info = json(&[
+            "patch".as_ref(),
+            "info".as_ref(),
+            "--json".as_ref(),
+            f.path.as_os_str(),
+        ]);
+        let sum = Command::new("msiinfo")
+            .arg("suminfo")
+            .arg(&f.path)
+            .output()
+            .unwrap();
+        let sum = String::from_utf8_lossy(&sum.stdout);
+        let field = |name: &str| {
+            sum.lines()
+                .find_map(|l| l.strip_prefix(&format!("{name}: ")))
+                .unwrap_or("")
+                .to_string()
+        };
+        let revision = field("Revision number (UUID)");
+        assert!(
+            revision.starts_with(info["patch_code"].as_str().unwrap()),
+            "{}: patch code {} vs msiinfo {revision}",
+            f.local,
+            info["patch_code"]
+        );
+        let template: Vec<String> = field("Template").split(';').map(str::to_string).collect();
+        assert_eq!(
+            strings(&info["target_product_codes"]),
+            template,
+            "{}",
+            f.local
+        );
+        // Storages: 7-Zip's top-level folders are exactly the transforms of PID 8.
+        let l = Command::new("7zz")
+            .args(["l", "-tCompound", "-slt"])
+            .arg(&f.path)
+            .output()
+            .unwrap();
+        let listing = String::from_utf8_lossy(&l.stdout);
+        let storages: BTreeSet<String> = listing
+            .split("\n\n")
+            .filter(|b| b.lines().any(|l| l == "Size = "))
+            .filter_map(|b| b.lines().find_map(|l| l.strip_prefix("Path = ")))
+            .filter(|p| !p.contains('/'))
+            .map(str::to_string)
+            .collect();
+        let mut ours = BTreeSet::new();
+        for t in info["transforms"].as_array().unwrap() {
+            ours.insert(t["transform"].as_str().unwrap().to_string());
+            if let Some(p) = t["paired"].as_str() {
+                ours.insert(p.to_string());
+            }
+        }
+        assert_eq!(ours, storages, "{}", f.local);
+        assert!(info["missing_transforms"].as_array().unwrap().is_empty());
+        // Every patch cabinet a Media row names is there.
+        assert!(
+            info["missing_cabinets"].as_array().unwrap().is_empty(),
+            "{}",
+            f.local
+        );
+        // The XML names the same patch code and targets.
+        let xml = run_msikit(&["patch".as_ref(), "xml".as_ref(), f.path.as_os_str()]);
+        let xml = String::from_utf8(xml.stdout).unwrap();
+        assert!(xml.contains(&format!(
+            "PatchGUID=\"{}\"",
+            info["patch_code"].as_str().unwrap()
+        )));
+        for t in &template {
+            assert!(
+                xml.contains(&format!("<TargetProductCode>{t}</TargetProductCode>")),
+                "{}",
+                f.local
+            );
+        }
+    }
+}
+
+#[test]
+fn patch_view_reaches_1_0_1_0_as_msiexec_does() {
+    let c = common::corpus();
+    let w = "wixtoolset__wix3/test__data__BurnTestPayloads__PerMachineMsisMsps__";
+    let target = c.join(format!("{w}prodAv100.msi"));
+    let patch = c.join(format!("{w}PatchAv101.msp"));
+    let out = run_msikit(&[
+        "patch".as_ref(),
+        "view".as_ref(),
+        target.as_os_str(),
+        patch.as_os_str(),
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        text.contains("ProductVersion: 1.0.0.0 -> 1.0.1.0"),
+        "{text}"
+    );
+    // -o writes the patched database, which reads back with the new version.
+    let dir = std::env::temp_dir().join(format!("msikit-patchview-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let patched = dir.join("patched.msi");
+    let out = run_msikit(&[
+        "patch".as_ref(),
+        "view".as_ref(),
+        target.as_os_str(),
+        patch.as_os_str(),
+        "-o".as_ref(),
+        patched.as_os_str(),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let t = json(&[
+        "table".as_ref(),
+        "--json".as_ref(),
+        patched.as_os_str(),
+        "Property".as_ref(),
+    ]);
+    assert!(t["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r[0] == "ProductVersion" && r[1] == "1.0.1.0"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Copies a patch leaving out the entries for which `drop` is true (to drop a storage, drop
+/// everything under it too).
+fn copy_without(src: &Path, dst: &Path, drop: impl Fn(&msikit::container::Entry) -> bool) {
+    let c = msikit::container::Container::open(src).unwrap();
+    let mut out = cfb::CompoundFile::create(std::fs::File::create(dst).unwrap()).unwrap();
+    out.set_storage_clsid("/", msikit::container::CLSID_PATCH)
+        .unwrap();
+    let mut entries = c.entries();
+    // Storages first, shallow before deep, so every stream's storage exists.
+    entries.sort_by_key(|e| (!e.is_storage, e.names.len()));
+    for e in entries {
+        if drop(&e) {
+            continue;
+        }
+        let path = format!("/{}", e.raw_path);
+        if e.is_storage {
+            out.create_storage(&path).unwrap();
+            out.set_storage_clsid(&path, e.clsid).unwrap();
+        } else {
+            let bytes = c
+                .read_raw_stream(e.parent_raw(), e.raw_path.rsplit('/').next().unwrap())
+                .unwrap();
+            out.create_stream(&path).unwrap().write_all(&bytes).unwrap();
+        }
+    }
+    out.flush().unwrap();
+}
+
+#[test]
+fn damaged_patches_give_findings() {
+    let c = common::corpus();
+    let patch =
+        c.join("wixtoolset__wix3/test__data__BurnTestPayloads__PerMachineMsisMsps__PatchAv101.msp");
+    let dir = std::env::temp_dir().join(format!("msikit-badmsp-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // The cabinet a Media row names is gone.
+    let no_cab = dir.join("no-cab.msp");
+    copy_without(&patch, &no_cab, |e| {
+        e.names.len() == 1 && e.leaf().name == "A.cab"
+    });
+    let info = json(&[
+        "patch".as_ref(),
+        "info".as_ref(),
+        "--json".as_ref(),
+        no_cab.as_os_str(),
+    ]);
+    assert_eq!(info["missing_cabinets"][0]["cabinet"], "#A.cab");
+    let text = String::from_utf8(
+        run_msikit(&["patch".as_ref(), "info".as_ref(), no_cab.as_os_str()]).stdout,
+    )
+    .unwrap();
+    assert!(
+        text.contains("#A.cab") && text.contains("MISSING"),
+        "{text}"
+    );
+    // A transform named in PID 8 is gone.
+    let no_t = dir.join("no-transform.msp");
+    copy_without(&patch, &no_t, |e| e.names[0].name == "#rtmA.1");
+    let info = json(&[
+        "patch".as_ref(),
+        "info".as_ref(),
+        "--json".as_ref(),
+        no_t.as_os_str(),
+    ]);
+    assert_eq!(strings(&info["missing_transforms"]), ["#rtmA.1"]);
+    // A database is not a patch: exit 2.
+    let msi =
+        c.join("wixtoolset__wix3/test__data__BurnTestPayloads__PerMachineMsisMsps__prodAv100.msi");
+    let out = run_msikit(&["patch".as_ref(), "info".as_ref(), msi.as_os_str()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a patch"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

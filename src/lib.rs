@@ -11,6 +11,7 @@ pub mod error;
 pub mod idt;
 pub mod package;
 pub mod patch;
+pub mod paths;
 pub mod strings;
 pub mod summary;
 pub mod tables;

@@ -1,17 +1,22 @@
 //! `cargo xtask testdata`: small, deterministic test packages in testdata/.
 //!
-//! Every package starts as a database written by the `msi` crate (or, for the transform, as a bare
-//! compound file), is edited with `cfb` where the `msi` crate cannot reach (sub-storages, patch and
-//! transform summaries), and is finally copied into a fresh CFB version 3 file (512-byte sectors,
-//! as Windows writes installer files) with every storage time set to one fixed instant. The `msi`
-//! crate itself can only create version 4 files (it calls `cfb::CompoundFile::create`).
+//! sample.msi, sample.msm and the patch database of sample.msp are written by the `msi` crate and
+//! edited with `cfb` where the `msi` crate cannot reach (sub-storages, the patch summary). The
+//! transforms (sample.mst, and the `RTM.1` / `#RTM.1` storages of sample.msp) are made with the
+//! msikit library: sample.msi is loaded as a [`DatabaseModel`], edited, and the difference is
+//! generated and written as a transform, as `msikit transform create` does. Every file is finally
+//! copied into a fresh CFB version 3 file (512-byte sectors, as Windows writes installer files)
+//! with every storage time set to one fixed instant. The `msi` crate itself can only create
+//! version 4 files (it calls `cfb::CompoundFile::create`).
 //!
 //! Nothing reads the clock or a random source, so the same code gives the same bytes: the command
 //! builds everything twice and refuses to write if the two builds differ.
 //!
-//! Afterwards the files are checked with msitools (`msiinfo`), 7-Zip (`7zz l -tCompound`) and
-//! Python's `olefile`. (libmsi 0.101's `apply_transform` cannot be used to check the transforms:
-//! it keeps two bytes of the UTF-8 table-stream prefix in every table name, so it finds no table.)
+//! Afterwards the files are checked with msitools (`msiinfo`), 7-Zip (`7zz l -tCompound`),
+//! Python's `olefile`, cabextract, and the release `msikit transform show`, which must apply the
+//! transform and both transforms of the patch to sample.msi. (libmsi 0.101's `apply_transform`
+//! cannot be used to check the transforms: it keeps two bytes of the UTF-8 table-stream prefix in
+//! every table name, so it finds no table.)
 
 use std::io::{Cursor, Read, Write};
 use std::path::{Path, PathBuf};
@@ -19,12 +24,19 @@ use std::process::Command;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use msi::{Category, CodePage, Column, Insert, LanguageId, Package, PackageType, Value};
+use msikit::container::{Container, CLSID_PATCH, CLSID_TRANSFORM};
+use msikit::database::{Database, DatabaseModel, TableData};
+use msikit::summary::write::SummaryWriter;
+use msikit::summary::{pid, ErrorFlags, ValidationFlags, STREAM_NAME as SUMMARY_STREAM};
+use msikit::transform::generate::generate;
+use msikit::transform::write::{write_transform, TransformOptions};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::propset::{pid, SummaryBuilder};
-use crate::transform::{Cell, Transform, SUMMARY_STREAM};
-use crate::{have_program, target_dir, workspace_root, write_atomic, Result};
+use crate::{build_msikit, have_program, target_dir, workspace_root, write_atomic, Result};
+
+/// A cell of a msikit [`DatabaseModel`] (the `msi` crate's `Value` is the one for authoring).
+type Cell = msikit::tables::Value;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -46,6 +58,9 @@ fn fixed_time() -> SystemTime {
     UNIX_EPOCH + Duration::from_secs(FIXED_UNIX_SECS)
 }
 
+/// The same instant as a FILETIME (100 ns units since 1601-01-01 UTC), for summary properties.
+const FIXED_FILETIME: u64 = 116_444_736_000_000_000 + FIXED_UNIX_SECS * 10_000_000;
+
 const PRODUCT_CODE: &str = "{0F1E2D3C-4B5A-4978-8695-A4B3C2D1E0F9}";
 const UPGRADE_CODE: &str = "{11111111-2222-4333-8444-555555555555}";
 const PRODUCT_VERSION: &str = "1.2.3.4";
@@ -62,8 +77,19 @@ const OBSOLETED_PATCH_CODE: &str = "{B7C8D9E0-F1A2-4B3C-8D4E-5F60718293A4}";
 /// PATCHNEWPACKAGECODE set by the paired transform.
 const PATCHED_PACKAGE_CODE: &str = "{6A7B8C9D-0E1F-4A2B-9C3D-4E5F60718293}";
 
-const MSP_CLSID: Uuid = Uuid::from_u128(0x000C1086_0000_0000_C000_000000000046);
-const MST_CLSID: Uuid = Uuid::from_u128(0x000C1082_0000_0000_C000_000000000046);
+/// The validation (high word of PID 16) of every transform here: upgrade code, product code,
+/// and ProductVersion equal to the base's up to the third field.
+const TRANSFORM_VALIDATION: u16 = ValidationFlags::UPGRADE_CODE
+    | ValidationFlags::NEW_EQUAL_BASE_VERSION
+    | ValidationFlags::UPDATE_VERSION
+    | ValidationFlags::PRODUCT;
+/// The suppressed error conditions (low word of PID 16): MsiTran's a-e (not change-codepage).
+const TRANSFORM_ERRORS: u16 = ErrorFlags::ADD_EXISTING_ROW
+    | ErrorFlags::DELETE_MISSING_ROW
+    | ErrorFlags::ADD_EXISTING_TABLE
+    | ErrorFlags::DELETE_MISSING_TABLE
+    | ErrorFlags::UPDATE_MISSING_ROW;
+const _: () = assert!(TRANSFORM_VALIDATION == 0x0922 && TRANSFORM_ERRORS == 0x001F);
 
 /// The payload of sample.msi: File key, component, FileName, contents, Version, Language.
 struct Payload<'a> {
@@ -175,11 +201,13 @@ pub fn run(a: Args) -> Result<()> {
 fn build_all() -> Result<Vec<(&'static str, Vec<u8>)>> {
     let msi = sample_msi()?;
     let truncated = msi[..TRUNCATED_LEN.min(msi.len())].to_vec();
+    // The transforms start from sample.msi as msikit reads it.
+    let base = load_model("sample.msi", &msi)?;
     Ok(vec![
         ("sample.msi", msi),
         ("sample.msm", sample_msm()?),
-        ("sample.msp", sample_msp()?),
-        ("sample.mst", sample_mst()?),
+        ("sample.msp", sample_msp(&base)?),
+        ("sample.mst", sample_mst(&base)?),
         ("not-an-installer.bin", NOT_AN_INSTALLER.to_vec()),
         ("truncated.msi", truncated),
     ])
@@ -697,7 +725,9 @@ fn sample_msm() -> Result<Vec<u8>> {
 // ------------------------------------------------------------------------------------------------
 // sample.msp
 
-fn sample_msp() -> Result<Vec<u8>> {
+/// A patch for sample.msi: the patch database (metadata, sequence, cabinet) and the transform
+/// storages `RTM.1` and `#RTM.1`.
+fn sample_msp(base: &DatabaseModel) -> Result<Vec<u8>> {
     let mut pkg = Package::create(PackageType::Patch, Cursor::new(Vec::new()))
         .map_err(|e| format!("msi crate: creating a patch: {e}"))?;
     pkg.set_database_codepage(CodePage::Windows1252);
@@ -755,7 +785,7 @@ fn sample_msp() -> Result<Vec<u8>> {
         &cabinet(&[("filWidgetExe", PATCHED_EXE)])?,
     )?;
 
-    let mut summary = SummaryBuilder::new_cp1252();
+    let mut summary = SummaryWriter::new(1252);
     summary
         .string(pid::TITLE, "Patch")?
         .string(pid::SUBJECT, "Contoso Widget 1.2.4.0 Update")?
@@ -774,20 +804,23 @@ fn sample_msp() -> Result<Vec<u8>> {
             pid::REVISION_NUMBER,
             &format!("{PATCH_CODE}{OBSOLETED_PATCH_CODE}"),
         )?
-        .time(pid::CREATE_TIME, fixed_time())?
-        .time(pid::LAST_SAVE_TIME, fixed_time())?
+        .filetime(pid::CREATE_TIME, FIXED_FILETIME)
+        .filetime(pid::LAST_SAVE_TIME, FIXED_FILETIME)
         .int32(pid::WORD_COUNT, 4) // Windows Installer 3.0
         .string(pid::CREATING_APPLICATION, "msikit xtask testdata")?
         .int32(pid::SECURITY, 4);
     let summary = summary.to_bytes();
 
-    let main = main_transform()?;
-    let paired = paired_transform()?;
+    // RTM.1 takes sample.msi to 1.2.4.0; #RTM.1 then adds what patching needs.
+    let updated = updated_model(base)?;
+    let patched = patched_model(&updated)?;
+    let main = transform(base, &updated)?;
+    let paired = transform(&updated, &patched)?;
 
     finish_v3(into_bytes(pkg)?, |cf| {
-        if *cf.root_entry().clsid() != MSP_CLSID {
+        if *cf.root_entry().clsid() != CLSID_PATCH {
             return Err(format!(
-                "the msi crate gave the patch root CLSID {}, not {MSP_CLSID}",
+                "the msi crate gave the patch root CLSID {}, not {CLSID_PATCH}",
                 cf.root_entry().clsid()
             )
             .into());
@@ -798,127 +831,177 @@ fn sample_msp() -> Result<Vec<u8>> {
             let dir = format!("/{name}");
             cf.create_storage(&dir)
                 .map_err(|e| format!("cfb: creating storage {dir}: {e}"))?;
-            cf.set_storage_clsid(&dir, MST_CLSID)
+            cf.set_storage_clsid(&dir, CLSID_TRANSFORM)
                 .map_err(|e| format!("cfb: setting the CLSID of {dir}: {e}"))?;
-            for (stream, data) in xf.streams()? {
-                put_stream(cf, &format!("{dir}/{stream}"), &data)?;
-            }
+            copy_streams(xf, cf, &dir)?;
         }
         Ok(())
     })
 }
 
-/// The summary of a transform from 1.2.3.4 to 1.2.4.0 (a patch's sub-storage, or sample.mst).
-fn transform_summary(revision: &str) -> Result<Vec<u8>> {
-    let mut b = SummaryBuilder::new_cp1252();
-    b.string(pid::TEMPLATE, "x64;1033")?
-        .string(pid::LAST_SAVED_BY, "x64;1033")?
-        .string(pid::REVISION_NUMBER, revision)?
-        .int32(pid::PAGE_COUNT, 200)
-        // Validation flags in the high word, error-suppression flags in the low word.
-        .int32(pid::CHARACTER_COUNT, 0x0922_001F);
-    Ok(b.to_bytes())
+/// sample.msi as the patch's main transform leaves it: ProductVersion 1.2.4.0 and the new
+/// widget.exe's size and version.
+fn updated_model(base: &DatabaseModel) -> Result<DatabaseModel> {
+    let mut m = base.clone();
+    *cell(&mut m, "Property", "ProductVersion", "Value")? = text(PATCHED_VERSION);
+    *cell(&mut m, "File", "filWidgetExe", "FileSize")? =
+        Cell::Int(i32::try_from(PATCHED_EXE.len())?);
+    *cell(&mut m, "File", "filWidgetExe", "Version")? = text(PATCHED_VERSION);
+    Ok(m)
 }
 
-fn patch_revision() -> String {
-    format!("{PRODUCT_CODE}{PRODUCT_VERSION};{PRODUCT_CODE}{PATCHED_VERSION};{UPGRADE_CODE}")
-}
-
-/// RTM.1: the product changes (new version, new widget.exe size and version).
-fn main_transform() -> Result<Transform> {
-    let mut t = Transform::new(transform_summary(&patch_revision())?);
-    // Property (Property, Value): update column 2.
-    t.update(
-        "Property",
-        0b10,
-        &[Cell::S("ProductVersion"), Cell::S(PATCHED_VERSION)],
-    )?;
-    // File: update FileSize (column 4) and Version (column 5) of widget.exe.
-    t.update(
-        "File",
-        (1 << 3) | (1 << 4),
-        &[
-            Cell::S("filWidgetExe"),
-            Cell::I4(PATCHED_EXE.len() as i32),
-            Cell::S(PATCHED_VERSION),
-        ],
-    )?;
-    Ok(t)
-}
-
-/// #RTM.1: what patching needs (media for the patch cabinet, the file's new sequence).
-fn paired_transform() -> Result<Transform> {
-    let mut t = Transform::new(transform_summary(&patch_revision())?);
-    // Media: a whole new row (DiskId, LastSequence, DiskPrompt, Cabinet, VolumeLabel, Source).
-    t.insert(
+/// What the paired transform adds for patching: media for the patch cabinet, widget.exe marked
+/// PatchAdded (0x1000) at sequence 1001 (within that media), and the new package code and
+/// subject.
+fn patched_model(updated: &DatabaseModel) -> Result<DatabaseModel> {
+    let mut m = updated.clone();
+    // DiskId, LastSequence, DiskPrompt, Cabinet, VolumeLabel, Source.
+    insert_row(
+        &mut m,
         "Media",
-        &[
-            Cell::I2(2),
-            Cell::I4(1001),
+        vec![
+            Cell::Int(2),
+            Cell::Int(1001),
             Cell::Null,
-            Cell::S("#PCW_CAB_Widget"),
+            text("#PCW_CAB_Widget"),
             Cell::Null,
-            Cell::S("PATCHMEDIA_Widget"),
+            text("PATCHMEDIA_Widget"),
         ],
     )?;
-    // File: Attributes (column 7) gains PatchAdded (0x1000); Sequence (column 8) moves to 1001.
-    t.update(
-        "File",
-        (1 << 6) | (1 << 7),
-        &[
-            Cell::S("filWidgetExe"),
-            Cell::I2(512 | 0x1000),
-            Cell::I4(1001),
-        ],
-    )?;
-    t.insert(
+    let attributes = cell(&mut m, "File", "filWidgetExe", "Attributes")?;
+    *attributes = match attributes {
+        Cell::Int(a) => Cell::Int(*a | 0x1000),
+        other => return Err(format!("widget.exe's File.Attributes is {other:?}").into()),
+    };
+    *cell(&mut m, "File", "filWidgetExe", "Sequence")? = Cell::Int(1001);
+    insert_row(
+        &mut m,
         "Property",
-        &[
-            Cell::S("PATCHNEWPACKAGECODE"),
-            Cell::S(PATCHED_PACKAGE_CODE),
-        ],
+        vec![text("PATCHNEWPACKAGECODE"), text(PATCHED_PACKAGE_CODE)],
     )?;
-    t.insert(
+    insert_row(
+        &mut m,
         "Property",
-        &[
-            Cell::S("PATCHNEWSUMMARYSUBJECT"),
-            Cell::S("Contoso Widget 1.2.4.0"),
+        vec![
+            text("PATCHNEWSUMMARYSUBJECT"),
+            text("Contoso Widget 1.2.4.0"),
         ],
     )?;
-    Ok(t)
+    Ok(m)
 }
 
 // ------------------------------------------------------------------------------------------------
 // sample.mst
 
-/// A customisation transform for sample.msi (same version before and after).
-fn sample_mst() -> Result<Vec<u8>> {
-    let revision =
-        format!("{PRODUCT_CODE}{PRODUCT_VERSION};{PRODUCT_CODE}{PRODUCT_VERSION};{UPGRADE_CODE}");
-    let mut t = Transform::new(transform_summary(&revision)?);
-    t.update(
+/// A customisation transform for sample.msi (same version before and after): one update, one
+/// insert and one delete in Property, and the Docs feature switched off.
+fn sample_mst(base: &DatabaseModel) -> Result<Vec<u8>> {
+    let mut m = base.clone();
+    *cell(&mut m, "Property", "ARPCOMMENTS", "Value")? = text("Café edition, customised");
+    insert_row(
+        &mut m,
         "Property",
-        0b10,
-        &[Cell::S("ARPCOMMENTS"), Cell::S("Café edition, customised")],
+        vec![text("WIDGETSERVER"), text("widgets.contoso.example")],
     )?;
-    t.insert(
-        "Property",
-        &[Cell::S("WIDGETSERVER"), Cell::S("widgets.contoso.example")],
-    )?;
-    t.delete("Property", &[Cell::S("ARPURLINFOABOUT")])?;
-    t.update("Feature", 1 << 5, &[Cell::S("Docs"), Cell::I2(0)])?; // Level 0: not installed
+    delete_row(&mut m, "Property", "ARPURLINFOABOUT")?;
+    *cell(&mut m, "Feature", "Docs", "Level")? = Cell::Int(0); // not installed
+    finish_v3(transform(base, &m)?, |_| Ok(()))
+}
 
-    let mut cf = cfb::CompoundFile::create_with_version(cfb::Version::V3, Cursor::new(Vec::new()))
-        .map_err(|e| format!("cfb: {e}"))?;
-    cf.set_storage_clsid("/", MST_CLSID)
-        .map_err(|e| format!("cfb: setting the root CLSID: {e}"))?;
-    for (name, data) in t.streams()? {
-        put_stream(&mut cf, &format!("/{name}"), &data)?;
+// ------------------------------------------------------------------------------------------------
+// Transforms, made by the msikit library
+
+/// The model msikit reads from a database's bytes.
+fn load_model(name: &str, bytes: &[u8]) -> Result<DatabaseModel> {
+    let c = Container::from_bytes(name, bytes.to_vec())?;
+    let db = Database::open(&c)?;
+    Ok(DatabaseModel::load(&db)?)
+}
+
+/// The transform file from `base` to `target`, as `msikit transform create` writes it.
+fn transform(base: &DatabaseModel, target: &DatabaseModel) -> Result<Vec<u8>> {
+    let plan = generate(base, target)?;
+    let options = TransformOptions {
+        validation: ValidationFlags(TRANSFORM_VALIDATION),
+        errors: ErrorFlags(TRANSFORM_ERRORS),
+    };
+    Ok(write_transform(&plan, base, target, &options)?)
+}
+
+fn text(v: &str) -> Cell {
+    Cell::Str(v.to_string())
+}
+
+fn model_table<'m>(m: &'m mut DatabaseModel, table: &str) -> Result<&'m mut TableData> {
+    m.table_mut(table)
+        .ok_or_else(|| format!("sample.msi has no table {table}").into())
+}
+
+/// The index of the row of `t` whose (single) primary key is `key`.
+fn row_index(t: &TableData, key: &str) -> Result<usize> {
+    t.find(&[&text(key)])
+        .ok_or_else(|| format!("table {} has no row {key}", t.def.name).into())
+}
+
+/// The cell in `column` of the row whose (single) primary key is `key`.
+fn cell<'m>(
+    m: &'m mut DatabaseModel,
+    table: &str,
+    key: &str,
+    column: &str,
+) -> Result<&'m mut Cell> {
+    let t = model_table(m, table)?;
+    let c = t
+        .def
+        .columns
+        .iter()
+        .position(|c| c.name == column)
+        .ok_or_else(|| format!("table {table} has no column {column}"))?;
+    let r = row_index(t, key)?;
+    Ok(&mut t.rows[r][c])
+}
+
+fn insert_row(m: &mut DatabaseModel, table: &str, row: Vec<Cell>) -> Result<()> {
+    let t = model_table(m, table)?;
+    if row.len() != t.def.columns.len() {
+        return Err(format!(
+            "a row of {} cells for table {table}, which has {} columns",
+            row.len(),
+            t.def.columns.len()
+        )
+        .into());
     }
-    cf.set_modified_time("/", fixed_time())
-        .map_err(|e| format!("cfb: {e}"))?;
-    cf.flush().map_err(|e| format!("cfb: {e}"))?;
-    Ok(cf.into_inner().into_inner())
+    t.rows.push(row);
+    Ok(())
+}
+
+fn delete_row(m: &mut DatabaseModel, table: &str, key: &str) -> Result<()> {
+    let t = model_table(m, table)?;
+    let r = row_index(t, key)?;
+    t.rows.remove(r);
+    Ok(())
+}
+
+/// Copies every stream of the compound file `bytes` (a transform written by msikit, which has
+/// only streams) into the storage `dir` of `dst`, under the same raw names.
+fn copy_streams(bytes: &[u8], dst: &mut Cfb, dir: &str) -> Result<()> {
+    let mut src = cfb::CompoundFile::open(Cursor::new(bytes))
+        .map_err(|e| format!("cfb: opening a generated transform: {e}"))?;
+    let entries: Vec<(String, bool)> = src
+        .read_root_storage()
+        .map(|e| (e.name().to_string(), e.is_stream()))
+        .collect();
+    for (name, is_stream) in entries {
+        if !is_stream {
+            return Err(format!("the generated transform has a storage {name:?}").into());
+        }
+        let mut data = Vec::new();
+        src.open_stream(format!("/{name}"))
+            .and_then(|mut s| s.read_to_end(&mut data))
+            .map_err(|e| format!("cfb: reading {name:?} of a generated transform: {e}"))?;
+        put_stream(dst, &format!("{dir}/{name}"), &data)?;
+    }
+    Ok(())
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -940,7 +1023,7 @@ fn put_stream(cf: &mut Cfb, path: &str, data: &[u8]) -> Result<()> {
 /// `fixed_time()` (the root's creation time stays zero, as the CFB specification requires).
 fn finish_v3(bytes: Vec<u8>, edit: impl FnOnce(&mut Cfb) -> Result<()>) -> Result<Vec<u8>> {
     let mut src = cfb::CompoundFile::open(Cursor::new(bytes))
-        .map_err(|e| format!("cfb: reopening the msi crate's output: {e}"))?;
+        .map_err(|e| format!("cfb: reopening a file to finish: {e}"))?;
     edit(&mut src)?;
     src.flush().map_err(|e| format!("cfb: {e}"))?;
 
@@ -1225,6 +1308,28 @@ fn verify(dir: &Path) -> Result<()> {
         ),
     }
 
+    // msikit's own reader applies the transform and both transforms of the patch to sample.msi.
+    match build_msikit() {
+        Ok(exe) => {
+            for (name, version) in [
+                ("sample.mst", PRODUCT_VERSION),
+                ("sample.msp", PATCHED_VERSION),
+            ] {
+                let what = format!("msikit transform show sample.msi {name}");
+                println!("== {what}");
+                let o = check_transform_show(&exe, &path("sample.msi"), &path(name), version);
+                report.add(
+                    format!("{what} (every transform applies, ProductVersion {version})"),
+                    o,
+                );
+            }
+        }
+        Err(e) => report.add(
+            "msikit transform show".into(),
+            Outcome::Refused(format!("no msikit binary: {e}")),
+        ),
+    }
+
     // The msi crate itself reads every table back.
     for name in ["sample.msi", "sample.msm", "sample.msp"] {
         report.add(
@@ -1249,6 +1354,64 @@ fn verify(dir: &Path) -> Result<()> {
         return Err(format!("{failed} check(s) refused the test files (see above)").into());
     }
     Ok(())
+}
+
+/// Runs `msikit transform show BASE TRANSFORM` (text, shown; then `--json`, checked): it must exit
+/// 0, apply every transform with no validation failure, and leave ProductVersion at `version`.
+fn check_transform_show(exe: &Path, base: &Path, transform: &Path, version: &str) -> Outcome {
+    let (o, _) = check(
+        Command::new(exe)
+            .arg("transform")
+            .arg("show")
+            .arg(base)
+            .arg(transform),
+        true,
+    );
+    if !matches!(o, Outcome::Ok) {
+        return o;
+    }
+    let (o, out) = check(
+        Command::new(exe)
+            .args(["transform", "show", "--json"])
+            .arg(base)
+            .arg(transform),
+        false,
+    );
+    if !matches!(o, Outcome::Ok) {
+        return o;
+    }
+    let json: serde_json::Value = match serde_json::from_str(&out) {
+        Ok(v) => v,
+        Err(e) => return Outcome::Refused(format!("--json printed no JSON: {e}")),
+    };
+    let reports = json["reports"].as_array().map_or(&[][..], Vec::as_slice);
+    if reports.is_empty() {
+        return Outcome::Refused("no transform was reported".into());
+    }
+    for r in reports {
+        let name = r["transform"].as_str().unwrap_or("?");
+        if r["applied"] != true {
+            return Outcome::Refused(format!(
+                "{name} was not applied (validation failures: {})",
+                r["validation_failures"]
+            ));
+        }
+        if r.get("validation_failures").is_some() {
+            return Outcome::Refused(format!(
+                "{name}: validation failures {}",
+                r["validation_failures"]
+            ));
+        }
+        if r["changes"].as_array().is_none_or(Vec::is_empty) {
+            return Outcome::Refused(format!("{name} changed nothing"));
+        }
+    }
+    match json["product_version_after"].as_str() {
+        Some(v) if v == version => Outcome::Ok,
+        other => Outcome::Refused(format!(
+            "ProductVersion after applying is {other:?}, not {version}"
+        )),
+    }
 }
 
 /// Opens a package with the msi crate and selects every row of every table.

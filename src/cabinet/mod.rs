@@ -1,0 +1,594 @@
+//! Cabinet (.cab) files: the header, folders and files, and a reader that decompresses each
+//! folder once, front to back, handing every file to a callback as its bytes come out.
+//!
+//! Cabinets are where installers keep their payload: inside an MSI (a stream named in the Media
+//! table), an MSM (`MergeModule.CABinet`), an MSP (one stream per patch media), or beside them.
+//! The format is [MS-CAB]; `header.rs` has the layout of the entries and `data.rs` that of the
+//! data blocks.
+//!
+//! * [`Cabinet::parse`] reads a cabinet that starts at byte 0 of a buffer, [`Cabinet::open`] one in
+//!   a file on disk (read block by block) and [`Cabinet::search`] finds every cabinet in a buffer
+//!   the way cabextract does (a self-extractor, a signed `.msu`, a `.wixout`).
+//! * [`Cabinet::for_each_file`] gives each file whole; [`Cabinet::for_each_file_chunked`] gives it
+//!   in pieces of at most 32 KiB, so no file need fit in memory. Both decode every folder once, so
+//!   extracting all files costs one pass over the cabinet, whatever the number of files.
+//! * Compression: none, MSZIP and LZX (windows 2^15 to 2^21). Quantum is recognised and refused.
+//! * Cabinet sets are not supported yet: a file that continues from the previous or into the next
+//!   cabinet is an error naming the file and the cabinet it needs. Such a cabinet still lists.
+//!
+//! Nothing here trusts a count, offset or size from the file: each is checked against the bytes
+//! before use, nothing is allocated by a header field beyond what the bytes can hold, and a bad
+//! cabinet is an error naming the folder, block and offset, never a panic.
+
+mod data;
+mod header;
+mod names;
+mod source;
+
+#[cfg(test)]
+mod tests;
+
+use std::fmt;
+use std::fs::File;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use crate::error::{Error, Result};
+use source::Source;
+
+pub use data::BLOCK_MAX;
+pub use header::{
+    IFOLD_CONTINUED_FROM_PREV, IFOLD_CONTINUED_PREV_AND_NEXT, IFOLD_CONTINUED_TO_NEXT,
+};
+
+/// File attribute bits of a CFFILE ([MS-CAB] 2.3).
+pub mod attr {
+    pub const READ_ONLY: u16 = 0x01;
+    pub const HIDDEN: u16 = 0x02;
+    pub const SYSTEM: u16 = 0x04;
+    pub const ARCHIVE: u16 = 0x20;
+    pub const EXEC: u16 = 0x40;
+    pub const NAME_IS_UTF: u16 = 0x80;
+}
+
+/// How a folder is compressed: the low 4 bits of typeCompress, with the window or level above.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase", tag = "method")]
+pub enum Compression {
+    None,
+    MsZip,
+    /// LZX with a window of 2^`window_bits` bytes (bits 8 to 12; 15 to 21 are valid).
+    Lzx {
+        window_bits: u8,
+    },
+    /// Quantum, level in bits 4 to 7 and window bits in 8 to 12. Not decoded by msikit.
+    Quantum {
+        level: u8,
+        window_bits: u8,
+    },
+    /// A method the format does not define.
+    Unknown {
+        raw: u16,
+    },
+}
+
+impl Compression {
+    pub fn from_raw(raw: u16) -> Compression {
+        let bits = ((raw >> 8) & 0x1F) as u8;
+        match raw & 0x000F {
+            0 => Compression::None,
+            1 => Compression::MsZip,
+            2 => Compression::Quantum {
+                level: ((raw >> 4) & 0x0F) as u8,
+                window_bits: bits,
+            },
+            3 => Compression::Lzx { window_bits: bits },
+            _ => Compression::Unknown { raw },
+        }
+    }
+}
+
+impl fmt::Display for Compression {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Compression::None => f.write_str("none"),
+            Compression::MsZip => f.write_str("MSZIP"),
+            Compression::Lzx { window_bits } => write!(f, "LZX:{window_bits}"),
+            Compression::Quantum { level, window_bits } => {
+                write!(f, "Quantum:{level}:{window_bits}")
+            }
+            Compression::Unknown { raw } => write!(f, "unknown compression {raw:#06x}"),
+        }
+    }
+}
+
+/// One CFFOLDER: a run of data blocks compressed as one stream.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CabFolder {
+    pub compression: Compression,
+    /// typeCompress as stored.
+    pub raw_compression: u16,
+    /// cCFData: how many data blocks the folder has in this cabinet.
+    pub data_blocks: u16,
+    /// coffCabStart: where its first data block is, from the start of the cabinet.
+    pub data_offset: u32,
+    /// The per-folder reserve area (cbCFFolder bytes); not serialized.
+    #[serde(skip)]
+    pub reserve: Vec<u8>,
+}
+
+/// One CFFILE.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CabFile {
+    /// The name as stored, path separators included (usually `\`), decoded as
+    /// [`name_is_utf8`](Self::name_is_utf8) says (else as Windows-1252).
+    pub name: String,
+    /// The name's bytes as stored, without the NUL; not serialized.
+    #[serde(skip)]
+    pub raw_name: Vec<u8>,
+    /// Uncompressed size in bytes.
+    pub size: u32,
+    /// Index of its folder, or one of the `IFOLD_CONTINUED_*` values.
+    pub folder: u16,
+    /// Where the file starts in its folder's uncompressed bytes.
+    pub offset: u32,
+    /// MS-DOS date and time, as stored: (date, time).
+    pub date_time: (u16, u16),
+    /// Attribute bits ([`attr`]).
+    pub attributes: u16,
+    pub name_is_utf8: bool,
+    /// Its position in the cabinet's file list (CFFILE order), which tells apart files with the
+    /// same name.
+    pub index: usize,
+}
+
+impl CabFile {
+    /// Whether the file continues from the previous cabinet of a set.
+    pub fn continues_from_prev(&self) -> bool {
+        matches!(
+            self.folder,
+            IFOLD_CONTINUED_FROM_PREV | IFOLD_CONTINUED_PREV_AND_NEXT
+        )
+    }
+    /// Whether the file continues into the next cabinet of a set.
+    pub fn continues_to_next(&self) -> bool {
+        matches!(
+            self.folder,
+            IFOLD_CONTINUED_TO_NEXT | IFOLD_CONTINUED_PREV_AND_NEXT
+        )
+    }
+}
+
+/// The previous or next cabinet of a set, as the header names it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CabinetLink {
+    /// The cabinet's file name (szCabinetPrev / szCabinetNext).
+    pub name: String,
+    /// The disk it is on (szDiskPrev / szDiskNext); may be empty.
+    pub disk: String,
+}
+
+/// A piece of the output of [`Cabinet::for_each_file_chunked`].
+///
+/// Every file gets one `Begin`, then its bytes in order as `Data` pieces (none for an empty file),
+/// then one `End`. Files come folder by folder, in the order their bytes lie in the folder; the
+/// pieces of files whose bytes overlap in the folder (which a cabinet may do) are interleaved.
+#[derive(Debug)]
+pub enum FileChunk<'a> {
+    Begin(&'a CabFile),
+    Data(&'a CabFile, &'a [u8]),
+    End(&'a CabFile),
+}
+
+/// A parsed cabinet, holding the bytes (or the file) its data blocks are read from.
+pub struct Cabinet {
+    source: Source,
+    offset: u64,
+    declared_size: u32,
+    files_offset: u32,
+    entries_at: u64,
+    version: (u8, u8),
+    flags: u16,
+    set_id: u16,
+    index: u16,
+    header_reserve: Vec<u8>,
+    data_reserve_len: u8,
+    prev: Option<CabinetLink>,
+    next: Option<CabinetLink>,
+    folders: Vec<CabFolder>,
+    files: Vec<CabFile>,
+}
+
+impl fmt::Debug for Cabinet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Cabinet")
+            .field("offset", &self.offset)
+            .field("set_id", &self.set_id)
+            .field("index", &self.index)
+            .field("folders", &self.folders.len())
+            .field("files", &self.files.len())
+            .finish()
+    }
+}
+
+impl Cabinet {
+    /// Reads the cabinet that starts at byte 0 of `bytes` (a `.cab` file, or a stream of an MSI,
+    /// MSM or MSP). Bytes after the cabinet (a signature, padding) are ignored.
+    pub fn parse(bytes: Vec<u8>) -> Result<Cabinet> {
+        Self::at(Arc::new(bytes), 0)
+    }
+
+    /// Reads the cabinet in a file; data blocks are read from the file as they are needed.
+    pub fn open(path: &Path) -> Result<Cabinet> {
+        let name = path.display().to_string();
+        let file = File::open(path).map_err(|e| Error::io(e).in_file(&name))?;
+        let meta = file.metadata().map_err(|e| Error::io(e).in_file(&name))?;
+        if meta.is_dir() {
+            return Err(Error::usage("is a folder, not a file").in_file(&name));
+        }
+        let source = Source::File {
+            file: Mutex::new(file),
+            len: meta.len(),
+        };
+        Self::from_source(source, 0).map_err(|e| e.in_file(&name))
+    }
+
+    /// Finds every cabinet in `bytes`, as cabextract does: at each `MSCF` whose header has a
+    /// files offset below its cabinet size, with both within the input (give or take 32 bytes),
+    /// it tries to read a cabinet; after one that reads, the search goes on after its cbCabinet
+    /// bytes, else 4 bytes after the signature. An error when none is found.
+    pub fn search(bytes: Vec<u8>) -> Result<Vec<Cabinet>> {
+        let bytes = Arc::new(bytes);
+        let len = bytes.len() as u64;
+        let mut found = Vec::new();
+        let mut first_failure: Option<(u64, Error)> = None;
+        let mut pos = 0usize;
+        while let Some(i) = find_signature(&bytes[pos..]) {
+            let at = pos + i;
+            let Some(h) = bytes.get(at..at + 20) else {
+                break;
+            };
+            let size = u64::from(u32::from_le_bytes([h[8], h[9], h[10], h[11]]));
+            let files = u64::from(u32::from_le_bytes([h[16], h[17], h[18], h[19]]));
+            let plausible =
+                files < size && at as u64 + files < len + 32 && at as u64 + size < len + 32;
+            pos = at + 4;
+            if plausible {
+                match Self::at(Arc::clone(&bytes), at) {
+                    Ok(cab) => {
+                        found.push(cab);
+                        // `at + size < len + 32`, so this fits.
+                        pos = at + size as usize;
+                    }
+                    Err(e) => {
+                        if first_failure.is_none() {
+                            first_failure = Some((at as u64, e));
+                        }
+                    }
+                }
+            }
+            if pos >= bytes.len() {
+                break;
+            }
+        }
+        if found.is_empty() {
+            return Err(match first_failure {
+                Some((at, e)) => Error::malformed(format!(
+                    "no cabinet found; the one at offset {at} does not read: {e}"
+                )),
+                None => Error::malformed("no cabinet found: no plausible 'MSCF' header"),
+            });
+        }
+        Ok(found)
+    }
+
+    fn at(bytes: Arc<Vec<u8>>, base: usize) -> Result<Cabinet> {
+        Self::from_source(Source::Memory { bytes, base }, base as u64)
+    }
+
+    fn from_source(source: Source, offset: u64) -> Result<Cabinet> {
+        let p = header::parse(&source)?;
+        Ok(Cabinet {
+            source,
+            offset,
+            declared_size: p.declared_size,
+            files_offset: p.files_offset,
+            entries_at: p.entries_at,
+            version: p.version,
+            flags: p.flags,
+            set_id: p.set_id,
+            index: p.index,
+            header_reserve: p.header_reserve,
+            data_reserve_len: p.data_reserve_len,
+            prev: p.prev,
+            next: p.next,
+            folders: p.folders,
+            files: p.files,
+        })
+    }
+
+    /// The files, in CFFILE order.
+    pub fn files(&self) -> &[CabFile] {
+        &self.files
+    }
+    /// The folders, in CFFOLDER order.
+    pub fn folders(&self) -> &[CabFolder] {
+        &self.folders
+    }
+    /// setID: the same for every cabinet of a set.
+    pub fn set_id(&self) -> u16 {
+        self.set_id
+    }
+    /// iCabinet: the position of this cabinet in its set, from 0.
+    pub fn index(&self) -> u16 {
+        self.index
+    }
+    /// The previous cabinet of the set, when the header names one.
+    pub fn prev_cabinet(&self) -> Option<&CabinetLink> {
+        self.prev.as_ref()
+    }
+    /// The next cabinet of the set, when the header names one.
+    pub fn next_cabinet(&self) -> Option<&CabinetLink> {
+        self.next.as_ref()
+    }
+    /// cbCabinet: the size the header gives the cabinet.
+    pub fn declared_size(&self) -> u32 {
+        self.declared_size
+    }
+    /// coffFiles: where the header says the first CFFILE is.
+    pub fn files_offset(&self) -> u32 {
+        self.files_offset
+    }
+    /// Where the CFFILE entries were read: right after the last CFFOLDER, as cabextract reads
+    /// them. When this is not [`files_offset`](Self::files_offset) the cabinet is ambiguous: a
+    /// reader that follows coffFiles sees other entries.
+    pub fn file_entries_at(&self) -> u64 {
+        self.entries_at
+    }
+    /// (major, minor) format version; 1.3 in every cabinet made since 1997.
+    pub fn version(&self) -> (u8, u8) {
+        self.version
+    }
+    /// The header flags (0x1 previous cabinet, 0x2 next cabinet, 0x4 reserve areas).
+    pub fn flags(&self) -> u16 {
+        self.flags
+    }
+    /// The header reserve area (an Authenticode signature's pointer in a signed cabinet).
+    pub fn header_reserve(&self) -> &[u8] {
+        &self.header_reserve
+    }
+    /// Where the cabinet starts in the bytes it was read from (non-zero only from [`search`]).
+    ///
+    /// [`search`]: Self::search
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// Decompresses every folder once, in order, calling `f` with each file and all its bytes.
+    ///
+    /// Files come folder by folder, each folder's files in the order their bytes are complete
+    /// (the order they lie in the folder, unless files overlap; see [`FileChunk`]). A file is
+    /// held in memory whole; use [`for_each_file_chunked`] for files that need not be. An error
+    /// from `f` stops the pass and is returned as is.
+    ///
+    /// [`for_each_file_chunked`]: Self::for_each_file_chunked
+    pub fn for_each_file(&self, mut f: impl FnMut(&CabFile, &[u8]) -> Result<()>) -> Result<()> {
+        // The files being filled: one, unless files overlap in their folder.
+        let mut open: Vec<(usize, Vec<u8>)> = Vec::new();
+        self.for_each_file_chunked(|chunk| match chunk {
+            FileChunk::Begin(file) => {
+                // Reserve what the file says, up to a bound: the size is not yet proven by data.
+                let hint = (file.size as usize).min(1 << 20);
+                open.push((file.index, Vec::with_capacity(hint)));
+                Ok(())
+            }
+            FileChunk::Data(file, bytes) => {
+                if let Some((_, buf)) = open.iter_mut().find(|(i, _)| *i == file.index) {
+                    buf.extend_from_slice(bytes);
+                }
+                Ok(())
+            }
+            FileChunk::End(file) => {
+                let at = open.iter().position(|(i, _)| *i == file.index);
+                let buf = at.map(|a| open.swap_remove(a).1).unwrap_or_default();
+                f(file, &buf)
+            }
+        })
+    }
+
+    /// Decompresses every folder once, in order, giving each file's bytes in pieces as they are
+    /// decoded (at most 32 KiB each); see [`FileChunk`] for the order.
+    ///
+    /// Problems visible in the entries (a file continued in another cabinet, a compression msikit
+    /// does not decode, a file reaching past what its folder's blocks can hold) are reported
+    /// before any file is given. Problems in the data (a bad checksum, a block that does not
+    /// decode to its stated size, data cut off) stop the pass where they are met. Only the blocks
+    /// needed for the files are read: a folder is decoded up to the end of its last file.
+    pub fn for_each_file_chunked(
+        &self,
+        mut f: impl FnMut(FileChunk<'_>) -> Result<()>,
+    ) -> Result<()> {
+        self.check_extractable()?;
+        let mut by_folder: Vec<Vec<&CabFile>> = vec![Vec::new(); self.folders.len()];
+        for file in &self.files {
+            // After the check every folder index is a real one.
+            if let Some(v) = by_folder.get_mut(usize::from(file.folder)) {
+                v.push(file);
+            }
+        }
+        for (i, members) in by_folder.iter_mut().enumerate() {
+            if members.is_empty() {
+                continue;
+            }
+            members.sort_by_key(|m| (m.offset, m.index));
+            self.stream_folder(i, members, &mut f)?;
+        }
+        Ok(())
+    }
+
+    /// Refuses, before any decoding, what cannot be extracted.
+    fn check_extractable(&self) -> Result<()> {
+        for file in &self.files {
+            let name = &file.name;
+            if file.continues_to_next() {
+                return Err(Error::unsupported(match &self.next {
+                    Some(n) => format!(
+                        "file '{name}' continues in the next cabinet '{}', which is not given \
+                         (msikit reads one cabinet at a time; cabinet sets are not supported)",
+                        n.name
+                    ),
+                    None => format!(
+                        "file '{name}' continues in the next cabinet, which the header does not \
+                         name and which is not given"
+                    ),
+                }));
+            }
+            if file.continues_from_prev() {
+                return Err(Error::unsupported(match &self.prev {
+                    Some(p) => format!(
+                        "file '{name}' continues from the previous cabinet '{}', which is not \
+                         given (msikit reads one cabinet at a time; cabinet sets are not \
+                         supported)",
+                        p.name
+                    ),
+                    None => format!(
+                        "file '{name}' continues from the previous cabinet, which the header does \
+                         not name and which is not given"
+                    ),
+                }));
+            }
+        }
+        let mut used = vec![false; self.folders.len()];
+        for file in &self.files {
+            let Some(folder) = self.folders.get(usize::from(file.folder)) else {
+                // Parsing refuses such an index; kept for safety.
+                return Err(Error::malformed(format!(
+                    "file '{}' is in folder {}, which does not exist",
+                    file.name, file.folder
+                )));
+            };
+            used[usize::from(file.folder)] = true;
+            let end = u64::from(file.offset) + u64::from(file.size);
+            let room = u64::from(folder.data_blocks) * BLOCK_MAX as u64;
+            if end > room {
+                return Err(Error::malformed(format!(
+                    "file '{}' spans bytes {} to {end} of folder {}, but the folder's {} data \
+                     blocks hold at most {room} bytes",
+                    file.name, file.offset, file.folder, folder.data_blocks
+                )));
+            }
+        }
+        for (i, folder) in self.folders.iter().enumerate() {
+            if !used[i] {
+                continue;
+            }
+            match folder.compression {
+                Compression::None | Compression::MsZip => {}
+                Compression::Lzx { window_bits } => {
+                    if !(15..=21).contains(&window_bits) {
+                        return Err(Error::malformed(format!(
+                            "folder {i} uses LZX with a window of 2^{window_bits}, which is not \
+                             one of 2^15 to 2^21"
+                        )));
+                    }
+                }
+                Compression::Quantum { .. } => {
+                    return Err(Error::unsupported(format!(
+                        "folder {i} uses Quantum compression, which msikit does not decode"
+                    )))
+                }
+                Compression::Unknown { raw } => {
+                    return Err(Error::malformed(format!(
+                        "folder {i} has compression type {raw:#06x}, which is not none, MSZIP, \
+                         Quantum or LZX"
+                    )))
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Decodes one folder up to the end of its last file, handing out its files' bytes.
+    fn stream_folder(
+        &self,
+        index: usize,
+        members: &[&CabFile],
+        f: &mut dyn FnMut(FileChunk<'_>) -> Result<()>,
+    ) -> Result<()> {
+        let folder = &self.folders[index];
+        // Empty files need no data (cabextract does not read any for them either).
+        let needed = members
+            .iter()
+            .filter(|m| m.size > 0)
+            .map(|m| u64::from(m.offset) + u64::from(m.size))
+            .max()
+            .unwrap_or(0);
+        let mut decoder = data::Decoder::new(folder.compression)
+            .map_err(|m| Error::malformed(format!("folder {index}: {m}")))?;
+        let mut blocks = data::Blocks::new(&self.source, index, folder, self.data_reserve_len);
+        let mut pos = 0u64;
+        let mut next = 0usize;
+        let mut active: Vec<&CabFile> = Vec::new();
+        while pos < needed {
+            let Some(block) = blocks.next_block()? else {
+                let short = members
+                    .iter()
+                    .find(|m| u64::from(m.offset) + u64::from(m.size) > pos)
+                    .map(|m| m.name.as_str())
+                    .unwrap_or("?");
+                return Err(Error::malformed(format!(
+                    "folder {index}: its {} data blocks decode to {pos} bytes, but file '{short}' \
+                     needs bytes up to {needed}",
+                    blocks.read_count()
+                )));
+            };
+            let (number, offset) = (block.number, block.offset);
+            let out = decoder
+                .decode(block.data, block.uncompressed)
+                .map_err(|m| {
+                    Error::malformed(format!(
+                        "folder {index}: data block {number} at offset {offset}: {m}"
+                    ))
+                })?;
+            let end = pos + out.len() as u64;
+            while let Some(&m) = members.get(next) {
+                if u64::from(m.offset) >= end {
+                    break;
+                }
+                f(FileChunk::Begin(m))?;
+                active.push(m);
+                next += 1;
+            }
+            let mut i = 0;
+            while i < active.len() {
+                let m = active[i];
+                let (start, stop) = (u64::from(m.offset), u64::from(m.offset) + u64::from(m.size));
+                let (a, b) = (start.max(pos), stop.min(end));
+                if a < b {
+                    f(FileChunk::Data(
+                        m,
+                        &out[(a - pos) as usize..(b - pos) as usize],
+                    ))?;
+                }
+                if stop <= end {
+                    f(FileChunk::End(m))?;
+                    active.remove(i);
+                } else {
+                    i += 1;
+                }
+            }
+            pos = end;
+        }
+        // Left: empty files at or past the end of the last non-empty one.
+        for &m in &members[next..] {
+            f(FileChunk::Begin(m))?;
+            f(FileChunk::End(m))?;
+        }
+        Ok(())
+    }
+}
+
+/// Where the next `MSCF` starts in `bytes`.
+fn find_signature(bytes: &[u8]) -> Option<usize> {
+    bytes.windows(4).position(|w| w == header::SIGNATURE)
+}

@@ -9,6 +9,8 @@ use std::io::Write;
 use std::path::Path;
 use std::process::Command;
 
+use sha2::Digest;
+
 use common::{manifest, require, run_msikit};
 
 fn json(args: &[&std::ffi::OsStr]) -> serde_json::Value {
@@ -231,5 +233,136 @@ fn damaged_patches_give_findings() {
     let out = run_msikit(&["patch".as_ref(), "info".as_ref(), msi.as_os_str()]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a patch"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `patch files` lists what `cabextract -l` lists in each patch cabinet (names and sizes), for
+/// every corpus patch; `patch extract` writes the same bytes cabextract extracts.
+#[test]
+fn patch_files_agree_with_cabextract() {
+    require("cabextract");
+    let dir = std::env::temp_dir().join(format!("msikit-pfiles-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for f in manifest().into_iter().filter(|f| f.kind == "msp") {
+        let list = json(&[
+            "patch".as_ref(),
+            "files".as_ref(),
+            "--json".as_ref(),
+            f.path.as_os_str(),
+        ]);
+        let mut ours: BTreeSet<(String, String, u64)> = BTreeSet::new();
+        for e in list["files"].as_array().unwrap() {
+            ours.insert((
+                e["cabinet"].as_str().unwrap().to_string(),
+                e["file"].as_str().unwrap().to_string(),
+                e["entry_size"].as_u64().unwrap(),
+            ));
+        }
+        let info = json(&[
+            "patch".as_ref(),
+            "info".as_ref(),
+            "--json".as_ref(),
+            f.path.as_os_str(),
+        ]);
+        let mut theirs = BTreeSet::new();
+        for cab in info["cabinets"].as_array().unwrap() {
+            let stream = cab["stream"].as_str().unwrap();
+            let bytes = run_msikit(&["cat".as_ref(), f.path.as_os_str(), stream.as_ref()]).stdout;
+            let path = dir.join(format!("{stream}.cab"));
+            std::fs::write(&path, &bytes).unwrap();
+            let l = Command::new("cabextract")
+                .arg("-l")
+                .arg(&path)
+                .output()
+                .unwrap();
+            // cabextract lists "   size | date time | name" rows between the dashes and the total.
+            for line in String::from_utf8_lossy(&l.stdout).lines() {
+                let parts: Vec<&str> = line.split('|').map(str::trim).collect();
+                if parts.len() == 3 {
+                    if let Ok(size) = parts[0].parse::<u64>() {
+                        theirs.insert((stream.to_string(), parts[2].to_string(), size));
+                    }
+                }
+            }
+        }
+        // A file a patch delivers for two targets (PatchABv101) comes once per pair.
+        let ours_entries: BTreeSet<_> = ours.into_iter().collect();
+        assert_eq!(ours_entries, theirs, "{}", f.local);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn patch_files_and_extract_with_the_target() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let msp = root.join("testdata/sample.msp");
+    let msi = root.join("testdata/sample.msi");
+    let text = String::from_utf8(
+        run_msikit(&[
+            "patch".as_ref(),
+            "files".as_ref(),
+            msp.as_os_str(),
+            "--msi".as_ref(),
+            msi.as_os_str(),
+        ])
+        .stdout,
+    )
+    .unwrap();
+    insta::assert_snapshot!("patch_files_sample", text);
+    let j = json(&[
+        "patch".as_ref(),
+        "files".as_ref(),
+        "--json".as_ref(),
+        msp.as_os_str(),
+        "--msi".as_ref(),
+        msi.as_os_str(),
+    ]);
+    let f = &j["files"][0];
+    assert_eq!(f["file"], "filWidgetExe");
+    assert_eq!(f["old_version"], "1.2.3.4");
+    assert_eq!(f["new_version"], "1.2.4.0");
+    assert_eq!(f["delivery"], "whole");
+    assert_eq!(
+        f["target_path"],
+        "C:\\Program Files\\Widget Suite\\bin\\widget.exe"
+    );
+    // The new size the File row announces is the size of the cabinet entry.
+    assert_eq!(f["new_size"].as_u64(), f["entry_size"].as_u64());
+    // Extract by install path; the bytes are the cabinet entry's.
+    let dir = std::env::temp_dir().join(format!("msikit-pextract-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = run_msikit(&[
+        "patch".as_ref(),
+        "extract".as_ref(),
+        msp.as_os_str(),
+        "-C".as_ref(),
+        dir.as_os_str(),
+        "--msi".as_ref(),
+        msi.as_os_str(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let written = dir.join("Program Files/Widget Suite/bin/widget.exe");
+    let bytes = std::fs::read(&written).expect("extracted by install path");
+    let digest: String = sha2::Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(digest, f["entry_sha256"].as_str().unwrap());
+    // Without the target, by File key.
+    let dir2 = dir.join("bykey");
+    let out = run_msikit(&[
+        "patch".as_ref(),
+        "extract".as_ref(),
+        msp.as_os_str(),
+        "-C".as_ref(),
+        dir2.as_os_str(),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(std::fs::read(dir2.join("filWidgetExe")).unwrap(), bytes);
     let _ = std::fs::remove_dir_all(&dir);
 }

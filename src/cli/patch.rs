@@ -21,6 +21,40 @@ pub enum Command {
         /// The patch (.msp)
         patch: PathBuf,
     },
+    /// Every file the patch adds or changes: version, size, whole file or delta, hashes
+    Files {
+        /// The patch (.msp)
+        patch: PathBuf,
+        /// The target database: adds old version and size and the install path
+        #[arg(long, value_name = "TARGET.msi")]
+        msi: Option<PathBuf>,
+        /// Set a property for path resolution (e.g. INSTALLDIR=D:\\Exchange)
+        #[arg(long = "property", value_name = "NAME=VALUE")]
+        properties: Vec<String>,
+        /// Print JSON instead of a table
+        #[arg(long, conflicts_with = "csv")]
+        json: bool,
+        /// Print CSV instead of a table
+        #[arg(long)]
+        csv: bool,
+    },
+    /// Write the patch's payload files into a folder (by install path with --msi, else by File key)
+    Extract {
+        /// The patch (.msp)
+        patch: PathBuf,
+        /// The folder to write into
+        #[arg(short = 'C', value_name = "DIR")]
+        dir: PathBuf,
+        /// The target database, to name files by install path
+        #[arg(long, value_name = "TARGET.msi")]
+        msi: Option<PathBuf>,
+        /// Set a property for path resolution
+        #[arg(long = "property", value_name = "NAME=VALUE")]
+        properties: Vec<String>,
+        /// Print what was written as JSON
+        #[arg(long)]
+        json: bool,
+    },
     /// Apply the patches' applicable transforms to a target in sequence order and show the changes
     View {
         /// The target database (.msi)
@@ -35,6 +69,16 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+fn properties(list: &[String]) -> msikit::Result<std::collections::HashMap<String, String>> {
+    list.iter()
+        .map(|p| {
+            p.split_once('=')
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .ok_or_else(|| msikit::Error::usage(format!("--property {p}: expected NAME=VALUE")))
+        })
+        .collect()
 }
 
 fn opt(v: &Option<String>) -> String {
@@ -178,6 +222,125 @@ pub fn run(cmd: Command, style: &Style) -> msikit::Result<i32> {
                 &["CABINET", "SIZE", "SHA256", "MEDIA"],
                 &rows,
             )?;
+            out.flush()?;
+            Ok(0)
+        }
+        Command::Files {
+            patch,
+            msi,
+            properties: props,
+            json,
+            csv,
+        } => {
+            let list = msikit::patch::files::files(&patch, msi.as_deref(), &properties(&props)?)?;
+            let mut out = std::io::stdout().lock();
+            if json {
+                render::json(&mut out, &list)?;
+                out.flush()?;
+                return Ok(0);
+            }
+            let headers = [
+                "FILE",
+                "COMPONENT",
+                "NAME",
+                "OLD VERSION",
+                "NEW VERSION",
+                "OLD SIZE",
+                "NEW SIZE",
+                "LANGUAGE",
+                "DELIVERY",
+                "ENTRY SIZE",
+                "ENTRY SHA256",
+                "CABINET",
+                "SEQUENCE",
+                "MSIFILEHASH",
+                "TARGET PATH",
+                "FINDING",
+            ];
+            let rows: Vec<Vec<String>> = list
+                .files
+                .iter()
+                .map(|f| {
+                    let n = |v: Option<i32>| v.map(|x| x.to_string()).unwrap_or_default();
+                    vec![
+                        f.file.clone(),
+                        opt(&f.component),
+                        opt(&f.name),
+                        opt(&f.old_version),
+                        opt(&f.new_version),
+                        n(f.old_size),
+                        n(f.new_size),
+                        opt(&f.language),
+                        serde_json::to_value(f.delivery)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_string))
+                            .unwrap_or_default(),
+                        f.entry_size.to_string(),
+                        f.entry_sha256.clone(),
+                        f.cabinet.clone(),
+                        n(f.sequence),
+                        f.file_hash
+                            .map(|h| format!("{} {} {} {}", h[0], h[1], h[2], h[3]))
+                            .unwrap_or_default(),
+                        opt(&f.target_path),
+                        opt(&f.finding),
+                    ]
+                })
+                .collect();
+            if list.files.is_empty() && !csv {
+                writeln!(
+                    out,
+                    "no files: the patch's cabinets hold none (it changes only the database)"
+                )?;
+            } else if csv {
+                render::csv_line(
+                    &mut out,
+                    &headers.iter().map(|h| h.to_string()).collect::<Vec<_>>(),
+                )?;
+                for r in &rows {
+                    render::csv_line(&mut out, r)?;
+                }
+            } else {
+                // The human table keeps the columns a person scans; --json and --csv have all.
+                let keep = [0, 2, 3, 4, 5, 6, 8, 9, 11, 14, 15];
+                let h: Vec<&str> = keep.iter().map(|&i| headers[i]).collect();
+                let r: Vec<Vec<String>> = rows
+                    .iter()
+                    .map(|r| keep.iter().map(|&i| r[i].clone()).collect())
+                    .collect();
+                render::table(&mut out, style, &h, &r)?;
+            }
+            out.flush()?;
+            Ok(0)
+        }
+        Command::Extract {
+            patch,
+            dir,
+            msi,
+            properties: props,
+            json,
+        } => {
+            let written =
+                msikit::patch::files::extract(&patch, &dir, msi.as_deref(), &properties(&props)?)?;
+            let mut out = std::io::stdout().lock();
+            if json {
+                render::json(&mut out, &written)?;
+            } else {
+                let rows: Vec<Vec<String>> = written
+                    .iter()
+                    .map(|w| {
+                        vec![
+                            w.path.clone(),
+                            serde_json::to_value(w.delivery)
+                                .ok()
+                                .and_then(|v| v.as_str().map(str::to_string))
+                                .unwrap_or_default(),
+                            w.size.to_string(),
+                        ]
+                    })
+                    .collect();
+                render::table(&mut out, style, &["WRITTEN", "DELIVERY", "SIZE"], &rows)?;
+            }
             out.flush()?;
             Ok(0)
         }

@@ -366,3 +366,94 @@ fn patch_files_and_extract_with_the_target() {
     assert_eq!(std::fs::read(dir2.join("filWidgetExe")).unwrap(), bytes);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn patch_verbs_on_testdata() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let run_ok = |args: &[&str]| -> String {
+        let out = common::msikit()
+            .args(args)
+            .current_dir(root)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    insta::assert_snapshot!(
+        "patch_info_sample",
+        run_ok(&["patch", "info", "testdata/sample.msp"])
+    );
+    insta::assert_snapshot!(
+        "patch_info_sample_json",
+        run_ok(&["patch", "info", "--json", "testdata/sample.msp"])
+    );
+    insta::assert_snapshot!(
+        "patch_xml_sample",
+        run_ok(&["patch", "xml", "testdata/sample.msp"])
+    );
+    insta::assert_snapshot!(
+        "patch_view_sample",
+        run_ok(&[
+            "patch",
+            "view",
+            "testdata/sample.msi",
+            "testdata/sample.msp"
+        ])
+    );
+    insta::assert_snapshot!(
+        "patch_files_sample_json",
+        run_ok(&[
+            "patch",
+            "files",
+            "--json",
+            "testdata/sample.msp",
+            "--msi",
+            "testdata/sample.msi"
+        ])
+    );
+}
+
+#[test]
+fn truncated_patch_cabinet_is_a_clear_error() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = std::env::temp_dir().join(format!("msikit-truncab-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = root.join("testdata/sample.msp");
+    let bad = dir.join("cut-cab.msp");
+    // Copy the patch with its cabinet stream cut in half.
+    let c = msikit::container::Container::open(&src).unwrap();
+    let mut out = cfb::CompoundFile::create(std::fs::File::create(&bad).unwrap()).unwrap();
+    out.set_storage_clsid("/", msikit::container::CLSID_PATCH)
+        .unwrap();
+    let mut entries = c.entries();
+    entries.sort_by_key(|e| (!e.is_storage, e.names.len()));
+    for e in entries {
+        let path = format!("/{}", e.raw_path);
+        if e.is_storage {
+            out.create_storage(&path).unwrap();
+            out.set_storage_clsid(&path, e.clsid).unwrap();
+        } else {
+            let mut bytes = c
+                .read_raw_stream(e.parent_raw(), e.raw_path.rsplit('/').next().unwrap())
+                .unwrap();
+            if e.leaf().name == "PCW_CAB_Widget" {
+                bytes.truncate(bytes.len() / 2);
+            }
+            out.create_stream(&path).unwrap().write_all(&bytes).unwrap();
+        }
+    }
+    out.flush().unwrap();
+    let o = run_msikit(&["patch".as_ref(), "files".as_ref(), bad.as_os_str()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("cabinet stream 'PCW_CAB_Widget'"), "{err}");
+    assert!(!err.contains("panicked"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

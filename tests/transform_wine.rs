@@ -301,3 +301,60 @@ fn wix_instance_transforms_match_wine() {
         wine::assert_same_as_wine(&base, &[mst], &ours, &[]);
     }
 }
+
+/// `msikit patch view prodAv100.msi PatchAv101.msp` reports the ProductVersion Wine's real
+/// `msiexec /p` reaches on the same pair (read from the verbose log's property dump).
+#[test]
+fn patch_view_agrees_with_msiexec_p() {
+    let w = wine::setup();
+    let dir = out_dir("msiexec-p");
+    let msi = dir.join("prodAv100.msi");
+    let msp = dir.join("PatchAv101.msp");
+    std::fs::copy(corpus(&format!("{PER_MACHINE}prodAv100.msi")), &msi).unwrap();
+    std::fs::copy(corpus(&format!("{PER_MACHINE}PatchAv101.msp")), &msp).unwrap();
+    let run = |args: &[String]| {
+        let mut cmd = std::process::Command::new("wine");
+        wine::wine_env(&mut cmd, &w.prefix);
+        cmd.arg("msiexec").args(args);
+        wine::run_with_timeout(&mut cmd, wine::CALL_TIMEOUT).unwrap_or_else(|e| panic!("{e}"))
+    };
+    let log = dir.join("p.log");
+    run(&["/i".into(), wine::windows_path(&msi), "/qn".into()]);
+    run(&[
+        "/p".into(),
+        wine::windows_path(&msp),
+        "/qn".into(),
+        "/l*v".into(),
+        wine::windows_path(&log),
+    ]);
+    let text = std::fs::read(&log).unwrap_or_default();
+    let text = encoding_rs::WINDOWS_1252
+        .decode_without_bom_handling(&text)
+        .0
+        .into_owned();
+    run(&["/x".into(), wine::windows_path(&msi), "/qn".into()]);
+    let wine_version = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("Property(S): ProductVersion = "))
+        .next_back()
+        .unwrap_or_else(|| {
+            panic!(
+                "no ProductVersion in msiexec's log:\n{}",
+                &text[..text.len().min(1500)]
+            )
+        })
+        .trim()
+        .to_string();
+    let out = common::run_msikit(&[
+        "patch".as_ref(),
+        "view".as_ref(),
+        msi.as_os_str(),
+        msp.as_os_str(),
+    ]);
+    let view = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(wine_version, "1.0.1.0");
+    assert!(
+        view.contains(&format!("ProductVersion: 1.0.0.0 -> {wine_version}")),
+        "{view}"
+    );
+}

@@ -297,17 +297,20 @@ fn patch_files_and_extract_with_the_target() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let msp = root.join("testdata/sample.msp");
     let msi = root.join("testdata/sample.msi");
-    let text = String::from_utf8(
-        run_msikit(&[
-            "patch".as_ref(),
-            "files".as_ref(),
-            msp.as_os_str(),
-            "--msi".as_ref(),
-            msi.as_os_str(),
-        ])
-        .stdout,
-    )
-    .unwrap();
+    let out = run_msikit(&[
+        "patch".as_ref(),
+        "files".as_ref(),
+        msp.as_os_str(),
+        "--msi".as_ref(),
+        msi.as_os_str(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
     insta::assert_snapshot!("patch_files_sample", text);
     let j = json(&[
         "patch".as_ref(),

@@ -256,6 +256,7 @@ pub fn run(cmd: Command, style: &Style) -> msikit::Result<i32> {
                 "MSIFILEHASH",
                 "TARGET PATH",
                 "FINDING",
+                "DELTA ACCEPTS",
             ];
             let rows: Vec<Vec<String>> = list
                 .files
@@ -284,6 +285,16 @@ pub fn run(cmd: Command, style: &Style) -> msikit::Result<i32> {
                             .unwrap_or_default(),
                         opt(&f.target_path),
                         opt(&f.finding),
+                        f.delta
+                            .as_ref()
+                            .map(|d| {
+                                d.sources
+                                    .iter()
+                                    .map(|s| format!("{} bytes crc32 {:08x}", s.size, s.crc32))
+                                    .collect::<Vec<_>>()
+                                    .join("; ")
+                            })
+                            .unwrap_or_default(),
                     ]
                 })
                 .collect();
@@ -302,11 +313,14 @@ pub fn run(cmd: Command, style: &Style) -> msikit::Result<i32> {
                 }
             } else {
                 // The human table keeps the columns a person scans; --json and --csv have all.
-                let keep = [0, 2, 3, 4, 5, 6, 8, 9, 11, 14, 15];
-                let h: Vec<&str> = keep.iter().map(|&i| headers[i]).collect();
+                let keep = [0, 2, 3, 4, 5, 6, 8, 9, 11, 14, 15, 16];
+                let h: Vec<&str> = keep
+                    .iter()
+                    .filter_map(|&i| headers.get(i).copied())
+                    .collect();
                 let r: Vec<Vec<String>> = rows
                     .iter()
-                    .map(|r| keep.iter().map(|&i| r[i].clone()).collect())
+                    .map(|r| keep.iter().filter_map(|&i| r.get(i).cloned()).collect())
                     .collect();
                 render::table(&mut out, style, &h, &r)?;
             }

@@ -57,6 +57,9 @@ pub struct PatchFile {
     pub sequence: Option<i32>,
     /// MsiFileHash (four signed 32-bit parts of the MD5), when the patch sets one.
     pub file_hash: Option<[i32; 4]>,
+    /// For a PA19 delta: the new file's size and CRC32 and the old files (size, CRC32) it accepts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delta: Option<super::delta::DeltaHeader>,
     /// With the target: the version and size before the patch, and where the file installs.
     pub old_version: Option<String>,
     pub old_size: Option<i32>,
@@ -351,6 +354,15 @@ pub fn files(
                         }),
                     _ => None,
                 };
+                let how = delivery(patch_row, bytes);
+                let (delta, delta_finding) = if how == Delivery::DeltaPa19 {
+                    match super::delta::read_pa19(bytes) {
+                        Ok(h) => (Some(h), None),
+                        Err(e) => (None, Some(e.message())),
+                    }
+                } else {
+                    (None, None)
+                };
                 let has_row = file_row.is_some_and(|(d, r)| {
                     base.is_some()
                         || cell(d, r, "FileSize").is_some_and(|v| *v != Value::Null)
@@ -365,7 +377,7 @@ pub fn files(
                     new_version: file_row.and_then(|(d, r)| text(cell(d, r, "Version"))),
                     new_size: file_row.and_then(|(d, r)| int(cell(d, r, "FileSize"))),
                     language: file_row.and_then(|(d, r)| text(cell(d, r, "Language"))),
-                    delivery: delivery(patch_row, bytes),
+                    delivery: how,
                     entry_size: bytes.len() as u32,
                     entry_sha256: Sha256::digest(bytes)
                         .iter()
@@ -374,12 +386,16 @@ pub fn files(
                     cabinet: cab.stream.clone(),
                     sequence: file_row.and_then(|(d, r)| int(cell(d, r, "Sequence"))),
                     file_hash: hash,
+                    delta,
                     old_version: old.and_then(|(d, r)| text(cell(d, r, "Version"))),
                     old_size: old.and_then(|(d, r)| int(cell(d, r, "FileSize"))),
                     target_path,
                     transform: pair.clone(),
-                    finding: (!has_row).then(|| {
-                        "no File row in the patch's transforms names this cabinet entry".to_string()
+                    finding: delta_finding.or_else(|| {
+                        (!has_row).then(|| {
+                            "no File row in the patch's transforms names this cabinet entry"
+                                .to_string()
+                        })
                     }),
                 });
             }

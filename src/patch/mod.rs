@@ -6,6 +6,7 @@
 //! (the database changes) and its `#` twin (Patch, PatchPackage, Media rows and the PatchAdded
 //! file attributes).
 
+pub mod delta;
 pub mod files;
 pub mod xml;
 

@@ -460,3 +460,140 @@ fn truncated_patch_cabinet_is_a_clear_error() {
     assert!(!err.contains("panicked"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A cabinet entry that no File row names is listed with a finding, not dropped or an error.
+#[test]
+fn stray_cabinet_entry_is_a_finding() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let src = root.join("testdata/sample.msp");
+    let dir = std::env::temp_dir().join(format!("msikit-stray-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // The real cabinet's entries plus one more.
+    let c = msikit::container::Container::open(&src).unwrap();
+    let cab_leaf = msikit::container::streamname::encode("PCW_CAB_Widget", false);
+    let cab = msikit::cabinet::Cabinet::parse(c.read_raw_stream("", &cab_leaf).unwrap()).unwrap();
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    cab.for_each_file(|f, data| {
+        files.push((f.name.clone(), data.to_vec()));
+        Ok(())
+    })
+    .unwrap();
+    files.push(("filStray".into(), b"not named by any File row".to_vec()));
+    let mut builder = cab::CabinetBuilder::new();
+    let folder = builder.add_folder(cab::CompressionType::MsZip);
+    for (name, _) in &files {
+        folder.add_file(name.as_str());
+    }
+    let mut writer = builder.build(std::io::Cursor::new(Vec::new())).unwrap();
+    let mut next = files.iter();
+    while let Some(mut w) = writer.next_file().unwrap() {
+        w.write_all(&next.next().unwrap().1).unwrap();
+    }
+    let new_cab = writer.finish().unwrap().into_inner();
+    let bad = dir.join("stray.msp");
+    let mut out = cfb::CompoundFile::create(std::fs::File::create(&bad).unwrap()).unwrap();
+    out.set_storage_clsid("/", msikit::container::CLSID_PATCH)
+        .unwrap();
+    let mut entries = c.entries();
+    entries.sort_by_key(|e| (!e.is_storage, e.names.len()));
+    for e in entries {
+        let path = format!("/{}", e.raw_path);
+        if e.is_storage {
+            out.create_storage(&path).unwrap();
+            out.set_storage_clsid(&path, e.clsid).unwrap();
+        } else {
+            let leaf = e.raw_path.rsplit('/').next().unwrap();
+            let bytes = if e.raw_path == cab_leaf {
+                new_cab.clone()
+            } else {
+                c.read_raw_stream(e.parent_raw(), leaf).unwrap()
+            };
+            out.create_stream(&path).unwrap().write_all(&bytes).unwrap();
+        }
+    }
+    out.flush().unwrap();
+    let j = json(&[
+        "patch".as_ref(),
+        "files".as_ref(),
+        "--json".as_ref(),
+        bad.as_os_str(),
+    ]);
+    let stray = j["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["file"] == "filStray")
+        .expect("listed");
+    assert!(
+        stray["finding"].as_str().unwrap().contains("no File row"),
+        "{stray}"
+    );
+    let ok = j["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["file"] == "filWidgetExe")
+        .unwrap();
+    assert!(
+        ok.get("finding").is_none() || ok["finding"].is_null(),
+        "{ok}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn patch_view_json_and_extract_output_on_testdata() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let run_ok = |args: &[&str]| -> String {
+        let out = common::msikit()
+            .args(args)
+            .current_dir(root)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    insta::assert_snapshot!(
+        "patch_view_sample_json",
+        run_ok(&[
+            "patch",
+            "view",
+            "--json",
+            "testdata/sample.msi",
+            "testdata/sample.msp"
+        ])
+    );
+    let dir = std::env::temp_dir().join(format!("msikit-extract-snap-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let d = dir.to_str().unwrap();
+    insta::assert_snapshot!(
+        "patch_extract_sample",
+        run_ok(&[
+            "patch",
+            "extract",
+            "testdata/sample.msp",
+            "-C",
+            d,
+            "--msi",
+            "testdata/sample.msi"
+        ])
+    );
+    insta::assert_snapshot!(
+        "patch_extract_sample_json",
+        run_ok(&[
+            "patch",
+            "extract",
+            "--json",
+            "testdata/sample.msp",
+            "-C",
+            &format!("{d}/2")
+        ])
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

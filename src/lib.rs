@@ -13,6 +13,7 @@ pub mod idt;
 pub mod package;
 pub mod patch;
 pub mod paths;
+pub mod payload;
 pub mod strings;
 pub mod summary;
 pub mod tables;

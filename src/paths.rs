@@ -5,7 +5,9 @@
 //! means "the parent's folder". A root row (no parent, or itself as parent) takes the value of
 //! its property: TARGETDIR is the root drive. A directory whose key is a property with a value
 //! (ProgramFilesFolder, or one the caller sets with `--property`) takes that value, as Windows
-//! Installer's CostFinalize does. File paths append the long half of `File.FileName`.
+//! Installer's CostFinalize does. File paths append the long half of `File.FileName`. A parent
+//! that is neither a Directory row nor a known property (set at run time by a custom action or
+//! AppSearch) is shown as `[NAME]\` and can be given with `--property NAME=VALUE`.
 
 use std::collections::HashMap;
 
@@ -103,6 +105,9 @@ fn with_backslash(mut s: String) -> String {
 /// Resolved folders of a database, by Directory key.
 pub struct Resolver {
     dirs: HashMap<String, String>,
+    /// For each folder: the directory its path hangs from (a root row, or a directory set by a
+    /// property such as ProgramFilesFolder) and the path below it, `/`-separated.
+    anchors: HashMap<String, (String, String)>,
 }
 
 impl Resolver {
@@ -136,11 +141,19 @@ impl Resolver {
             }
         }
         let mut dirs = HashMap::new();
+        let mut anchors = HashMap::new();
         let keys: Vec<String> = rows.keys().cloned().collect();
         for k in keys {
             resolve(&k, &rows, &props, &mut dirs, 0);
+            anchor(&k, &rows, &props, &mut anchors, 0);
         }
-        Resolver { dirs }
+        Resolver { dirs, anchors }
+    }
+
+    /// The directory a folder's path hangs from, and the path below it (`/`-separated, empty
+    /// for the anchor itself).
+    pub fn anchor(&self, key: &str) -> Option<(&str, &str)> {
+        self.anchors.get(key).map(|(a, r)| (a.as_str(), r.as_str()))
     }
 
     /// The folder of a Directory key, ending with a backslash.
@@ -171,7 +184,13 @@ fn resolve(
         out.insert(key.to_string(), p.clone());
         return Some(p);
     }
-    let (parent, dd) = rows.get(key)?;
+    let Some((parent, dd)) = rows.get(key) else {
+        // A parent that is no Directory row and no known property is set at run time (a
+        // custom action, AppSearch): it shows as `[NAME]\`, settable with --property.
+        let p = format!("[{key}]\\");
+        out.insert(key.to_string(), p.clone());
+        return Some(p);
+    };
     let name = target_dir(dd);
     // A cycle in the parent chain (a malformed table) ends the resolution of that row.
     let base = match parent {
@@ -191,6 +210,42 @@ fn resolve(
     };
     out.insert(key.to_string(), p.clone());
     Some(p)
+}
+
+fn anchor(
+    key: &str,
+    rows: &HashMap<String, (Option<String>, String)>,
+    props: &HashMap<String, String>,
+    out: &mut HashMap<String, (String, String)>,
+    depth: usize,
+) -> Option<(String, String)> {
+    if let Some(a) = out.get(key) {
+        return Some(a.clone());
+    }
+    let Some((parent, dd)) = rows.get(key) else {
+        // A parent that is no Directory row: the path hangs from it.
+        let a = (key.to_string(), String::new());
+        out.insert(key.to_string(), a.clone());
+        return Some(a);
+    };
+    let a = if props.get(key).is_some_and(|v| !v.is_empty()) || parent.is_none() {
+        (key.to_string(), String::new())
+    } else if depth >= 256 {
+        return None;
+    } else {
+        let (root, rel) = anchor(parent.as_deref()?, rows, props, out, depth + 1)?;
+        let name = target_dir(dd);
+        let rel = if name == "." || name.is_empty() {
+            rel
+        } else if rel.is_empty() {
+            name.to_string()
+        } else {
+            format!("{rel}/{name}")
+        };
+        (root, rel)
+    };
+    out.insert(key.to_string(), a.clone());
+    Some(a)
 }
 
 #[cfg(test)]
@@ -249,6 +304,12 @@ mod tests {
             Some("C:\\Program Files\\Microsoft\\Exchange Server\\Bin\\")
         );
         assert_eq!(r.dir("SAME"), r.dir("BIN"));
+        assert_eq!(
+            r.anchor("BIN"),
+            Some(("ProgramFiles64Folder", "Microsoft/Exchange Server/Bin"))
+        );
+        assert_eq!(r.anchor("SAME"), r.anchor("BIN"));
+        assert_eq!(r.anchor("TARGETDIR"), Some(("TARGETDIR", "")));
         assert_eq!(
             r.file("BIN", "STORE~1.EXE|store.exe").as_deref(),
             Some("C:\\Program Files\\Microsoft\\Exchange Server\\Bin\\store.exe")

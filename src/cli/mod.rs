@@ -4,6 +4,7 @@
 mod cat;
 mod diff;
 mod export;
+mod files;
 mod info;
 mod patch;
 mod render;
@@ -56,6 +57,10 @@ pub enum Command {
     Cat(cat::Args),
     /// Write every table as IDT files (with _SummaryInformation and binary cells as files)
     Export(export::Args),
+    /// Every file a package installs, with its install path, cabinet and sequence
+    Files(files::FilesArgs),
+    /// Write a package's files into a folder (each cabinet folder decompressed once)
+    Extract(files::ExtractArgs),
     /// Inspect patches (.msp): targets, transforms, metadata, applicability XML, changes
     #[command(subcommand)]
     Patch(patch::Command),
@@ -97,6 +102,8 @@ pub fn run() -> i32 {
         Command::Transform(c) => transform::run(c, &style),
         Command::Diff(a) => diff::run(a, &style),
         Command::Patch(c) => patch::run(c, &style),
+        Command::Files(a) => files::run_files(a, &style),
+        Command::Extract(a) => files::run_extract(a, &style),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             clap_complete::generate(shell, &mut cmd, "msikit", &mut std::io::stdout());

@@ -56,6 +56,26 @@ pub struct DatabaseModel {
 }
 
 impl DatabaseModel {
+    /// Reads the tables only (no streams): for listing what a package holds without reading
+    /// its cabinets.
+    pub fn load_tables(db: &Database<'_>) -> Result<DatabaseModel> {
+        let mut tables = Vec::with_capacity(db.defs().len());
+        for def in db.defs() {
+            let t = db.table(&def.name)?;
+            let rows = (0..t.len()).map(|r| t.row_values(r)).collect();
+            tables.push(TableData {
+                def: def.clone(),
+                rows,
+            });
+        }
+        Ok(DatabaseModel {
+            codepage: db.codepage(),
+            tables,
+            streams: BTreeMap::new(),
+            summary: None,
+        })
+    }
+
     /// Reads every table and stream of an opened database's storage into memory.
     pub fn load(db: &Database<'_>) -> Result<DatabaseModel> {
         let c = db.container();

@@ -1,0 +1,138 @@
+//! `msikit files` and `msikit extract`: what a package installs and where, and its payload
+//! written into a folder.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use super::render::{self, Style};
+
+fn properties(list: &[String]) -> msikit::Result<std::collections::HashMap<String, String>> {
+    list.iter()
+        .map(|p| {
+            p.split_once('=')
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .ok_or_else(|| msikit::Error::usage(format!("--property {p}: expected NAME=VALUE")))
+        })
+        .collect()
+}
+
+#[derive(clap::Args)]
+pub struct FilesArgs {
+    /// The package (.msi or .msm; `-` for standard input)
+    file: PathBuf,
+    /// Set a property for path resolution (e.g. INSTALLDIR=D:\\Apps\\Widget)
+    #[arg(long = "property", value_name = "NAME=VALUE")]
+    properties: Vec<String>,
+    /// Print JSON instead of a table
+    #[arg(long, conflicts_with = "csv")]
+    json: bool,
+    /// Print CSV instead of a table
+    #[arg(long)]
+    csv: bool,
+}
+
+#[derive(clap::Args)]
+pub struct ExtractArgs {
+    /// The package (.msi or .msm)
+    file: PathBuf,
+    /// The folder to write into (created if missing)
+    #[arg(short = 'C', value_name = "DIR")]
+    dir: PathBuf,
+    /// Write every file directly into DIR, by its long name
+    #[arg(long)]
+    flat: bool,
+    /// Only files whose relative path or name matches (`*` and `?`, case-insensitive)
+    #[arg(long, value_name = "PATTERN")]
+    only: Option<String>,
+    /// Set a property for path resolution
+    #[arg(long = "property", value_name = "NAME=VALUE")]
+    properties: Vec<String>,
+    /// Print what was written as JSON
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run_files(a: FilesArgs, style: &Style) -> msikit::Result<i32> {
+    let files = msikit::payload::files(&a.file, &properties(&a.properties)?)?;
+    let mut out = std::io::stdout().lock();
+    if a.json {
+        render::json(&mut out, &files)?;
+    } else {
+        let headers = [
+            "FILE",
+            "PATH",
+            "COMPONENT",
+            "SIZE",
+            "VERSION",
+            "LANGUAGE",
+            "CABINET",
+            "SEQUENCE",
+        ];
+        let rows: Vec<Vec<String>> = files
+            .iter()
+            .map(|f| {
+                vec![
+                    f.file.clone(),
+                    f.path.clone(),
+                    f.component.clone(),
+                    f.size.to_string(),
+                    f.version.clone().unwrap_or_default(),
+                    f.language.clone().unwrap_or_default(),
+                    f.cabinet.clone().unwrap_or_else(|| "(uncompressed)".into()),
+                    f.sequence.to_string(),
+                ]
+            })
+            .collect();
+        if a.csv {
+            render::csv_line(
+                &mut out,
+                &headers.iter().map(|h| h.to_string()).collect::<Vec<_>>(),
+            )?;
+            for r in &rows {
+                render::csv_line(&mut out, r)?;
+            }
+        } else {
+            render::table(&mut out, style, &headers, &rows)?;
+        }
+    }
+    out.flush()?;
+    Ok(0)
+}
+
+pub fn run_extract(a: ExtractArgs, style: &Style) -> msikit::Result<i32> {
+    let progress = !a.json && std::io::stderr().is_terminal();
+    let report = msikit::payload::extract(
+        &a.file,
+        &a.dir,
+        a.flat,
+        a.only.as_deref(),
+        &properties(&a.properties)?,
+        progress,
+    )?;
+    let mut out = std::io::stdout().lock();
+    if a.json {
+        render::json(&mut out, &report)?;
+    } else {
+        render::fields(
+            &mut out,
+            style,
+            &[
+                ("Folder".into(), a.dir.display().to_string()),
+                ("Files written".into(), report.written.to_string()),
+                ("Bytes".into(), report.bytes.to_string()),
+            ],
+        )?;
+        for p in &report.problems {
+            writeln!(out, "not written: {p}")?;
+        }
+    }
+    out.flush()?;
+    if let Some(first) = report.problems.first() {
+        return Err(msikit::Error::malformed(format!(
+            "{} files not written; first: {first}",
+            report.problems.len()
+        ))
+        .in_file(a.file.display().to_string()));
+    }
+    Ok(0)
+}

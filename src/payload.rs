@@ -1,0 +1,485 @@
+//! The files a package installs: where each goes (Directory resolution), which cabinet or source
+//! file holds it, and extraction into a folder.
+//!
+//! A file belongs to the Media row with the smallest LastSequence at or above its Sequence. A
+//! Cabinet of `#name` is a stream of the package; any other name is a file beside the package
+//! (matched case-insensitively); a Media row without a cabinet means the file is uncompressed at
+//! its source path beside the package (the source half of DefaultDir). Cabinet entries are File
+//! keys. Each cabinet is decompressed once, folder by folder, and cabinets are read in parallel.
+//!
+//! Layout of `extract`: the install path without its drive (`Program Files (x86)/Acme/x.dll`),
+//! with the standard folders as a 64-bit Windows names them. msiextract names ProgramFilesFolder
+//! `Program Files` and otherwise uses the DefaultDir names; the `anchor` and `subpath` of each
+//! file (the standard folder or root it hangs from, and the path below it) make the two
+//! comparable.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::cabinet::Cabinet;
+use crate::container::Container;
+use crate::database::DatabaseModel;
+use crate::error::{Error, Result};
+use crate::paths::{long_name, Resolver};
+use crate::tables::Value;
+
+/// One file of a package.
+#[derive(Debug, Clone, Serialize)]
+pub struct PackageFile {
+    pub file: String,
+    pub component: String,
+    /// The long file name.
+    pub name: String,
+    /// The Windows path it installs to.
+    pub path: String,
+    /// The directory its path hangs from (TARGETDIR, ProgramFilesFolder, ...) and the folder
+    /// path below that, `/`-separated.
+    pub anchor: String,
+    pub subpath: String,
+    pub size: i32,
+    pub version: Option<String>,
+    pub language: Option<String>,
+    pub sequence: i32,
+    pub disk_id: Option<i32>,
+    /// `#stream` for an embedded cabinet, a file name for an external one, none for an
+    /// uncompressed source file.
+    pub cabinet: Option<String>,
+}
+
+fn s(v: Option<&Value>) -> Option<String> {
+    match v {
+        Some(Value::Str(x)) => Some(x.clone()),
+        Some(Value::Int(i)) => Some(i.to_string()),
+        _ => None,
+    }
+}
+
+fn i(v: Option<&Value>) -> i32 {
+    match v {
+        Some(Value::Int(x)) => *x,
+        _ => 0,
+    }
+}
+
+fn col(m: &DatabaseModel, table: &str, name: &str) -> Option<usize> {
+    m.table(table).and_then(|t| t.def.column_index(name))
+}
+
+/// `msikit files PACKAGE.msi`: every file with its install path, in File-table order.
+pub fn list(model: &DatabaseModel, properties: &HashMap<String, String>) -> Vec<PackageFile> {
+    let resolver = Resolver::new(model, properties);
+    let comp_dir: HashMap<String, String> = match (
+        model.table("Component"),
+        col(model, "Component", "Directory_"),
+    ) {
+        (Some(t), Some(d)) => t
+            .rows
+            .iter()
+            .filter_map(|r| Some((s(r.first())?, s(r.get(d))?)))
+            .collect(),
+        _ => HashMap::new(),
+    };
+    let mut media: Vec<(i32, i32, Option<String>)> = match model.table("Media") {
+        Some(t) => {
+            let (last, cab) = (
+                t.def.column_index("LastSequence"),
+                t.def.column_index("Cabinet"),
+            );
+            t.rows
+                .iter()
+                .map(|r| {
+                    (
+                        i(r.first()),
+                        last.map_or(0, |c| i(r.get(c))),
+                        cab.and_then(|c| s(r.get(c))),
+                    )
+                })
+                .collect()
+        }
+        None => Vec::new(),
+    };
+    media.sort_by_key(|m| m.1);
+    let Some(t) = model.table("File") else {
+        return Vec::new();
+    };
+    let c = |n: &str| t.def.column_index(n);
+    let (comp, name, size, ver, lang, seq) = (
+        c("Component_"),
+        c("FileName"),
+        c("FileSize"),
+        c("Version"),
+        c("Language"),
+        c("Sequence"),
+    );
+    t.rows
+        .iter()
+        .map(|r| {
+            let file = s(r.first()).unwrap_or_default();
+            let component = comp.and_then(|x| s(r.get(x))).unwrap_or_default();
+            let fname = long_name(&name.and_then(|x| s(r.get(x))).unwrap_or_default()).to_string();
+            let dir = comp_dir.get(&component).cloned().unwrap_or_default();
+            let path = resolver.file(&dir, &fname).unwrap_or_else(|| fname.clone());
+            let (anchor, subpath) = resolver
+                .anchor(&dir)
+                .map(|(a, r)| (a.to_string(), r.to_string()))
+                .unwrap_or_default();
+            let sequence = seq.map_or(0, |x| i(r.get(x)));
+            let m = media.iter().find(|m| m.1 >= sequence);
+            PackageFile {
+                file,
+                component,
+                name: fname,
+                path,
+                anchor,
+                subpath,
+                size: size.map_or(0, |x| i(r.get(x))),
+                version: ver.and_then(|x| s(r.get(x))),
+                language: lang.and_then(|x| s(r.get(x))),
+                sequence,
+                disk_id: m.map(|m| m.0),
+                cabinet: m.and_then(|m| m.2.clone()).filter(|c| !c.is_empty()),
+            }
+        })
+        .collect()
+}
+
+/// Opens a package and lists its files.
+pub fn files(path: &Path, properties: &HashMap<String, String>) -> Result<Vec<PackageFile>> {
+    let c = Container::open(path)?;
+    let model = DatabaseModel::load_tables(&crate::package::open_database(&c)?)?;
+    Ok(list(&model, properties))
+}
+
+/// What `extract` wrote, and what it could not.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct ExtractReport {
+    pub written: usize,
+    pub bytes: u64,
+    /// Files that could not be written, with the reason (a missing cabinet, a cabinet entry
+    /// that is missing, ...). The others were written.
+    pub problems: Vec<String>,
+}
+
+/// Keeps a path component inside the extraction folder: no separators, `..`, drive or device
+/// names.
+pub fn safe_component(s: &str) -> String {
+    let cleaned: String = s
+        .chars()
+        .map(|c| {
+            if matches!(c, '/' | '\\' | ':' | '\0') || c.is_control() {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    let upper = cleaned.to_ascii_uppercase();
+    let stem = upper.split('.').next().unwrap_or("").trim_end();
+    let device = matches!(stem, "CON" | "PRN" | "AUX" | "NUL")
+        || (stem.len() == 4
+            && (stem.starts_with("COM") || stem.starts_with("LPT"))
+            && stem.as_bytes()[3].is_ascii_digit());
+    if cleaned.is_empty() || cleaned == "." || cleaned == ".." || device {
+        format!("_{cleaned}")
+    } else {
+        cleaned
+    }
+}
+
+/// The relative path a file extracts to: its install path without the drive.
+pub fn relative_path(f: &PackageFile) -> PathBuf {
+    f.path
+        .split('\\')
+        .enumerate()
+        .filter(|(n, part)| !(part.is_empty() || *n == 0 && part.ends_with(':')))
+        .map(|(_, p)| safe_component(p))
+        .collect()
+}
+
+/// Case-insensitive `*`/`?` match.
+pub fn glob(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.to_lowercase().chars().collect();
+    let t: Vec<char> = text.to_lowercase().chars().collect();
+    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(sp) = star {
+            pi = sp + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    while pi < p.len() && p[pi] == '*' {
+        pi += 1;
+    }
+    pi == p.len()
+}
+
+fn write_file(dir: &Path, rel: &Path, bytes: &[u8]) -> Result<()> {
+    let path = dir.join(rel);
+    if let Some(parent) = path.parent() {
+        // Refuse to write through a symbolic link that is already in the folder.
+        let mut p = dir.to_path_buf();
+        for comp in rel.parent().into_iter().flat_map(|r| r.components()) {
+            p.push(comp);
+            if std::fs::symlink_metadata(&p)
+                .map(|m| m.file_type().is_symlink())
+                .unwrap_or(false)
+            {
+                return Err(Error::usage(format!(
+                    "{} is a symbolic link; not writing through it",
+                    p.display()
+                )));
+            }
+        }
+        std::fs::create_dir_all(parent)
+            .map_err(|e| Error::io(e).in_file(parent.display().to_string()))?;
+    }
+    crate::package::write_atomically(&path, bytes)
+}
+
+/// Finds `name` in `dir`, case-insensitively.
+fn beside(dir: &Path, name: &str) -> Option<PathBuf> {
+    let exact = dir.join(name);
+    if exact.is_file() {
+        return Some(exact);
+    }
+    std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok())
+        .find(|e| e.file_name().to_string_lossy().eq_ignore_ascii_case(name))
+        .map(|e| e.path())
+}
+
+/// `msikit extract PACKAGE.msi -C DIR [--flat] [--only PATTERN]`.
+pub fn extract(
+    path: &Path,
+    dir: &Path,
+    flat: bool,
+    only: Option<&str>,
+    properties: &HashMap<String, String>,
+    progress: bool,
+) -> Result<ExtractReport> {
+    let c = Container::open(path)?;
+    let model = DatabaseModel::load_tables(&crate::package::open_database(&c)?)?;
+    let all = list(&model, properties);
+    let chosen: Vec<&PackageFile> = all
+        .iter()
+        .filter(|f| {
+            only.is_none_or(|p| {
+                glob(p, &relative_path(f).to_string_lossy().replace('\\', "/")) || glob(p, &f.name)
+            })
+        })
+        .collect();
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(e).in_file(dir.display().to_string()))?;
+    let rel_of = |f: &PackageFile| -> PathBuf {
+        if flat {
+            PathBuf::from(safe_component(&f.name))
+        } else {
+            relative_path(f)
+        }
+    };
+    // Flat names that collide get their File key.
+    let mut seen = HashSet::new();
+    let mut targets: HashMap<String, PathBuf> = HashMap::new();
+    for f in &chosen {
+        let mut rel = rel_of(f);
+        if flat && !seen.insert(rel.to_string_lossy().to_lowercase()) {
+            rel = PathBuf::from(safe_component(&format!("{}.{}", f.name, f.file)));
+        }
+        targets.insert(f.file.clone(), rel);
+    }
+    let bar = if progress {
+        let b = indicatif::ProgressBar::new(chosen.len() as u64);
+        b.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} files {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        b
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let package_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    // Group the chosen files by cabinet.
+    let mut by_cab: HashMap<Option<String>, Vec<&PackageFile>> = HashMap::new();
+    for f in &chosen {
+        by_cab.entry(f.cabinet.clone()).or_default().push(f);
+    }
+    let mut jobs: Vec<(String, Vec<u8>, Vec<&PackageFile>)> = Vec::new();
+    let mut report = ExtractReport::default();
+    for (cab, files) in by_cab {
+        match cab {
+            Some(name) if name.starts_with('#') => {
+                let leaf = crate::container::streamname::encode(&name[1..], false);
+                if !c.has_raw_stream("", &leaf) {
+                    report.problems.push(format!(
+                        "cabinet stream '{}' is missing: {} files not written",
+                        &name[1..],
+                        files.len()
+                    ));
+                    continue;
+                }
+                match c.read_raw_stream("", &leaf) {
+                    Ok(b) => jobs.push((name.clone(), b, files)),
+                    Err(e) => report
+                        .problems
+                        .push(format!("{e}: {} files not written", files.len())),
+                }
+            }
+            Some(name) => match beside(&package_dir, &name) {
+                Some(p) => match std::fs::read(&p) {
+                    Ok(b) => jobs.push((name.clone(), b, files)),
+                    Err(e) => report.problems.push(format!("{}: {e}", p.display())),
+                },
+                None => report.problems.push(format!(
+                    "external cabinet '{name}' is not beside the package: {} files not written",
+                    files.len()
+                )),
+            },
+            None => {
+                // Uncompressed: the file at its source path beside the package.
+                for f in files {
+                    let src = package_dir
+                        .join(f.subpath.replace('/', std::path::MAIN_SEPARATOR_STR))
+                        .join(&f.name);
+                    let alt = package_dir.join(&f.name);
+                    match std::fs::read(&src).or_else(|_| std::fs::read(&alt)) {
+                        Ok(b) => {
+                            write_file(dir, &targets[&f.file], &b)?;
+                            report.written += 1;
+                            report.bytes += b.len() as u64;
+                        }
+                        Err(_) => report.problems.push(format!(
+                            "{}: uncompressed source file not found beside the package",
+                            f.file
+                        )),
+                    }
+                    bar.inc(1);
+                }
+            }
+        }
+    }
+    // One thread per cabinet (each decompresses its folders once), at most one per core.
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    let results: Vec<Result<ExtractReport>> = std::thread::scope(|scope| {
+        let mut pending = Vec::new();
+        let mut out = Vec::new();
+        for (name, bytes, files) in jobs {
+            if pending.len() >= cores {
+                let h: std::thread::ScopedJoinHandle<'_, Result<ExtractReport>> = pending.remove(0);
+                out.push(
+                    h.join()
+                        .unwrap_or_else(|_| Err(Error::malformed("an extraction thread failed"))),
+                );
+            }
+            let targets = &targets;
+            let bar = &bar;
+            pending.push(scope.spawn(move || -> Result<ExtractReport> {
+                let mut r = ExtractReport::default();
+                let wanted: HashMap<&str, &PathBuf> = files
+                    .iter()
+                    .map(|f| (f.file.as_str(), &targets[&f.file]))
+                    .collect();
+                let mut found = HashSet::new();
+                let cab = Cabinet::parse(bytes).map_err(|e| e.at(format!("cabinet '{name}'")))?;
+                cab.for_each_file(|cf, data| {
+                    // InstallFiles matches cabinet entries to File keys case-insensitively.
+                    let key = wanted
+                        .keys()
+                        .find(|k| k.eq_ignore_ascii_case(&cf.name))
+                        .copied();
+                    if let Some(k) = key {
+                        if found.insert(k.to_string()) {
+                            write_file(dir, wanted[k], data)?;
+                            r.written += 1;
+                            r.bytes += data.len() as u64;
+                            bar.inc(1);
+                        }
+                    }
+                    Ok(())
+                })
+                .map_err(|e| e.at(format!("cabinet '{name}'")))?;
+                for k in wanted.keys() {
+                    if !found.contains(*k) {
+                        r.problems.push(format!("{k}: not in cabinet '{name}'"));
+                    }
+                }
+                Ok(r)
+            }));
+        }
+        for h in pending {
+            out.push(
+                h.join()
+                    .unwrap_or_else(|_| Err(Error::malformed("an extraction thread failed"))),
+            );
+        }
+        out
+    });
+    bar.finish_and_clear();
+    for r in results {
+        match r {
+            Ok(x) => {
+                report.written += x.written;
+                report.bytes += x.bytes;
+                report.problems.extend(x.problems);
+            }
+            Err(e) => report.problems.push(e.to_string()),
+        }
+    }
+    report.problems.sort();
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_stay_inside() {
+        assert_eq!(safe_component(".."), "_..");
+        assert_eq!(safe_component("a/b\\c:d"), "a_b_c_d");
+        assert_eq!(safe_component("CON"), "_CON");
+        assert_eq!(safe_component("com1.txt"), "_com1.txt");
+        assert_eq!(safe_component("console.log"), "console.log");
+        let f = PackageFile {
+            file: "f".into(),
+            component: "c".into(),
+            name: "x.dll".into(),
+            path: "C:\\..\\..\\etc\\x.dll".into(),
+            anchor: String::new(),
+            subpath: String::new(),
+            size: 0,
+            version: None,
+            language: None,
+            sequence: 1,
+            disk_id: None,
+            cabinet: None,
+        };
+        let rel = relative_path(&f);
+        assert!(
+            rel.components()
+                .all(|c| matches!(c, std::path::Component::Normal(_))),
+            "{rel:?}"
+        );
+    }
+
+    #[test]
+    fn globbing() {
+        assert!(glob("*.dll", "Bin/Store.DLL"));
+        assert!(glob("bin/*", "Bin/x"));
+        assert!(!glob("*.exe", "a.dll"));
+        assert!(glob("s?ore.exe", "store.exe"));
+    }
+}

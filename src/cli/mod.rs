@@ -1,6 +1,7 @@
 //! Argument parsing and dispatch. Every verb lives in its own file and reads top to bottom:
 //! arguments → one library call → render.
 
+mod cab;
 mod cat;
 mod diff;
 mod export;
@@ -61,6 +62,9 @@ pub enum Command {
     Files(files::FilesArgs),
     /// Write a package's files into a folder (each cabinet folder decompressed once)
     Extract(files::ExtractArgs),
+    /// List or extract a plain cabinet (.cab)
+    #[command(subcommand)]
+    Cab(cab::Command),
     /// Inspect patches (.msp): targets, transforms, metadata, applicability XML, changes
     #[command(subcommand)]
     Patch(patch::Command),
@@ -103,6 +107,7 @@ pub fn run() -> i32 {
         Command::Diff(a) => diff::run(a, &style),
         Command::Patch(c) => patch::run(c, &style),
         Command::Files(a) => files::run_files(a, &style),
+        Command::Cab(c) => cab::run(c, &style),
         Command::Extract(a) => files::run_extract(a, &style),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();

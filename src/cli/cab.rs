@@ -1,0 +1,131 @@
+//! `msikit cab list|extract`: plain cabinets through the same reader `extract` uses.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use msikit::cabinet::{Cabinet, Compression};
+
+use super::render::{self, Style};
+
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// The files of a cabinet: name, size, folder, compression, date
+    List {
+        /// The cabinet
+        file: PathBuf,
+        /// Print JSON instead of a table
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a cabinet's files into a folder (each folder decompressed once)
+    Extract {
+        /// The cabinet
+        file: PathBuf,
+        /// The folder to write into (created if missing)
+        #[arg(short = 'C', value_name = "DIR")]
+        dir: PathBuf,
+    },
+}
+
+fn method(c: &Compression) -> String {
+    match c {
+        Compression::None => "none".into(),
+        Compression::MsZip => "mszip".into(),
+        Compression::Lzx { window_bits } => format!("lzx:{window_bits}"),
+        Compression::Quantum { level, window_bits } => format!("quantum:{level}:{window_bits}"),
+        Compression::Unknown { .. } => "unknown".into(),
+    }
+}
+
+fn open(path: &Path) -> msikit::Result<Cabinet> {
+    Cabinet::open(path).map_err(|e| e.in_file(path.display().to_string()))
+}
+
+/// MS-DOS date and time as `YYYY-MM-DD hh:mm:ss`.
+fn dos_time((date, time): (u16, u16)) -> String {
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+        1980 + (date >> 9),
+        (date >> 5) & 0xF,
+        date & 0x1F,
+        time >> 11,
+        (time >> 5) & 0x3F,
+        (time & 0x1F) * 2
+    )
+}
+
+pub fn run(cmd: Command, style: &Style) -> msikit::Result<i32> {
+    match cmd {
+        Command::List { file, json } => {
+            let cab = open(&file)?;
+            let mut out = std::io::stdout().lock();
+            if json {
+                render::json(&mut out, &cab.files())?;
+            } else {
+                let rows: Vec<Vec<String>> = cab
+                    .files()
+                    .iter()
+                    .map(|f| {
+                        vec![
+                            f.name.clone(),
+                            f.size.to_string(),
+                            f.folder.to_string(),
+                            cab.folders()
+                                .get(f.folder as usize)
+                                .map(|d| method(&d.compression))
+                                .unwrap_or_default(),
+                            dos_time(f.date_time),
+                        ]
+                    })
+                    .collect();
+                render::table(
+                    &mut out,
+                    style,
+                    &["NAME", "SIZE", "FOLDER", "COMPRESSION", "DATE"],
+                    &rows,
+                )?;
+            }
+            out.flush()?;
+            Ok(0)
+        }
+        Command::Extract { file, dir } => {
+            let cab = open(&file)?;
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| msikit::Error::io(e).in_file(dir.display().to_string()))?;
+            let mut written = 0usize;
+            cab.for_each_file(|f, data| {
+                // Cabinet names use `\` between folders; each part is kept inside DIR.
+                let rel: PathBuf = f
+                    .name
+                    .split(['\\', '/'])
+                    .filter(|p| !p.is_empty())
+                    .map(msikit::payload::safe_component)
+                    .collect();
+                let path = dir.join(&rel);
+                let place = || format!("{} entry '{}'", file.display(), f.name);
+                if let Some(parent) = path.parent() {
+                    std::fs::create_dir_all(parent).map_err(|e| {
+                        msikit::Error::io(e)
+                            .in_file(parent.display().to_string())
+                            .at(place())
+                    })?;
+                }
+                msikit::package::write_atomically(&path, data).map_err(|e| e.at(place()))?;
+                written += 1;
+                Ok(())
+            })
+            .map_err(|e| e.in_file(file.display().to_string()))?;
+            let mut out = std::io::stdout().lock();
+            render::fields(
+                &mut out,
+                style,
+                &[
+                    ("Folder".into(), dir.display().to_string()),
+                    ("Files written".into(), written.to_string()),
+                ],
+            )?;
+            out.flush()?;
+            Ok(0)
+        }
+    }
+}

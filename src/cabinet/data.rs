@@ -63,6 +63,8 @@ pub struct Blocks<'a> {
     count: u16,
     reserve: u64,
     buf: Vec<u8>,
+    last_len: usize,
+    allow_split: bool,
 }
 
 impl<'a> Blocks<'a> {
@@ -75,6 +77,8 @@ impl<'a> Blocks<'a> {
             count: folder.data_blocks,
             reserve: u64::from(reserve),
             buf: vec![0u8; INPUT_MAX],
+            last_len: 0,
+            allow_split: false,
         }
     }
 
@@ -83,8 +87,36 @@ impl<'a> Blocks<'a> {
         self.read
     }
 
+    /// Lets a block with an uncompressed size of 0 through (the first part of a block split
+    /// across the cabinets of a set) instead of refusing it.
+    pub fn allow_split(mut self) -> Self {
+        self.allow_split = true;
+        self
+    }
+
     /// The next block, or `None` after the last one the folder counts.
     pub fn next_block(&mut self) -> Result<Option<Block<'_>>> {
+        Ok(self.advance()?.map(|(number, offset, uncompressed)| Block {
+            number,
+            offset,
+            uncompressed,
+            data: &self.buf[..self.last_len],
+        }))
+    }
+
+    /// Whether every block the folder counts has been read.
+    pub fn is_done(&self) -> bool {
+        self.read >= self.count
+    }
+
+    /// The data of the block [`advance`](Self::advance) read last.
+    pub fn data(&self) -> &[u8] {
+        &self.buf[..self.last_len]
+    }
+
+    /// Reads the next block, giving its number, offset and uncompressed size (its data is then
+    /// [`data`](Self::data)), or `None` after the last one the folder counts.
+    pub fn advance(&mut self) -> Result<Option<(u16, u64, usize)>> {
         if self.read >= self.count {
             return Ok(None);
         }
@@ -112,7 +144,7 @@ impl<'a> Blocks<'a> {
                 "it says it holds {compressed} compressed bytes; a block holds at most {INPUT_MAX}"
             )));
         }
-        if uncompressed == 0 {
+        if uncompressed == 0 && !self.allow_split {
             return Err(place(
                 "its uncompressed size is 0, which marks a block split across cabinets; the rest \
                  of it is in the next cabinet, which is not given"
@@ -145,12 +177,8 @@ impl<'a> Blocks<'a> {
         }
         self.read += 1;
         self.pos = data_pos + compressed as u64;
-        Ok(Some(Block {
-            number,
-            offset,
-            uncompressed,
-            data,
-        }))
+        self.last_len = compressed;
+        Ok(Some((number, offset, uncompressed)))
     }
 }
 

@@ -13,8 +13,9 @@
 //!   in pieces of at most 32 KiB, so no file need fit in memory. Both decode every folder once, so
 //!   extracting all files costs one pass over the cabinet, whatever the number of files.
 //! * Compression: none, MSZIP and LZX (windows 2^15 to 2^21). Quantum is recognised and refused.
-//! * Cabinet sets are not supported yet: a file that continues from the previous or into the next
-//!   cabinet is an error naming the file and the cabinet it needs. Such a cabinet still lists.
+//! * A cabinet read alone refuses a file that continues from the previous or into the next cabinet
+//!   of a set, naming the file and the cabinet it needs (such a cabinet still lists);
+//!   [`CabinetSet`] reads the volumes of a set together, decoding each folder once across them.
 //!
 //! Nothing here trusts a count, offset or size from the file: each is checked against the bytes
 //! before use, nothing is allocated by a header field beyond what the bytes can hold, and a bad
@@ -23,6 +24,7 @@
 mod data;
 mod header;
 mod names;
+mod set;
 mod source;
 
 #[cfg(test)]
@@ -35,6 +37,8 @@ use std::sync::{Arc, Mutex};
 
 use crate::error::{Error, Result};
 use source::Source;
+
+pub use set::CabinetSet;
 
 pub use data::BLOCK_MAX;
 pub use header::{
@@ -372,28 +376,9 @@ impl Cabinet {
     /// from `f` stops the pass and is returned as is.
     ///
     /// [`for_each_file_chunked`]: Self::for_each_file_chunked
-    pub fn for_each_file(&self, mut f: impl FnMut(&CabFile, &[u8]) -> Result<()>) -> Result<()> {
-        // The files being filled: one, unless files overlap in their folder.
-        let mut open: Vec<(usize, Vec<u8>)> = Vec::new();
-        self.for_each_file_chunked(|chunk| match chunk {
-            FileChunk::Begin(file) => {
-                // Reserve what the file says, up to a bound: the size is not yet proven by data.
-                let hint = (file.size as usize).min(1 << 20);
-                open.push((file.index, Vec::with_capacity(hint)));
-                Ok(())
-            }
-            FileChunk::Data(file, bytes) => {
-                if let Some((_, buf)) = open.iter_mut().find(|(i, _)| *i == file.index) {
-                    buf.extend_from_slice(bytes);
-                }
-                Ok(())
-            }
-            FileChunk::End(file) => {
-                let at = open.iter().position(|(i, _)| *i == file.index);
-                let buf = at.map(|a| open.swap_remove(a).1).unwrap_or_default();
-                f(file, &buf)
-            }
-        })
+    pub fn for_each_file(&self, f: impl FnMut(&CabFile, &[u8]) -> Result<()>) -> Result<()> {
+        let mut whole = Whole::new(f);
+        self.for_each_file_chunked(|chunk| whole.take(chunk))
     }
 
     /// Decompresses every folder once, in order, giving each file's bytes in pieces as they are
@@ -482,28 +467,7 @@ impl Cabinet {
             if !used[i] {
                 continue;
             }
-            match folder.compression {
-                Compression::None | Compression::MsZip => {}
-                Compression::Lzx { window_bits } => {
-                    if !(15..=21).contains(&window_bits) {
-                        return Err(Error::malformed(format!(
-                            "folder {i} uses LZX with a window of 2^{window_bits}, which is not \
-                             one of 2^15 to 2^21"
-                        )));
-                    }
-                }
-                Compression::Quantum { .. } => {
-                    return Err(Error::unsupported(format!(
-                        "folder {i} uses Quantum compression, which msikit does not decode"
-                    )))
-                }
-                Compression::Unknown { raw } => {
-                    return Err(Error::malformed(format!(
-                        "folder {i} has compression type {raw:#06x}, which is not none, MSZIP, \
-                         Quantum or LZX"
-                    )))
-                }
-            }
+            check_compression(i, folder.compression)?;
         }
         Ok(())
     }
@@ -516,76 +480,164 @@ impl Cabinet {
         f: &mut dyn FnMut(FileChunk<'_>) -> Result<()>,
     ) -> Result<()> {
         let folder = &self.folders[index];
-        // Empty files need no data (cabextract does not read any for them either).
-        let needed = members
-            .iter()
-            .filter(|m| m.size > 0)
-            .map(|m| u64::from(m.offset) + u64::from(m.size))
-            .max()
-            .unwrap_or(0);
-        let mut decoder = data::Decoder::new(folder.compression)
-            .map_err(|m| Error::malformed(format!("folder {index}: {m}")))?;
         let mut blocks = data::Blocks::new(&self.source, index, folder, self.data_reserve_len);
-        let mut pos = 0u64;
-        let mut next = 0usize;
-        let mut active: Vec<&CabFile> = Vec::new();
-        while pos < needed {
-            let Some(block) = blocks.next_block()? else {
-                let short = members
-                    .iter()
-                    .find(|m| u64::from(m.offset) + u64::from(m.size) > pos)
-                    .map(|m| m.name.as_str())
-                    .unwrap_or("?");
-                return Err(Error::malformed(format!(
-                    "folder {index}: its {} data blocks decode to {pos} bytes, but file '{short}' \
-                     needs bytes up to {needed}",
-                    blocks.read_count()
-                )));
-            };
-            let (number, offset) = (block.number, block.offset);
-            let out = decoder
-                .decode(block.data, block.uncompressed)
-                .map_err(|m| {
-                    Error::malformed(format!(
-                        "folder {index}: data block {number} at offset {offset}: {m}"
-                    ))
-                })?;
-            let end = pos + out.len() as u64;
-            while let Some(&m) = members.get(next) {
-                if u64::from(m.offset) >= end {
-                    break;
-                }
-                f(FileChunk::Begin(m))?;
-                active.push(m);
-                next += 1;
-            }
-            let mut i = 0;
-            while i < active.len() {
-                let m = active[i];
-                let (start, stop) = (u64::from(m.offset), u64::from(m.offset) + u64::from(m.size));
-                let (a, b) = (start.max(pos), stop.min(end));
-                if a < b {
-                    f(FileChunk::Data(
-                        m,
-                        &out[(a - pos) as usize..(b - pos) as usize],
-                    ))?;
-                }
-                if stop <= end {
-                    f(FileChunk::End(m))?;
-                    active.remove(i);
-                } else {
-                    i += 1;
-                }
-            }
-            pos = end;
-        }
-        // Left: empty files at or past the end of the last non-empty one.
-        for &m in &members[next..] {
-            f(FileChunk::Begin(m))?;
-            f(FileChunk::End(m))?;
-        }
-        Ok(())
+        stream_members(index, folder.compression, &mut blocks, members, f)
     }
+}
+
+/// Gathers the pieces of [`FileChunk`]s into whole files for a callback.
+struct Whole<F> {
+    /// The files being filled: one, unless files overlap in their folder.
+    open: Vec<(usize, Vec<u8>)>,
+    f: F,
+}
+
+impl<F: FnMut(&CabFile, &[u8]) -> Result<()>> Whole<F> {
+    fn new(f: F) -> Self {
+        Whole {
+            open: Vec::new(),
+            f,
+        }
+    }
+
+    fn take(&mut self, chunk: FileChunk<'_>) -> Result<()> {
+        match chunk {
+            FileChunk::Begin(file) => {
+                // Reserve what the file says, up to a bound: the size is not yet proven by data.
+                let hint = (file.size as usize).min(1 << 20);
+                self.open.push((file.index, Vec::with_capacity(hint)));
+                Ok(())
+            }
+            FileChunk::Data(file, bytes) => {
+                if let Some((_, buf)) = self.open.iter_mut().find(|(i, _)| *i == file.index) {
+                    buf.extend_from_slice(bytes);
+                }
+                Ok(())
+            }
+            FileChunk::End(file) => {
+                let at = self.open.iter().position(|(i, _)| *i == file.index);
+                let buf = at.map(|a| self.open.swap_remove(a).1).unwrap_or_default();
+                (self.f)(file, &buf)
+            }
+        }
+    }
+}
+
+/// Refuses a compression msikit does not decode, for folder `i`.
+fn check_compression(i: usize, compression: Compression) -> Result<()> {
+    match compression {
+        Compression::None | Compression::MsZip => Ok(()),
+        Compression::Lzx { window_bits } => {
+            if !(15..=21).contains(&window_bits) {
+                return Err(Error::malformed(format!(
+                    "folder {i} uses LZX with a window of 2^{window_bits}, which is not one of \
+                     2^15 to 2^21"
+                )));
+            }
+            Ok(())
+        }
+        Compression::Quantum { .. } => Err(Error::unsupported(format!(
+            "folder {i} uses Quantum compression, which msikit does not decode"
+        ))),
+        Compression::Unknown { raw } => Err(Error::malformed(format!(
+            "folder {i} has compression type {raw:#06x}, which is not none, MSZIP, Quantum or LZX"
+        ))),
+    }
+}
+
+/// Where the data blocks of a folder come from: one cabinet, or the volumes of a set.
+trait BlockSource {
+    fn next_block(&mut self) -> Result<Option<data::Block<'_>>>;
+    /// How many blocks have been read.
+    fn read_count(&self) -> usize;
+}
+
+impl BlockSource for data::Blocks<'_> {
+    fn next_block(&mut self) -> Result<Option<data::Block<'_>>> {
+        data::Blocks::next_block(self)
+    }
+    fn read_count(&self) -> usize {
+        usize::from(data::Blocks::read_count(self))
+    }
+}
+
+/// Decodes the folder numbered `index` up to the end of its last file (`members`, sorted by
+/// offset), handing out its files' bytes.
+fn stream_members(
+    index: usize,
+    compression: Compression,
+    blocks: &mut dyn BlockSource,
+    members: &[&CabFile],
+    f: &mut dyn FnMut(FileChunk<'_>) -> Result<()>,
+) -> Result<()> {
+    // Empty files need no data (cabextract does not read any for them either).
+    let needed = members
+        .iter()
+        .filter(|m| m.size > 0)
+        .map(|m| u64::from(m.offset) + u64::from(m.size))
+        .max()
+        .unwrap_or(0);
+    let mut decoder = data::Decoder::new(compression)
+        .map_err(|m| Error::malformed(format!("folder {index}: {m}")))?;
+    let mut pos = 0u64;
+    let mut next = 0usize;
+    let mut active: Vec<&CabFile> = Vec::new();
+    while pos < needed {
+        let Some(block) = blocks.next_block()? else {
+            let short = members
+                .iter()
+                .find(|m| u64::from(m.offset) + u64::from(m.size) > pos)
+                .map(|m| m.name.as_str())
+                .unwrap_or("?");
+            return Err(Error::malformed(format!(
+                "folder {index}: its {} data blocks decode to {pos} bytes, but file '{short}' \
+                 needs bytes up to {needed}",
+                blocks.read_count()
+            )));
+        };
+        let (number, offset) = (block.number, block.offset);
+        let out = decoder
+            .decode(block.data, block.uncompressed)
+            .map_err(|m| {
+                Error::malformed(format!(
+                    "folder {index}: data block {number} at offset {offset}: {m}"
+                ))
+            })?;
+        let end = pos + out.len() as u64;
+        while let Some(&m) = members.get(next) {
+            if u64::from(m.offset) >= end {
+                break;
+            }
+            f(FileChunk::Begin(m))?;
+            active.push(m);
+            next += 1;
+        }
+        let mut i = 0;
+        while i < active.len() {
+            let m = active[i];
+            let (start, stop) = (u64::from(m.offset), u64::from(m.offset) + u64::from(m.size));
+            let (a, b) = (start.max(pos), stop.min(end));
+            if a < b {
+                f(FileChunk::Data(
+                    m,
+                    &out[(a - pos) as usize..(b - pos) as usize],
+                ))?;
+            }
+            if stop <= end {
+                f(FileChunk::End(m))?;
+                active.remove(i);
+            } else {
+                i += 1;
+            }
+        }
+        pos = end;
+    }
+    // Left: empty files at or past the end of the last non-empty one.
+    for &m in &members[next..] {
+        f(FileChunk::Begin(m))?;
+        f(FileChunk::End(m))?;
+    }
+    Ok(())
 }
 
 /// Where the next `MSCF` starts in `bytes`.

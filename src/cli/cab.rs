@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use msikit::cabinet::{Cabinet, Compression};
+use msikit::cabinet::{CabinetSet, Compression};
 
 use super::render::{self, Style};
 
@@ -11,16 +11,20 @@ use super::render::{self, Style};
 pub enum Command {
     /// The files of a cabinet: name, size, folder, compression, date
     List {
-        /// The cabinet
+        /// The cabinet (the first volume of a set)
         file: PathBuf,
+        /// The next volumes of a set, in order (else found beside FILE by their names)
+        more: Vec<PathBuf>,
         /// Print JSON instead of a table
         #[arg(long)]
         json: bool,
     },
     /// Write a cabinet's files into a folder (each folder decompressed once)
     Extract {
-        /// The cabinet
+        /// The cabinet (the first volume of a set)
         file: PathBuf,
+        /// The next volumes of a set, in order (else found beside FILE by their names)
+        more: Vec<PathBuf>,
         /// The folder to write into (created if missing)
         #[arg(short = 'C', value_name = "DIR")]
         dir: PathBuf,
@@ -37,8 +41,8 @@ fn method(c: &Compression) -> String {
     }
 }
 
-fn open(path: &Path) -> msikit::Result<Cabinet> {
-    Cabinet::open(path).map_err(|e| e.in_file(path.display().to_string()))
+fn open(path: &Path, more: &[PathBuf]) -> msikit::Result<CabinetSet> {
+    CabinetSet::open(path, more).map_err(|e| e.in_file(path.display().to_string()))
 }
 
 /// MS-DOS date and time as `YYYY-MM-DD hh:mm:ss`.
@@ -56,8 +60,8 @@ fn dos_time((date, time): (u16, u16)) -> String {
 
 pub fn run(cmd: Command, style: &Style) -> msikit::Result<i32> {
     match cmd {
-        Command::List { file, json } => {
-            let cab = open(&file)?;
+        Command::List { file, more, json } => {
+            let cab = open(&file, &more)?;
             let mut out = std::io::stdout().lock();
             if json {
                 render::json(&mut out, &cab.files())?;
@@ -70,9 +74,8 @@ pub fn run(cmd: Command, style: &Style) -> msikit::Result<i32> {
                             f.name.clone(),
                             f.size.to_string(),
                             f.folder.to_string(),
-                            cab.folders()
-                                .get(f.folder as usize)
-                                .map(|d| method(&d.compression))
+                            cab.folder_compression(f.folder as usize)
+                                .map(|c| method(&c))
                                 .unwrap_or_default(),
                             dos_time(f.date_time),
                         ]
@@ -88,8 +91,8 @@ pub fn run(cmd: Command, style: &Style) -> msikit::Result<i32> {
             out.flush()?;
             Ok(0)
         }
-        Command::Extract { file, dir } => {
-            let cab = open(&file)?;
+        Command::Extract { file, more, dir } => {
+            let cab = open(&file, &more)?;
             std::fs::create_dir_all(&dir)
                 .map_err(|e| msikit::Error::io(e).in_file(dir.display().to_string()))?;
             let mut written = 0usize;

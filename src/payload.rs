@@ -248,6 +248,92 @@ fn write_file(dir: &Path, rel: &Path, bytes: &[u8]) -> Result<()> {
     crate::package::write_atomically(&path, bytes)
 }
 
+/// Writes files that arrive in pieces (a cabinet's chunked callback), each through a temporary
+/// name in its final folder and a rename when complete, so memory stays at one piece and a
+/// failure leaves no half-written file. Several files may be open at once (a cabinet may
+/// interleave them); they are keyed by their index in the cabinet.
+pub struct ChunkWriter<'d> {
+    dir: &'d Path,
+    open: HashMap<usize, (std::fs::File, PathBuf, PathBuf, u64)>,
+}
+
+impl<'d> ChunkWriter<'d> {
+    pub fn new(dir: &'d Path) -> Self {
+        ChunkWriter {
+            dir,
+            open: HashMap::new(),
+        }
+    }
+
+    /// Starts file `index`, to be written at `rel` inside the folder.
+    pub fn begin(&mut self, index: usize, rel: &Path) -> Result<()> {
+        let path = self.dir.join(rel);
+        let mut p = self.dir.to_path_buf();
+        for comp in rel.parent().into_iter().flat_map(|r| r.components()) {
+            p.push(comp);
+            if std::fs::symlink_metadata(&p)
+                .map(|m| m.file_type().is_symlink())
+                .unwrap_or(false)
+            {
+                return Err(Error::usage(format!(
+                    "{} is a symbolic link; not writing through it",
+                    p.display()
+                )));
+            }
+        }
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| Error::io(e).in_file(parent.display().to_string()))?;
+        }
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let tmp = path.with_file_name(format!(".{name}.{index}.msikit-tmp"));
+        let f = std::fs::File::create(&tmp)
+            .map_err(|e| Error::io(e).in_file(tmp.display().to_string()))?;
+        self.open.insert(index, (f, tmp, path, 0));
+        Ok(())
+    }
+
+    /// Whether file `index` is being written.
+    pub fn is_open(&self, index: usize) -> bool {
+        self.open.contains_key(&index)
+    }
+
+    pub fn data(&mut self, index: usize, bytes: &[u8]) -> Result<()> {
+        use std::io::Write;
+        if let Some((f, tmp, _, n)) = self.open.get_mut(&index) {
+            f.write_all(bytes)
+                .map_err(|e| Error::io(e).in_file(tmp.display().to_string()))?;
+            *n += bytes.len() as u64;
+        }
+        Ok(())
+    }
+
+    /// Finishes file `index`; returns its size.
+    pub fn end(&mut self, index: usize) -> Result<u64> {
+        let Some((f, tmp, path, n)) = self.open.remove(&index) else {
+            return Ok(0);
+        };
+        drop(f);
+        std::fs::rename(&tmp, &path).map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            Error::io(e).in_file(path.display().to_string())
+        })?;
+        Ok(n)
+    }
+}
+
+impl Drop for ChunkWriter<'_> {
+    fn drop(&mut self) {
+        // Files never finished (an error in the middle) leave nothing behind.
+        for (_, (_, tmp, _, _)) in self.open.drain() {
+            let _ = std::fs::remove_file(tmp);
+        }
+    }
+}
+
 /// Finds `name` in `dir`, case-insensitively.
 fn beside(dir: &Path, name: &str) -> Option<PathBuf> {
     let exact = dir.join(name);
@@ -388,30 +474,36 @@ pub fn extract(
             let bar = &bar;
             pending.push(scope.spawn(move || -> Result<ExtractReport> {
                 let mut r = ExtractReport::default();
-                let wanted: HashMap<&str, &PathBuf> = files
+                // InstallFiles matches cabinet entries to File keys case-insensitively.
+                let wanted: HashMap<String, (&str, &PathBuf)> = files
                     .iter()
-                    .map(|f| (f.file.as_str(), &targets[&f.file]))
+                    .map(|f| (f.file.to_lowercase(), (f.file.as_str(), &targets[&f.file])))
                     .collect();
                 let mut found = HashSet::new();
                 let cab = Cabinet::parse(bytes).map_err(|e| e.at(format!("cabinet '{name}'")))?;
-                cab.for_each_file(|cf, data| {
-                    // InstallFiles matches cabinet entries to File keys case-insensitively.
-                    let key = wanted
-                        .keys()
-                        .find(|k| k.eq_ignore_ascii_case(&cf.name))
-                        .copied();
-                    if let Some(k) = key {
-                        if found.insert(k.to_string()) {
-                            write_file(dir, wanted[k], data)?;
-                            r.written += 1;
-                            r.bytes += data.len() as u64;
-                            bar.inc(1);
+                let mut writer = ChunkWriter::new(dir);
+                cab.for_each_file_chunked(|chunk| {
+                    match chunk {
+                        crate::cabinet::FileChunk::Begin(cf) => {
+                            if let Some((k, rel)) = wanted.get(&cf.name.to_lowercase()) {
+                                if found.insert(k.to_string()) {
+                                    writer.begin(cf.index, rel)?;
+                                }
+                            }
+                        }
+                        crate::cabinet::FileChunk::Data(cf, data) => writer.data(cf.index, data)?,
+                        crate::cabinet::FileChunk::End(cf) => {
+                            if writer.is_open(cf.index) {
+                                r.bytes += writer.end(cf.index)?;
+                                r.written += 1;
+                                bar.inc(1);
+                            }
                         }
                     }
                     Ok(())
                 })
                 .map_err(|e| e.at(format!("cabinet '{name}'")))?;
-                for k in wanted.keys() {
+                for (k, _) in wanted.values() {
                     if !found.contains(*k) {
                         r.problems.push(format!("{k}: not in cabinet '{name}'"));
                     }

@@ -96,25 +96,32 @@ pub fn run(cmd: Command, style: &Style) -> msikit::Result<i32> {
             std::fs::create_dir_all(&dir)
                 .map_err(|e| msikit::Error::io(e).in_file(dir.display().to_string()))?;
             let mut written = 0usize;
-            cab.for_each_file(|f, data| {
-                // Cabinet names use `\` between folders; each part is kept inside DIR.
-                let rel: PathBuf = f
-                    .name
-                    .split(['\\', '/'])
-                    .filter(|p| !p.is_empty())
-                    .map(msikit::payload::safe_component)
-                    .collect();
-                let path = dir.join(&rel);
-                let place = || format!("{} entry '{}'", file.display(), f.name);
-                if let Some(parent) = path.parent() {
-                    std::fs::create_dir_all(parent).map_err(|e| {
-                        msikit::Error::io(e)
-                            .in_file(parent.display().to_string())
-                            .at(place())
-                    })?;
+            // Files are streamed to disk piece by piece: memory stays at one data block however
+            // large a file is.
+            let mut writer = msikit::payload::ChunkWriter::new(&dir);
+            cab.for_each_file_chunked(|chunk| {
+                use msikit::cabinet::FileChunk;
+                match chunk {
+                    FileChunk::Begin(f) => {
+                        // Cabinet names use `\` between folders; each part is kept inside DIR.
+                        let rel: PathBuf = f
+                            .name
+                            .split(['\\', '/'])
+                            .filter(|p| !p.is_empty())
+                            .map(msikit::payload::safe_component)
+                            .collect();
+                        writer
+                            .begin(f.index, &rel)
+                            .map_err(|e| e.at(format!("{} entry '{}'", file.display(), f.name)))?;
+                    }
+                    FileChunk::Data(f, data) => writer.data(f.index, data)?,
+                    FileChunk::End(f) => {
+                        writer
+                            .end(f.index)
+                            .map_err(|e| e.at(format!("{} entry '{}'", file.display(), f.name)))?;
+                        written += 1;
+                    }
                 }
-                msikit::package::write_atomically(&path, data).map_err(|e| e.at(place()))?;
-                written += 1;
                 Ok(())
             })
             .map_err(|e| e.in_file(file.display().to_string()))?;

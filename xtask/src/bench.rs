@@ -14,7 +14,10 @@ use std::time::{Duration, Instant};
 use crate::{build_msikit, describe, have_program, target_dir, Result};
 
 #[derive(clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct Args {
+    #[command(subcommand)]
+    what: Option<What>,
     /// File table sizes to test, comma-separated
     #[arg(long, value_delimiter = ',', default_value = "20000,200000")]
     rows: Vec<u32>,
@@ -26,6 +29,13 @@ pub struct Args {
     regenerate: bool,
 }
 
+#[derive(clap::Subcommand)]
+enum What {
+    /// Time `msikit extract` and `msikit cab extract` against msiextract, cabextract and 7-Zip
+    /// on generated MSZIP packages and the corpus's 2 GiB LZX cabinet
+    Extract(ExtractArgs),
+}
+
 /// Bump when the generated tables change, so old MSIs are not reused.
 const GENERATOR_VERSION: u32 = 1;
 
@@ -35,6 +45,9 @@ const GOAL_RATIO: f64 = 0.5;
 const TIME: &str = "/usr/bin/time";
 
 pub fn run(a: Args) -> Result<()> {
+    if let Some(What::Extract(x)) = a.what {
+        return run_extract(x);
+    }
     for tool in ["msibuild", "msiinfo"] {
         if !have_program(tool) {
             return Err(format!("{tool} is not installed (apt-get install msitools)").into());
@@ -417,5 +430,590 @@ fn print_table(results: &[Row]) {
             rss(Some(&r.theirs)),
             r.identical.as_deref().unwrap_or("not compared (no msikit)"),
         );
+    }
+}
+
+// ------------------------------------------------------------------------------------------------
+// `cargo xtask bench extract`
+
+#[derive(clap::Args)]
+pub struct ExtractArgs {
+    /// Runs of each program per case; the best time counts
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
+    runs: u32,
+    /// Smaller packages (500 files / 50 MB and 5,000 small files) for a fast check
+    #[arg(long)]
+    quick: bool,
+    /// Rebuild the packages even if they exist
+    #[arg(long)]
+    regenerate: bool,
+}
+
+/// Bump when the generated packages change, so old ones are not reused.
+const EXTRACT_GENERATOR_VERSION: u32 = 1;
+
+/// Goals for `msikit extract` against msiextract.
+const EXTRACT_TIME_GOAL: f64 = 0.8;
+const EXTRACT_MEMORY_GOAL: f64 = 2.0;
+
+/// The corpus's large LZX cabinet (one 2 GiB file, 21-bit window).
+const LZX_CAB: &str = "../shared/corpus/kyz__libmspack/cabextract__test__huge-lzx21@cf0a1102.cab";
+
+/// One generated package: `files` files of `min..=max` bytes.
+struct PackageSpec {
+    label: &'static str,
+    files: u32,
+    min: u64,
+    max: u64,
+}
+
+fn run_extract(a: ExtractArgs) -> Result<()> {
+    for (tool, pkg) in [
+        ("msibuild", "msitools"),
+        ("msiextract", "msitools"),
+        ("gcab", "gcab"),
+        ("cabextract", "cabextract"),
+        ("7zz", "7zip"),
+    ] {
+        if !have_program(tool) {
+            return Err(format!("{tool} is not installed (apt-get install {pkg})").into());
+        }
+    }
+    let have_time = Path::new(TIME).is_file();
+    if !have_time {
+        eprintln!("xtask: {TIME} is missing, so peak RSS is not measured (apt-get install time)");
+    }
+    let dir = target_dir().join("bench").join("extract");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+
+    // About 200 MB in 2,000 files (20 KB to 180 KB), and 20,000 files of 512 B to 8 KB.
+    let specs = if a.quick {
+        [
+            PackageSpec {
+                label: "500 files, ~50 MB",
+                files: 500,
+                min: 20_000,
+                max: 180_000,
+            },
+            PackageSpec {
+                label: "5,000 small files",
+                files: 5_000,
+                min: 512,
+                max: 8_192,
+            },
+        ]
+    } else {
+        [
+            PackageSpec {
+                label: "2,000 files, ~200 MB",
+                files: 2_000,
+                min: 20_000,
+                max: 180_000,
+            },
+            PackageSpec {
+                label: "20,000 small files",
+                files: 20_000,
+                min: 512,
+                max: 8_192,
+            },
+        ]
+    };
+    let mut packages = Vec::new();
+    for spec in &specs {
+        packages.push(ensure_package(&dir, spec, a.regenerate)?);
+    }
+
+    let msikit = build_msikit()?;
+    let out = dir.join("out");
+
+    let mut cases: Vec<Case> = Vec::new();
+    for (spec, (msi, cab)) in specs.iter().zip(&packages) {
+        let o = out.clone();
+        let mut tools: Vec<Tool> = Vec::new();
+        let (m, p) = (msikit.clone(), msi.clone());
+        tools.push(Tool::new("msikit extract", move |d| {
+            let mut c = Command::new(&m);
+            c.arg("extract").arg(&p).arg("-C").arg(d);
+            c
+        }));
+        let p = msi.clone();
+        tools.push(Tool::new("msiextract", move |d| {
+            let mut c = Command::new("msiextract");
+            c.arg("-C").arg(d).arg(&p);
+            c
+        }));
+        push_cab_tools(&mut tools, &msikit, cab, " (its cabinet)");
+        cases.push(Case {
+            label: format!("MSI: {}", spec.label),
+            files: Some(spec.files),
+            tools,
+            out: o,
+        });
+    }
+    let lzx = crate::workspace_root().join(LZX_CAB);
+    if lzx.is_file() {
+        let mut tools = Vec::new();
+        push_cab_tools(&mut tools, &msikit, &lzx, "");
+        cases.push(Case {
+            label: "CAB: LZX 21, one 2 GiB file".into(),
+            files: None,
+            tools,
+            out: out.clone(),
+        });
+    } else {
+        eprintln!("xtask: {} is missing; no LZX case", lzx.display());
+    }
+
+    let mut results = Vec::new();
+    let mut problems = Vec::new();
+    for case in &cases {
+        eprintln!(
+            "xtask: {}: checking, then best of {} runs",
+            case.label, a.runs
+        );
+        // A first, untimed run of each tool, which also warms the page cache and checks that
+        // every tool writes the same number of files and bytes.
+        let mut alive = Vec::new();
+        let mut written = Vec::new();
+        for tool in &case.tools {
+            clean(&case.out)?;
+            match run_ok(&mut (tool.cmd)(&case.out)) {
+                Ok(_) => {
+                    let (n, bytes) = tally(&case.out);
+                    written.push(format!("{}: {n} files, {bytes} bytes", tool.name));
+                    alive.push(Some((n, bytes)));
+                }
+                Err(e) => {
+                    problems.push(format!("{}: {}: {e}", case.label, tool.name));
+                    alive.push(None);
+                }
+            }
+        }
+        let counts: Vec<_> = alive.iter().flatten().collect();
+        if counts.windows(2).any(|w| w[0] != w[1]) {
+            problems.push(format!(
+                "{}: tools disagree: {}",
+                case.label,
+                written.join("; ")
+            ));
+        } else {
+            eprintln!("xtask:   {}", written.join("; "));
+        }
+        let mut timings: Vec<Timing> = case.tools.iter().map(|_| Timing::default()).collect();
+        for _ in 0..a.runs {
+            for (i, tool) in case.tools.iter().enumerate() {
+                if alive[i].is_none() {
+                    continue;
+                }
+                clean(&case.out)?;
+                timings[i].add(timed(&mut (tool.cmd)(&case.out), have_time, &dir)?);
+            }
+        }
+        clean(&case.out)?;
+        results.push(
+            case.tools
+                .iter()
+                .zip(timings)
+                .map(|(t, timing)| (t.name.clone(), timing))
+                .collect::<Vec<_>>(),
+        );
+    }
+    let _ = std::fs::remove_dir_all(&out);
+
+    print_extract_table(&cases, &results);
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("; ").into())
+    }
+}
+
+/// `msikit cab extract`, `cabextract` and `7zz x` on a cabinet.
+fn push_cab_tools(tools: &mut Vec<Tool>, msikit: &Path, cab: &Path, suffix: &str) {
+    let (m, p) = (msikit.to_path_buf(), cab.to_path_buf());
+    tools.push(Tool::new(
+        &format!("msikit cab extract{suffix}"),
+        move |d| {
+            let mut c = Command::new(&m);
+            c.args(["cab", "extract"]).arg(&p).arg("-C").arg(d);
+            c
+        },
+    ));
+    let p = cab.to_path_buf();
+    tools.push(Tool::new(&format!("cabextract{suffix}"), move |d| {
+        let mut c = Command::new("cabextract");
+        c.arg("-q").arg("-d").arg(d).arg(&p);
+        c
+    }));
+    let p = cab.to_path_buf();
+    tools.push(Tool::new(&format!("7zz x{suffix}"), move |d| {
+        let mut c = Command::new("7zz");
+        let mut o = std::ffi::OsString::from("-o");
+        o.push(d);
+        c.args(["x", "-y", "-bd"]).arg(o).arg(&p);
+        c
+    }));
+}
+
+type CmdFn = Box<dyn Fn(&Path) -> Command>;
+
+struct Tool {
+    name: String,
+    cmd: CmdFn,
+}
+
+impl Tool {
+    fn new(name: &str, cmd: impl Fn(&Path) -> Command + 'static) -> Tool {
+        Tool {
+            name: name.to_string(),
+            cmd: Box::new(cmd),
+        }
+    }
+}
+
+struct Case {
+    label: String,
+    files: Option<u32>,
+    tools: Vec<Tool>,
+    out: PathBuf,
+}
+
+/// Removes and recreates the output folder (not timed).
+fn clean(out: &Path) -> Result<()> {
+    if out.exists() {
+        std::fs::remove_dir_all(out)
+            .map_err(|e| format!("cannot remove {}: {e}", out.display()))?;
+    }
+    std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    Ok(())
+}
+
+/// Regular files and their total size under `dir`.
+fn tally(dir: &Path) -> (u64, u64) {
+    let mut n = 0;
+    let mut bytes = 0;
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let Ok(t) = e.file_type() else { continue };
+            if t.is_dir() {
+                stack.push(e.path());
+            } else if t.is_file() {
+                n += 1;
+                bytes += e.metadata().map(|m| m.len()).unwrap_or(0);
+            }
+        }
+    }
+    (n, bytes)
+}
+
+/// A small deterministic generator (xorshift64*).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+}
+
+/// File contents that compress about as well as typical program files: words from a small
+/// vocabulary with random numbers and some incompressible runs.
+fn payload(rng: &mut Rng, len: usize) -> Vec<u8> {
+    const WORDS: [&str; 16] = [
+        "install",
+        "component ",
+        "feature\r\n",
+        "registry",
+        "\0\0\0\0",
+        "Program Files\\",
+        "value=",
+        "msikit ",
+        "cabinet",
+        "folder ",
+        "0x7FFE",
+        "DllMain",
+        " ",
+        "\t",
+        "sequence",
+        "<xml/>",
+    ];
+    let mut v = Vec::with_capacity(len + 64);
+    while v.len() < len {
+        let r = rng.next();
+        match r % 8 {
+            0 => {
+                // 16 random bytes.
+                v.extend_from_slice(&rng.next().to_le_bytes());
+                v.extend_from_slice(&rng.next().to_le_bytes());
+            }
+            1 => {
+                let _ = write!(Bytes(&mut v), "{}", r >> 40);
+            }
+            _ => v.extend_from_slice(WORDS[(r >> 8) as usize % WORDS.len()].as_bytes()),
+        }
+    }
+    v.truncate(len);
+    v
+}
+
+/// `write!` into a byte vector.
+struct Bytes<'a>(&'a mut Vec<u8>);
+
+impl std::fmt::Write for Bytes<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0.extend_from_slice(s.as_bytes());
+        Ok(())
+    }
+}
+
+/// Builds `<files>.msi` (msibuild, with its files in one MSZIP cabinet made by `gcab -c -z`)
+/// unless it is already there; returns the package and the cabinet.
+fn ensure_package(dir: &Path, spec: &PackageSpec, regenerate: bool) -> Result<(PathBuf, PathBuf)> {
+    let stem = format!("pkg-v{EXTRACT_GENERATOR_VERSION}-{}", spec.files);
+    let msi = dir.join(format!("{stem}.msi"));
+    let cab = dir.join(format!("{stem}.cab"));
+    if msi.is_file() && cab.is_file() && !regenerate {
+        eprintln!("xtask: reusing {}", msi.display());
+        return Ok((msi, cab));
+    }
+    eprintln!(
+        "xtask: generating {} ({} files) with gcab and msibuild",
+        msi.display(),
+        spec.files
+    );
+    let started = Instant::now();
+    let work = dir.join(format!("{stem}.work"));
+    if work.exists() {
+        std::fs::remove_dir_all(&work)
+            .map_err(|e| format!("cannot remove {}: {e}", work.display()))?;
+    }
+    let payload_dir = work.join("files");
+    std::fs::create_dir_all(&payload_dir)
+        .map_err(|e| format!("cannot create {}: {e}", payload_dir.display()))?;
+
+    // Files in folders of 100, a component per 10 files, one cabinet named by the File keys.
+    const PER_DIR: u32 = 100;
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ u64::from(spec.files));
+    let mut directory = String::from(
+        "Directory\tDirectory_Parent\tDefaultDir\r\n\
+         s72\tS72\tl255\r\n\
+         Directory\tDirectory\r\n\
+         TARGETDIR\t\tSourceDir\r\n\
+         ProgramFiles64Folder\tTARGETDIR\t.\r\n\
+         INSTALLDIR\tProgramFiles64Folder\tBENCH~1|Bench Files\r\n",
+    );
+    for d in 1..=spec.files.div_ceil(PER_DIR) {
+        let _ = write!(directory, "dir{d}\tINSTALLDIR\tdir{d}\r\n");
+    }
+    let mut component = String::from(
+        "Component\tComponentId\tDirectory_\tAttributes\tCondition\tKeyPath\r\n\
+         s72\tS38\ts72\ti2\tS255\tS72\r\n\
+         Component\tComponent\r\n",
+    );
+    let mut file = String::from(
+        "File\tComponent_\tFileName\tFileSize\tVersion\tLanguage\tAttributes\tSequence\r\n\
+         s72\ts72\tl255\ti4\tS72\tS20\tI2\ti4\r\n\
+         File\tFile\r\n",
+    );
+    let mut keys = Vec::with_capacity(spec.files as usize);
+    let mut total = 0u64;
+    for n in 1..=spec.files {
+        let c = component_of(n);
+        if (n - 1) % FILES_PER_COMPONENT == 0 {
+            let _ = write!(
+                component,
+                "cmp{c}\t{{{c:08X}-0B1C-4D2E-8F30-{c:012X}}}\tdir{d}\t256\t\tf{n:05}\r\n",
+                d = (n - 1) / PER_DIR + 1
+            );
+        }
+        let size = spec.min + rng.next() % (spec.max - spec.min + 1);
+        total += size;
+        let key = format!("f{n:05}");
+        let data = payload(&mut rng, size as usize);
+        let p = payload_dir.join(&key);
+        std::fs::write(&p, &data).map_err(|e| format!("cannot write {}: {e}", p.display()))?;
+        let _ = write!(
+            file,
+            "{key}\tcmp{c}\tF{n:05}.DAT|file_{n:05}.dat\t{size}\t\t\t16384\t{n}\r\n"
+        );
+        keys.push(key);
+    }
+    let media = format!(
+        "DiskId\tLastSequence\tDiskPrompt\tCabinet\tVolumeLabel\tSource\r\n\
+         i2\ti4\tL64\tS255\tS32\tS72\r\n\
+         Media\tDiskId\r\n\
+         1\t{}\t\t#data.cab\t\t\r\n",
+        spec.files
+    );
+    let idts = [
+        ("Directory.idt", directory),
+        ("Component.idt", component),
+        ("File.idt", file),
+        ("Media.idt", media),
+    ];
+    for (name, text) in &idts {
+        let p = work.join(name);
+        std::fs::write(&p, text).map_err(|e| format!("cannot write {}: {e}", p.display()))?;
+    }
+
+    // gcab stores the names as given (relative to its working directory) in argument order.
+    let cab_partial = work.join("data.cab");
+    let mut gcab = Command::new("gcab");
+    gcab.current_dir(&payload_dir)
+        .args(["-c", "-z", "-n"])
+        .arg(&cab_partial)
+        .args(&keys);
+    run_ok(&mut gcab)?;
+
+    let partial = work.join("pkg.msi");
+    run_ok(
+        Command::new("msibuild")
+            .arg(&partial)
+            .arg("-s")
+            .arg(format!("Bench: {} files", spec.files))
+            .arg("Contoso Ltd.")
+            .arg("x64;1033")
+            .arg("{7E3D2C1B-0A9F-4E8D-B7C6-A5B4C3D2E1F1}"),
+    )?;
+    let mut import = Command::new("msibuild");
+    import.current_dir(&work).arg(&partial).arg("-i");
+    for (name, _) in &idts {
+        import.arg(name);
+    }
+    run_ok(&mut import)?;
+    run_ok(
+        Command::new("msibuild")
+            .arg(&partial)
+            .arg("-a")
+            .arg("data.cab")
+            .arg(&cab_partial),
+    )?;
+    for (from, to) in [(&cab_partial, &cab), (&partial, &msi)] {
+        std::fs::rename(from, to)
+            .map_err(|e| format!("cannot rename {} to {}: {e}", from.display(), to.display()))?;
+    }
+    let _ = std::fs::remove_dir_all(&work);
+    let size = std::fs::metadata(&msi).map(|m| m.len()).unwrap_or(0);
+    eprintln!(
+        "xtask: built {} ({:.1} MiB of files, {:.1} MiB package) in {:.1} s",
+        msi.display(),
+        total as f64 / (1024.0 * 1024.0),
+        size as f64 / (1024.0 * 1024.0),
+        started.elapsed().as_secs_f64()
+    );
+    Ok((msi, cab))
+}
+
+fn print_extract_table(cases: &[Case], results: &[Vec<(String, Timing)>]) {
+    let secs = |t: &Timing| {
+        t.best
+            .map_or("-".to_string(), |d| format!("{:.3}", d.as_secs_f64()))
+    };
+    let rss = |t: &Timing| {
+        t.peak_rss_kib
+            .map_or("-".to_string(), |k| format!("{:.1} MiB", k as f64 / 1024.0))
+    };
+    let ratio = |a: &Timing, b: Option<&Timing>, goal: Option<(f64, f64)>| {
+        let Some(b) = b else {
+            return ("-".to_string(), "-".to_string());
+        };
+        let mark = |x: f64, g: Option<f64>| match g {
+            Some(g) if x > g => format!("{x:.2} (over)"),
+            _ => format!("{x:.2}"),
+        };
+        let t = match (a.best, b.best) {
+            (Some(x), Some(y)) if !y.is_zero() => {
+                mark(x.as_secs_f64() / y.as_secs_f64(), goal.map(|g| g.0))
+            }
+            _ => "-".to_string(),
+        };
+        let m = match (a.peak_rss_kib, b.peak_rss_kib) {
+            (Some(x), Some(y)) if y > 0 => mark(x as f64 / y as f64, goal.map(|g| g.1)),
+            _ => "-".to_string(),
+        };
+        (t, m)
+    };
+    println!();
+    println!(
+        "goals: msikit extract time <= {EXTRACT_TIME_GOAL}x msiextract, memory <= \
+         {EXTRACT_MEMORY_GOAL}x msiextract"
+    );
+    println!(
+        "{:<28}  {:<30}  {:>8}  {:>11}  {:>13}  {:>13}  {:>13}  {:>13}",
+        "case",
+        "tool",
+        "seconds",
+        "peak RSS",
+        "t/msiextract",
+        "m/msiextract",
+        "t/cabextract",
+        "m/cabextract"
+    );
+    for (case, rows) in cases.iter().zip(results) {
+        let find = |prefix: &str| {
+            rows.iter()
+                .find(|(n, _)| n.starts_with(prefix))
+                .map(|(_, t)| t)
+        };
+        let msiextract = find("msiextract");
+        let cabextract = find("cabextract");
+        for (name, t) in rows {
+            let (tm, mm, tc, mc) = if name.starts_with("msikit") {
+                let goal = name
+                    .starts_with("msikit extract")
+                    .then_some((EXTRACT_TIME_GOAL, EXTRACT_MEMORY_GOAL));
+                let (tm, mm) = ratio(t, msiextract, goal);
+                let (tc, mc) = ratio(t, cabextract, None);
+                (tm, mm, tc, mc)
+            } else {
+                let d = || "".to_string();
+                (d(), d(), d(), d())
+            };
+            println!(
+                "{:<28}  {:<30}  {:>8}  {:>11}  {:>13}  {:>13}  {:>13}  {:>13}",
+                case.label,
+                name,
+                secs(t),
+                rss(t),
+                tm,
+                mm,
+                tc,
+                mc
+            );
+        }
+    }
+
+    // Time per file: does it grow linearly with the number of files?
+    let per_file: Vec<_> = cases
+        .iter()
+        .zip(results)
+        .filter_map(|(c, rows)| c.files.map(|n| (c, n, rows)))
+        .collect();
+    if per_file.len() >= 2 {
+        println!();
+        println!("time per file (ms); the ratio is small-file package / large package");
+        let (_, n0, rows0) = per_file[0];
+        let (_, n1, rows1) = per_file[1];
+        println!(
+            "{:<30}  {:>16}  {:>16}  {:>6}",
+            "tool",
+            format!("{n0} files"),
+            format!("{n1} files"),
+            "ratio"
+        );
+        for ((name, t0), (_, t1)) in rows0.iter().zip(rows1) {
+            let (Some(a), Some(b)) = (t0.best, t1.best) else {
+                continue;
+            };
+            let pa = a.as_secs_f64() * 1000.0 / f64::from(n0);
+            let pb = b.as_secs_f64() * 1000.0 / f64::from(n1);
+            println!("{name:<30}  {pa:>16.4}  {pb:>16.4}  {:>6.2}", pb / pa);
+        }
     }
 }

@@ -32,7 +32,8 @@ enum Cmd {
     /// Write the deterministic test packages into testdata/ and check them with msitools, 7-Zip
     /// and olefile
     Testdata(testdata::Args),
-    /// Time `msikit table --format idt` against `msiinfo export` on large generated MSIs
+    /// Time `msikit table --format idt` against `msiinfo export` on large generated MSIs;
+    /// `bench extract` times `msikit extract` against msiextract, cabextract and 7-Zip
     Bench(bench::Args),
     /// Write docs/man/msikit.1 from `msikit man`
     Man(man::Args),

@@ -225,7 +225,9 @@ pub fn glob(pattern: &str, text: &str) -> bool {
     pi == p.len()
 }
 
-fn write_file(dir: &Path, rel: &Path, bytes: &[u8]) -> Result<()> {
+/// Writes `bytes` at `rel` inside `dir`: folders created, no writing through a symbolic link
+/// already in the folder, a temporary name and a rename.
+pub fn write_file(dir: &Path, rel: &Path, bytes: &[u8]) -> Result<()> {
     let path = dir.join(rel);
     if let Some(parent) = path.parent() {
         // Refuse to write through a symbolic link that is already in the folder.

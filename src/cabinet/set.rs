@@ -95,7 +95,7 @@ impl CabinetSet {
                 _ => PathBuf::from("."),
             };
             while let Some(link) = volumes.last().and_then(|(_, c)| c.next_cabinet().cloned()) {
-                let (prev_name, _) = volumes.last().expect("one volume at least");
+                let prev_name = volumes.last().map(|(n, _)| n.as_str()).unwrap_or_default();
                 let Some(path) = find_beside(&dir, &link.name) else {
                     if volumes.len() == 1 {
                         // A volume read alone: it reads as one cabinet, and refuses a file
@@ -127,8 +127,10 @@ impl CabinetSet {
                 Self::check_next(&volumes, &name, &cab)?;
                 volumes.push((name, cab));
             }
-            let (last_name, last) = volumes.last().expect("one volume at least");
-            if let Some(link) = last.next_cabinet() {
+            if let Some((last_name, link)) = volumes
+                .last()
+                .and_then(|(n, c)| c.next_cabinet().map(|l| (n, l)))
+            {
                 return Err(Error::not_found(format!(
                     "volume '{}' is missing: '{}' names it as the next cabinet of its set, but \
                      it is not given",
@@ -151,8 +153,12 @@ impl CabinetSet {
 
     /// Checks that `cab` (named `name`) may follow the last of `volumes`.
     fn check_next(volumes: &[(String, Cabinet)], name: &str, cab: &Cabinet) -> Result<()> {
-        let (_, first) = &volumes[0];
-        let (prev_name, prev) = volumes.last().expect("one volume at least");
+        let Some((_, first)) = volumes.first() else {
+            return Err(Error::malformed("a cabinet set with no volume"));
+        };
+        let Some((prev_name, prev)) = volumes.last() else {
+            return Err(Error::malformed("a cabinet set with no volume"));
+        };
         let shown = file_name(Path::new(name));
         if prev.next_cabinet().is_none() {
             return Err(Error::usage(format!(

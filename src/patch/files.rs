@@ -408,32 +408,6 @@ pub fn files(
     })
 }
 
-/// Keeps a path component inside the extraction folder: no separators, no `..`, no drive or
-/// device names.
-fn safe_component(s: &str) -> String {
-    let cleaned: String = s
-        .chars()
-        .map(|c| {
-            if matches!(c, '/' | '\\' | ':' | '\0') || c.is_control() {
-                '_'
-            } else {
-                c
-            }
-        })
-        .collect();
-    let upper = cleaned.to_ascii_uppercase();
-    let stem = upper.split('.').next().unwrap_or("");
-    let device = matches!(stem, "CON" | "PRN" | "AUX" | "NUL")
-        || (stem.len() == 4
-            && (stem.starts_with("COM") || stem.starts_with("LPT"))
-            && stem.as_bytes()[3].is_ascii_digit());
-    if cleaned.is_empty() || cleaned == "." || cleaned == ".." || device {
-        format!("_{cleaned}")
-    } else {
-        cleaned
-    }
-}
-
 /// What `patch extract` wrote.
 #[derive(Debug, Clone, Serialize)]
 pub struct Extracted {
@@ -471,9 +445,9 @@ pub fn extract(
                 .split('\\')
                 .skip(1) // the drive
                 .filter(|s| !s.is_empty())
-                .map(safe_component)
+                .map(crate::payload::safe_component)
                 .collect(),
-            None => PathBuf::from(safe_component(&f.file)),
+            None => PathBuf::from(crate::payload::safe_component(&f.file)),
         };
         let suffix = match f.delivery {
             Delivery::DeltaPa19 => Some("pa19"),
@@ -488,26 +462,7 @@ pub fn extract(
                 .unwrap_or_default();
             rel.set_file_name(format!("{name}.{s}"));
         }
-        let path = dir.join(&rel);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| Error::io(e).in_file(parent.display().to_string()))?;
-            // Refuse to write through a symbolic link already in the folder.
-            let mut p = dir.to_path_buf();
-            for comp in rel.parent().into_iter().flat_map(|r| r.components()) {
-                p.push(comp);
-                if std::fs::symlink_metadata(&p)
-                    .map(|m| m.file_type().is_symlink())
-                    .unwrap_or(false)
-                {
-                    return Err(Error::usage(format!(
-                        "{} is a symbolic link; not writing through it",
-                        p.display()
-                    )));
-                }
-            }
-        }
-        crate::package::write_atomically(&path, bytes)?;
+        crate::payload::write_file(dir, &rel, bytes)?;
         out.push(Extracted {
             file: f.file.clone(),
             path: rel.display().to_string(),

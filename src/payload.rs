@@ -403,7 +403,10 @@ pub fn extract(
     for f in &chosen {
         by_cab.entry(f.cabinet.clone()).or_default().push(f);
     }
-    let mut jobs: Vec<(String, Vec<u8>, Vec<&PackageFile>)> = Vec::new();
+    // (cabinet name, the file it is read from, whether that file is a spooled copy to remove,
+    // files wanted from it). An embedded cabinet is copied out of the package into a temporary
+    // file in DIR and read from there block by block, so memory does not grow with its size.
+    let mut jobs: Vec<(String, PathBuf, bool, Vec<&PackageFile>)> = Vec::new();
     let mut report = ExtractReport::default();
     for (cab, files) in by_cab {
         match cab {
@@ -417,18 +420,27 @@ pub fn extract(
                     ));
                     continue;
                 }
-                match c.read_raw_stream("", &leaf) {
-                    Ok(b) => jobs.push((name.clone(), b, files)),
-                    Err(e) => report
-                        .problems
-                        .push(format!("{e}: {} files not written", files.len())),
+                let spool = dir.join(format!(".msikit-cab-{}.tmp", jobs.len()));
+                let copied = std::fs::File::create(&spool)
+                    .map_err(|e| Error::io(e).in_file(spool.display().to_string()))
+                    .and_then(|f| {
+                        let mut w = std::io::BufWriter::new(f);
+                        let n = c.copy_raw_stream("", &leaf, &mut w)?;
+                        std::io::Write::flush(&mut w).map_err(Error::io)?;
+                        Ok(n)
+                    });
+                match copied {
+                    Ok(_) => jobs.push((name.clone(), spool, true, files)),
+                    Err(e) => {
+                        let _ = std::fs::remove_file(&spool);
+                        report
+                            .problems
+                            .push(format!("{e}: {} files not written", files.len()))
+                    }
                 }
             }
             Some(name) => match beside(&package_dir, &name) {
-                Some(p) => match std::fs::read(&p) {
-                    Ok(b) => jobs.push((name.clone(), b, files)),
-                    Err(e) => report.problems.push(format!("{}: {e}", p.display())),
-                },
+                Some(p) => jobs.push((name.clone(), p, false, files)),
                 None => report.problems.push(format!(
                     "external cabinet '{name}' is not beside the package: {} files not written",
                     files.len()
@@ -464,7 +476,7 @@ pub fn extract(
     let results: Vec<Result<ExtractReport>> = std::thread::scope(|scope| {
         let mut pending = Vec::new();
         let mut out = Vec::new();
-        for (name, bytes, files) in jobs {
+        for (name, source, spooled, files) in jobs {
             if pending.len() >= cores {
                 let h: std::thread::ScopedJoinHandle<'_, Result<ExtractReport>> = pending.remove(0);
                 out.push(
@@ -482,7 +494,19 @@ pub fn extract(
                     .map(|f| (f.file.to_lowercase(), (f.file.as_str(), &targets[&f.file])))
                     .collect();
                 let mut found = HashSet::new();
-                let cab = Cabinet::parse(bytes).map_err(|e| e.at(format!("cabinet '{name}'")))?;
+                let opened = Cabinet::open(&source);
+                if spooled {
+                    // Open files stay readable after the name is gone (the reader holds it).
+                    let _ = std::fs::remove_file(&source);
+                }
+                let package = path.display().to_string();
+                let cab = opened.map_err(|mut e| {
+                    if spooled {
+                        // The spooled copy is an implementation detail: name the package.
+                        e.file = Some(package.clone());
+                    }
+                    e.at(format!("cabinet '{name}'"))
+                })?;
                 let mut writer = ChunkWriter::new(dir);
                 cab.for_each_file_chunked(|chunk| {
                     match chunk {

@@ -363,6 +363,33 @@ impl Container {
         Ok(buf)
     }
 
+    /// Copies a stream into `out` without holding it in memory; returns its length.
+    pub fn copy_raw_stream(
+        &self,
+        storage: &str,
+        leaf: &str,
+        out: &mut impl std::io::Write,
+    ) -> Result<u64> {
+        let p = raw_join(storage, leaf);
+        let shown = || {
+            format!(
+                "stream '{}'",
+                streamname::display(&streamname::decode(leaf))
+            )
+        };
+        let mut cfb = self.cfb.borrow_mut();
+        let mut stream = cfb.open_stream(&p).map_err(|e| {
+            Error::malformed(format!("cannot open: {e}"))
+                .at(shown())
+                .in_file(&self.name)
+        })?;
+        std::io::copy(&mut stream, out).map_err(|e| {
+            Error::malformed(format!("cannot read: {e}"))
+                .at(shown())
+                .in_file(&self.name)
+        })
+    }
+
     /// Reads a stream by its decoded name (`storage` raw, "" = root).
     pub fn read_stream(&self, storage: &str, name: &DecodedName) -> Result<Vec<u8>> {
         self.read_raw_stream(storage, &streamname::encode(&name.name, name.is_table))

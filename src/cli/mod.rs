@@ -1,6 +1,7 @@
 //! Argument parsing and dispatch. Every verb lives in its own file and reads top to bottom:
 //! arguments → one library call → render.
 
+mod build;
 mod cab;
 mod cat;
 mod diff;
@@ -62,6 +63,8 @@ pub enum Command {
     Files(files::FilesArgs),
     /// Write a package's files into a folder (each cabinet folder decompressed once)
     Extract(files::ExtractArgs),
+    /// Build a database from an IDT folder (`--idt DIR`, the round trip of `export --idt`)
+    Build(build::Args),
     /// List or extract a plain cabinet (.cab)
     #[command(subcommand)]
     Cab(cab::Command),
@@ -108,6 +111,7 @@ pub fn run() -> i32 {
         Command::Patch(c) => patch::run(c, &style),
         Command::Files(a) => files::run_files(a, &style),
         Command::Cab(c) => cab::run(c, &style),
+        Command::Build(a) => build::run(a, &style),
         Command::Extract(a) => files::run_extract(a, &style),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();

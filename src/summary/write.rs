@@ -53,6 +53,12 @@ impl SummaryWriter {
         Ok(self)
     }
 
+    /// Leaves a property out (PID 1 too: strings are still encoded in the set's code page).
+    pub fn remove(&mut self, id: u32) -> &mut Self {
+        self.props.remove(&id);
+        self
+    }
+
     pub fn int16(&mut self, id: u32, v: i16) -> &mut Self {
         self.props.insert(id, Prop::I2(v));
         self

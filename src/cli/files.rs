@@ -6,16 +6,6 @@ use std::path::PathBuf;
 
 use super::render::{self, Style};
 
-fn properties(list: &[String]) -> msikit::Result<std::collections::HashMap<String, String>> {
-    list.iter()
-        .map(|p| {
-            p.split_once('=')
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .ok_or_else(|| msikit::Error::usage(format!("--property {p}: expected NAME=VALUE")))
-        })
-        .collect()
-}
-
 #[derive(clap::Args)]
 pub struct FilesArgs {
     /// The package (.msi or .msm; `-` for standard input)
@@ -53,7 +43,7 @@ pub struct ExtractArgs {
 }
 
 pub fn run_files(a: FilesArgs, style: &Style) -> msikit::Result<i32> {
-    let files = msikit::payload::files(&a.file, &properties(&a.properties)?)?;
+    let files = msikit::payload::files(&a.file, &super::parse_properties(&a.properties)?)?;
     let mut out = std::io::stdout().lock();
     if a.json {
         render::json(&mut out, &files)?;
@@ -106,7 +96,7 @@ pub fn run_extract(a: ExtractArgs, style: &Style) -> msikit::Result<i32> {
         &a.dir,
         a.flat,
         a.only.as_deref(),
-        &properties(&a.properties)?,
+        &super::parse_properties(&a.properties)?,
         progress,
     )?;
     let mut out = std::io::stdout().lock();

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use msikit::package::SummaryView;
 
-use super::render::{self, Style};
+use super::render::{self, opt, Style};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -14,10 +14,6 @@ pub struct Args {
     /// Print JSON instead of text
     #[arg(long)]
     json: bool,
-}
-
-fn opt(v: &Option<String>) -> String {
-    v.clone().unwrap_or_default()
 }
 
 fn langs(v: &[u16]) -> String {

@@ -140,3 +140,16 @@ pub fn run() -> i32 {
         }
     }
 }
+
+/// `--property NAME=VALUE` arguments (files, extract, patch files and extract).
+pub fn parse_properties(
+    list: &[String],
+) -> msikit::Result<std::collections::HashMap<String, String>> {
+    list.iter()
+        .map(|p| {
+            p.split_once('=')
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .ok_or_else(|| msikit::Error::usage(format!("--property {p}: expected NAME=VALUE")))
+        })
+        .collect()
+}

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use super::render::{self, Style};
+use super::render::{self, opt, Style};
 
 #[derive(clap::Subcommand)]
 pub enum Command {
@@ -69,20 +69,6 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-}
-
-fn properties(list: &[String]) -> msikit::Result<std::collections::HashMap<String, String>> {
-    list.iter()
-        .map(|p| {
-            p.split_once('=')
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .ok_or_else(|| msikit::Error::usage(format!("--property {p}: expected NAME=VALUE")))
-        })
-        .collect()
-}
-
-fn opt(v: &Option<String>) -> String {
-    v.clone().unwrap_or_default()
 }
 
 pub fn run(cmd: Command, style: &Style) -> msikit::Result<i32> {
@@ -232,7 +218,11 @@ pub fn run(cmd: Command, style: &Style) -> msikit::Result<i32> {
             json,
             csv,
         } => {
-            let list = msikit::patch::files::files(&patch, msi.as_deref(), &properties(&props)?)?;
+            let list = msikit::patch::files::files(
+                &patch,
+                msi.as_deref(),
+                &super::parse_properties(&props)?,
+            )?;
             let mut out = std::io::stdout().lock();
             if json {
                 render::json(&mut out, &list)?;
@@ -334,8 +324,12 @@ pub fn run(cmd: Command, style: &Style) -> msikit::Result<i32> {
             properties: props,
             json,
         } => {
-            let written =
-                msikit::patch::files::extract(&patch, &dir, msi.as_deref(), &properties(&props)?)?;
+            let written = msikit::patch::files::extract(
+                &patch,
+                &dir,
+                msi.as_deref(),
+                &super::parse_properties(&props)?,
+            )?;
             let mut out = std::io::stdout().lock();
             if json {
                 render::json(&mut out, &written)?;

@@ -117,6 +117,11 @@ pub fn json<W: Write, T: serde::Serialize>(out: &mut W, value: &T) -> io::Result
     writeln!(out)
 }
 
+/// An optional text, empty when absent.
+pub fn opt(v: &Option<String>) -> String {
+    v.clone().unwrap_or_default()
+}
+
 /// One CSV field, quoted when needed (RFC 4180).
 pub fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {

@@ -148,17 +148,8 @@ pub fn print(applied: &Applied, json: bool, style: &Style) -> msikit::Result<i32
             r.suppressed.letters(),
             r.suppressed.names().join(", ")
         )?;
-        let rows: Vec<Vec<String>> = r.changes.iter().map(change_row).collect();
-        if !r.applied {
-        } else if rows.is_empty() {
-            writeln!(out, "  no changes")?;
-        } else {
-            render::table(
-                &mut out,
-                style,
-                &["TABLE", "CHANGE", "ROW", "DETAIL"],
-                &rows,
-            )?;
+        if r.applied {
+            changes_table(&mut out, style, &r.changes, "  no changes")?;
         }
         writeln!(out)?;
     }
@@ -190,20 +181,24 @@ pub fn print_report<T: serde::Serialize>(
     if json {
         render::json(&mut out, whole)?;
     } else {
-        let rows: Vec<Vec<String>> = r.changes.iter().map(change_row).collect();
-        if rows.is_empty() {
-            writeln!(out, "no differences")?;
-        } else {
-            render::table(
-                &mut out,
-                style,
-                &["TABLE", "CHANGE", "ROW", "DETAIL"],
-                &rows,
-            )?;
-        }
+        changes_table(&mut out, style, &r.changes, "no differences")?;
     }
     out.flush()?;
     Ok(0)
+}
+
+/// The changes of one transform as a table, or `empty` when there are none.
+fn changes_table<W: Write>(
+    out: &mut W,
+    style: &Style,
+    changes: &[Change],
+    empty: &str,
+) -> std::io::Result<()> {
+    if changes.is_empty() {
+        return writeln!(out, "{empty}");
+    }
+    let rows: Vec<Vec<String>> = changes.iter().map(change_row).collect();
+    render::table(out, style, &["TABLE", "CHANGE", "ROW", "DETAIL"], &rows)
 }
 
 fn values(v: &[msikit::tables::Value]) -> String {
@@ -247,23 +242,19 @@ fn change_row(c: &Change) -> Vec<String> {
             table,
             key,
             changes,
-        } => vec![
-            table.clone(),
-            "replace".into(),
-            values(key),
-            changes
-                .iter()
-                .map(|c| format!("{}: {} -> {}", c.column, c.old, c.new))
-                .collect::<Vec<_>>()
-                .join("; "),
-        ],
-        Change::RowUpdated {
+        }
+        | Change::RowUpdated {
             table,
             key,
             changes,
         } => vec![
             table.clone(),
-            "update".into(),
+            if matches!(c, Change::RowReplaced { .. }) {
+                "replace"
+            } else {
+                "update"
+            }
+            .into(),
             values(key),
             changes
                 .iter()

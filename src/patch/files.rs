@@ -21,7 +21,7 @@ use crate::database::{Database, DatabaseModel, TableData};
 use crate::error::{Error, Result};
 use crate::paths::Resolver;
 use crate::summary::ErrorFlags;
-use crate::tables::{Column, ColumnType, TableDef, Value};
+use crate::tables::{TableDef, Value};
 use crate::transform::{apply_transform, Change, TransformSource};
 
 /// How the cabinet delivers a file.
@@ -71,44 +71,9 @@ pub struct PatchFile {
     pub finding: Option<String>,
 }
 
-fn col(name: &str, number: u16, ty: u16) -> Column {
-    Column {
-        name: name.into(),
-        number,
-        ty: ColumnType(ty),
-    }
-}
-
-/// Windows Installer's standard File schema (Sequence as i4, as Windows Installer 2.0 and later
-/// write it; `short` gives the older i2).
+/// Windows Installer's standard File schema (see [`crate::tables::standard::file`]).
 pub fn standard_file(short_sequence: bool) -> TableDef {
-    TableDef {
-        name: "File".into(),
-        columns: vec![
-            col("File", 1, 0x2D48),
-            col("Component_", 2, 0x0D48),
-            col("FileName", 3, 0x0FFF),
-            col("FileSize", 4, 0x0104),
-            col("Version", 5, 0x1D48),
-            col("Language", 6, 0x1D14),
-            col("Attributes", 7, 0x1502),
-            col("Sequence", 8, if short_sequence { 0x0502 } else { 0x0104 }),
-        ],
-    }
-}
-
-fn standard_msifilehash() -> TableDef {
-    TableDef {
-        name: "MsiFileHash".into(),
-        columns: vec![
-            col("File_", 1, 0x2D48),
-            col("Options", 2, 0x0502),
-            col("HashPart1", 3, 0x0104),
-            col("HashPart2", 4, 0x0104),
-            col("HashPart3", 5, 0x0104),
-            col("HashPart4", 6, 0x0104),
-        ],
-    }
+    crate::tables::standard::file(short_sequence)
 }
 
 fn stand_in(keys: &[String], short_sequence: bool) -> DatabaseModel {
@@ -118,14 +83,11 @@ fn stand_in(keys: &[String], short_sequence: bool) -> DatabaseModel {
         row[0] = Value::Str(k.clone());
         file.rows.push(row);
     }
-    let prop = TableData::new(TableDef {
-        name: "Property".into(),
-        columns: vec![col("Property", 1, 0x2D48), col("Value", 2, 0x0F00)],
-    });
+    let prop = TableData::new(crate::tables::standard::property());
     DatabaseModel {
         tables: vec![
             file,
-            TableData::new(standard_msifilehash()),
+            TableData::new(crate::tables::standard::msi_file_hash()),
             TableData::new(super::standard_media()),
             prop,
         ],

@@ -20,7 +20,7 @@ use crate::database::Database;
 use crate::error::{Error, Result};
 use crate::strings::StringPool;
 use crate::summary::{PatchSummary, TransformSummary};
-use crate::tables::{Column, ColumnType, TableDef, Value};
+use crate::tables::{TableDef, Value};
 use crate::transform::{decode_records, Record, TransformSource};
 
 /// One target of the patch: a main transform and its `#` transform.
@@ -111,25 +111,10 @@ impl PatchInfo {
     }
 }
 
-/// The Media table's standard schema (Windows Installer 2.0 and later), used to read the Media
-/// rows of a `#` transform when no target database gives the schema.
+/// The Media table's standard schema, used to read the Media rows of a `#` transform when no
+/// target database gives the schema.
 pub fn standard_media() -> TableDef {
-    let col = |name: &str, number, ty| Column {
-        name: name.into(),
-        number,
-        ty: ColumnType(ty),
-    };
-    TableDef {
-        name: "Media".into(),
-        columns: vec![
-            col("DiskId", 1, 0x2502),
-            col("LastSequence", 2, 0x0104),
-            col("DiskPrompt", 3, 0x1F40),
-            col("Cabinet", 4, 0x1DFF),
-            col("VolumeLabel", 5, 0x1D20),
-            col("Source", 6, 0x1D48),
-        ],
-    }
+    crate::tables::standard::media()
 }
 
 fn text(v: &Value) -> Option<String> {

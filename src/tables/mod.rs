@@ -3,6 +3,7 @@
 
 pub mod codec;
 pub mod column;
+pub mod standard;
 
 use std::sync::Arc;
 
@@ -89,28 +90,19 @@ impl TableDef {
 pub fn tables_def() -> TableDef {
     TableDef {
         name: "_Tables".into(),
-        columns: vec![Column {
-            name: "Name".into(),
-            number: 1,
-            ty: ColumnType(0x2D40),
-        }],
+        columns: vec![standard::column("Name", 1, 0x2D40)],
     }
 }
 
 /// The built-in schema of `_Columns`.
 pub fn columns_def() -> TableDef {
-    let col = |name: &str, number, ty| Column {
-        name: name.into(),
-        number,
-        ty: ColumnType(ty),
-    };
     TableDef {
         name: "_Columns".into(),
         columns: vec![
-            col("Table", 1, 0x2D40),
-            col("Number", 2, 0x2502),
-            col("Name", 3, 0x0D40),
-            col("Type", 4, 0x0502),
+            standard::column("Table", 1, 0x2D40),
+            standard::column("Number", 2, 0x2502),
+            standard::column("Name", 3, 0x0D40),
+            standard::column("Type", 4, 0x0502),
         ],
     }
 }

@@ -155,7 +155,7 @@ fn export_writes_the_idt_folder() {
         dir.to_str().unwrap(),
     ]);
     let report: serde_json::Value = serde_json::from_str(&report).unwrap();
-    let mut files: Vec<String> = walk(&dir)
+    let mut files: Vec<String> = common::files_below(&dir)
         .into_iter()
         .map(|p| p.strip_prefix(&dir).unwrap().display().to_string())
         .collect();
@@ -175,19 +175,6 @@ fn export_writes_the_idt_folder() {
     // No temporary file is left behind.
     assert!(!files.iter().any(|f| f.contains("msikit-tmp")));
     let _ = std::fs::remove_dir_all(&dir);
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }
 
 #[test]

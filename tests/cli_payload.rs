@@ -50,7 +50,7 @@ fn files_and_extract_on_testdata() {
     let d = dir.to_str().unwrap();
     let report = ok(&["extract", "--json", "testdata/sample.msi", "-C", d]);
     insta::assert_snapshot!("extract_sample_json", report);
-    let mut written: Vec<String> = walk(&dir)
+    let mut written: Vec<String> = common::files_below(&dir)
         .into_iter()
         .map(|p| p.strip_prefix(&dir).unwrap().display().to_string())
         .collect();
@@ -73,19 +73,6 @@ fn files_and_extract_on_testdata() {
         .collect();
     assert_eq!(names, ["widget.exe"]);
     let _ = std::fs::remove_dir_all(&dir);
-}
-
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }
 
 #[test]
@@ -131,7 +118,7 @@ fn cab_verbs_agree_with_cabextract_and_fail_cleanly() {
                 // be known from the cabinet) and writes UTF-8. Compare through that mapping.
                 let read = |root: &Path| {
                     use std::os::unix::ffi::OsStrExt;
-                    let mut v: Vec<_> = walk(root)
+                    let mut v: Vec<_> = common::files_below(root)
                         .into_iter()
                         .map(|p| {
                             let rel = p

@@ -165,29 +165,7 @@ fn patch_view_reaches_1_0_1_0_as_msiexec_does() {
 /// Copies a patch leaving out the entries for which `drop` is true (to drop a storage, drop
 /// everything under it too).
 fn copy_without(src: &Path, dst: &Path, drop: impl Fn(&msikit::container::Entry) -> bool) {
-    let c = msikit::container::Container::open(src).unwrap();
-    let mut out = cfb::CompoundFile::create(std::fs::File::create(dst).unwrap()).unwrap();
-    out.set_storage_clsid("/", msikit::container::CLSID_PATCH)
-        .unwrap();
-    let mut entries = c.entries();
-    // Storages first, shallow before deep, so every stream's storage exists.
-    entries.sort_by_key(|e| (!e.is_storage, e.names.len()));
-    for e in entries {
-        if drop(&e) {
-            continue;
-        }
-        let path = format!("/{}", e.raw_path);
-        if e.is_storage {
-            out.create_storage(&path).unwrap();
-            out.set_storage_clsid(&path, e.clsid).unwrap();
-        } else {
-            let bytes = c
-                .read_raw_stream(e.parent_raw(), e.raw_path.rsplit('/').next().unwrap())
-                .unwrap();
-            out.create_stream(&path).unwrap().write_all(&bytes).unwrap();
-        }
-    }
-    out.flush().unwrap();
+    common::copy_compound_file(src, dst, |e| !drop(e), |_, bytes| bytes);
 }
 
 #[test]
@@ -430,28 +408,17 @@ fn truncated_patch_cabinet_is_a_clear_error() {
     let src = root.join("testdata/sample.msp");
     let bad = dir.join("cut-cab.msp");
     // Copy the patch with its cabinet stream cut in half.
-    let c = msikit::container::Container::open(&src).unwrap();
-    let mut out = cfb::CompoundFile::create(std::fs::File::create(&bad).unwrap()).unwrap();
-    out.set_storage_clsid("/", msikit::container::CLSID_PATCH)
-        .unwrap();
-    let mut entries = c.entries();
-    entries.sort_by_key(|e| (!e.is_storage, e.names.len()));
-    for e in entries {
-        let path = format!("/{}", e.raw_path);
-        if e.is_storage {
-            out.create_storage(&path).unwrap();
-            out.set_storage_clsid(&path, e.clsid).unwrap();
-        } else {
-            let mut bytes = c
-                .read_raw_stream(e.parent_raw(), e.raw_path.rsplit('/').next().unwrap())
-                .unwrap();
+    common::copy_compound_file(
+        &src,
+        &bad,
+        |_| true,
+        |e, mut bytes| {
             if e.leaf().name == "PCW_CAB_Widget" {
                 bytes.truncate(bytes.len() / 2);
             }
-            out.create_stream(&path).unwrap().write_all(&bytes).unwrap();
-        }
-    }
-    out.flush().unwrap();
+            bytes
+        },
+    );
     let o = run_msikit(&["patch".as_ref(), "files".as_ref(), bad.as_os_str()]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
@@ -491,27 +458,18 @@ fn stray_cabinet_entry_is_a_finding() {
     }
     let new_cab = writer.finish().unwrap().into_inner();
     let bad = dir.join("stray.msp");
-    let mut out = cfb::CompoundFile::create(std::fs::File::create(&bad).unwrap()).unwrap();
-    out.set_storage_clsid("/", msikit::container::CLSID_PATCH)
-        .unwrap();
-    let mut entries = c.entries();
-    entries.sort_by_key(|e| (!e.is_storage, e.names.len()));
-    for e in entries {
-        let path = format!("/{}", e.raw_path);
-        if e.is_storage {
-            out.create_storage(&path).unwrap();
-            out.set_storage_clsid(&path, e.clsid).unwrap();
-        } else {
-            let leaf = e.raw_path.rsplit('/').next().unwrap();
-            let bytes = if e.raw_path == cab_leaf {
+    common::copy_compound_file(
+        &src,
+        &bad,
+        |_| true,
+        |e, bytes| {
+            if e.raw_path == cab_leaf {
                 new_cab.clone()
             } else {
-                c.read_raw_stream(e.parent_raw(), leaf).unwrap()
-            };
-            out.create_stream(&path).unwrap().write_all(&bytes).unwrap();
-        }
-    }
-    out.flush().unwrap();
+                bytes
+            }
+        },
+    );
     let j = json(&[
         "patch".as_ref(),
         "files".as_ref(),

@@ -200,12 +200,11 @@ fn gdr1_applies_its_rtm_pair_to_rtm_and_overwrites_the_added_file_row() {
 #[test]
 fn malformed_transforms_exit_2_with_a_clear_error() {
     // A transform whose table stream is cut in the middle of a record.
-    let src = std::fs::read(corpus(EXAMPLE_MST)).unwrap();
-    let c = msikit::container::Container::from_bytes("t.mst", src).unwrap();
+    let src = corpus(EXAMPLE_MST);
     let dir = std::env::temp_dir().join(format!("msikit-badmst-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let bad = dir.join("cut.mst");
-    rewrite_stream(&c, "Directory", |b| b.truncate(b.len() - 1), &bad);
+    rewrite_stream(&src, "Directory", |b| b.truncate(b.len() - 1), &bad);
     let out = common::run_msikit(&[
         "transform".as_ref(),
         "show".as_ref(),
@@ -219,7 +218,7 @@ fn malformed_transforms_exit_2_with_a_clear_error() {
         "{err}"
     );
     // String ids past the transform's pool.
-    rewrite_stream(&c, "Directory", |b| b[4] = 0x7F, &bad);
+    rewrite_stream(&src, "Directory", |b| b[4] = 0x7F, &bad);
     let out = common::run_msikit(&[
         "transform".as_ref(),
         "show".as_ref(),
@@ -234,25 +233,22 @@ fn malformed_transforms_exit_2_with_a_clear_error() {
 
 /// Copies a transform file with one table stream changed by `f`.
 fn rewrite_stream(
-    c: &msikit::container::Container,
+    src: &std::path::Path,
     table: &str,
     f: impl Fn(&mut Vec<u8>),
     out: &std::path::Path,
 ) {
-    use std::io::Write;
-    let mut dst = cfb::CompoundFile::create(std::fs::File::create(out).unwrap()).unwrap();
-    dst.set_storage_clsid("/", msikit::container::CLSID_TRANSFORM)
-        .unwrap();
-    for e in c.entries() {
-        let raw = e.raw_path.clone();
-        let mut bytes = c.read_raw_stream("", &raw).unwrap();
-        if e.leaf().is_table && e.leaf().name == table {
-            f(&mut bytes);
-        }
-        let mut s = dst.create_stream(format!("/{raw}")).unwrap();
-        s.write_all(&bytes).unwrap();
-    }
-    dst.flush().unwrap();
+    common::copy_compound_file(
+        src,
+        out,
+        |_| true,
+        |e, mut bytes| {
+            if e.leaf().is_table && e.leaf().name == table {
+                f(&mut bytes);
+            }
+            bytes
+        },
+    );
 }
 
 #[test]

@@ -97,3 +97,53 @@ pub fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec
         .map(|m| m.into_inner().unwrap().expect("every item ran"))
         .collect()
 }
+
+/// Every file below `dir` (full paths), depth first.
+pub fn files_below(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(files_below(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// Copies the compound file `src` to `dst` entry by entry, for building damaged or altered
+/// inputs: entries for which `keep` is false are left out (leave out a storage's streams too),
+/// and `edit` may change each stream's bytes. The root CLSID follows the source's kind.
+pub fn copy_compound_file(
+    src: &Path,
+    dst: &Path,
+    keep: impl Fn(&msikit::container::Entry) -> bool,
+    edit: impl Fn(&msikit::container::Entry, Vec<u8>) -> Vec<u8>,
+) {
+    use msikit::container::{Container, PackageKind, CLSID_DATABASE, CLSID_PATCH, CLSID_TRANSFORM};
+    use std::io::Write;
+    let c = Container::open(src).expect("source opens");
+    let clsid = match c.kind() {
+        PackageKind::Database => CLSID_DATABASE,
+        PackageKind::Patch => CLSID_PATCH,
+        PackageKind::Transform => CLSID_TRANSFORM,
+    };
+    let mut out = cfb::CompoundFile::create(std::fs::File::create(dst).unwrap()).unwrap();
+    out.set_storage_clsid("/", clsid).unwrap();
+    let mut entries = c.entries();
+    // Storages first, shallow before deep, so every stream's storage exists.
+    entries.sort_by_key(|e| (!e.is_storage, e.names.len()));
+    for e in entries.iter().filter(|e| keep(e)) {
+        let path = format!("/{}", e.raw_path);
+        if e.is_storage {
+            out.create_storage(&path).unwrap();
+            out.set_storage_clsid(&path, e.clsid).unwrap();
+        } else {
+            let leaf = e.raw_path.rsplit('/').next().unwrap();
+            let bytes = edit(e, c.read_raw_stream(e.parent_raw(), leaf).unwrap());
+            out.create_stream(&path).unwrap().write_all(&bytes).unwrap();
+        }
+    }
+    out.flush().unwrap();
+}

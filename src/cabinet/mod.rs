@@ -26,6 +26,7 @@ mod header;
 mod names;
 mod set;
 mod source;
+pub mod write;
 
 #[cfg(test)]
 mod tests;

@@ -1,5 +1,5 @@
-//! `msikit patch info|xml|view`: what a patch targets and holds, its applicability XML, and
-//! what it changes in a target database.
+//! `msikit patch info|files|extract|xml|view|create`: what a patch targets and holds, its
+//! applicability XML, what it changes in a target database, and building one.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -52,6 +52,25 @@ pub enum Command {
         #[arg(long = "property", value_name = "NAME=VALUE")]
         properties: Vec<String>,
         /// Print what was written as JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Build a patch: a transform pair per target, the changed files whole in a cabinet,
+    /// MsiPatchMetadata and MsiPatchSequence (see docs/verbs/patch-create.md)
+    Create {
+        /// The patch manifest (TOML: [patch], [metadata], [[target]])
+        #[arg(long, value_name = "PATCH.toml")]
+        manifest: PathBuf,
+        /// A target image (.msi); pair each with --upgraded, in order
+        #[arg(long = "target", value_name = "OLD.msi")]
+        targets: Vec<PathBuf>,
+        /// The upgraded image of the --target at the same position
+        #[arg(long = "upgraded", value_name = "NEW.msi")]
+        upgraded: Vec<PathBuf>,
+        /// The patch to write
+        #[arg(short, long, value_name = "OUT.msp")]
+        output: PathBuf,
+        /// Print what was built as JSON
         #[arg(long)]
         json: bool,
     },
@@ -352,6 +371,13 @@ pub fn run(cmd: Command, style: &Style) -> msikit::Result<i32> {
             out.flush()?;
             Ok(0)
         }
+        Command::Create {
+            manifest,
+            targets,
+            upgraded,
+            output,
+            json,
+        } => create(&manifest, targets, upgraded, &output, json, style),
         Command::Xml { patch } => {
             let p = msikit::patch::info(&patch)?;
             let mut out = std::io::stdout().lock();
@@ -379,4 +405,86 @@ pub fn run(cmd: Command, style: &Style) -> msikit::Result<i32> {
             super::transform::print(&applied, json, style)
         }
     }
+}
+
+fn create(
+    manifest: &std::path::Path,
+    targets: Vec<PathBuf>,
+    upgraded: Vec<PathBuf>,
+    output: &std::path::Path,
+    json: bool,
+    style: &Style,
+) -> msikit::Result<i32> {
+    use msikit::authoring::patch;
+    if targets.len() != upgraded.len() {
+        return Err(msikit::Error::usage(format!(
+            "{} --target and {} --upgraded: give them in pairs",
+            targets.len(),
+            upgraded.len()
+        )));
+    }
+    let mut m = patch::read_manifest(manifest)?;
+    let given = m.targets.len();
+    for (i, (old, new)) in targets.into_iter().zip(upgraded).enumerate() {
+        m.targets.push(patch::Target {
+            old,
+            new,
+            name: Some(format!("T{}", given + i + 1)),
+        });
+    }
+    let r = patch::create_file(&m, output)?;
+    let mut out = std::io::stdout().lock();
+    if json {
+        render::json(&mut out, &r)?;
+        out.flush()?;
+        return Ok(0);
+    }
+    render::fields(
+        &mut out,
+        style,
+        &[
+            ("Wrote".into(), r.output.clone()),
+            ("Patch code".into(), r.patch_code.clone()),
+            ("Family".into(), format!("{} {}", r.family, r.sequence)),
+            (
+                "Cabinet".into(),
+                format!("{} ({} bytes)", r.cabinet, r.cabinet_bytes),
+            ),
+            ("Size".into(), format!("{} bytes", r.patch_bytes)),
+        ],
+    )?;
+    writeln!(out)?;
+    let rows: Vec<Vec<String>> = r
+        .targets
+        .iter()
+        .map(|t| {
+            vec![
+                format!("{} + #{}", t.transform, t.transform),
+                t.product_code.clone(),
+                format!("{} -> {}", t.old_version, t.new_version),
+            ]
+        })
+        .collect();
+    render::table(&mut out, style, &["TRANSFORMS", "TARGET", "VERSION"], &rows)?;
+    writeln!(out)?;
+    let rows: Vec<Vec<String>> = r
+        .files
+        .iter()
+        .map(|f| {
+            vec![
+                f.file.clone(),
+                f.sequence.to_string(),
+                f.size.to_string(),
+                if f.new { "added" } else { "replaced" }.into(),
+            ]
+        })
+        .collect();
+    render::table(
+        &mut out,
+        style,
+        &["FILE", "SEQUENCE", "SIZE", "CHANGE"],
+        &rows,
+    )?;
+    out.flush()?;
+    Ok(0)
 }

@@ -462,6 +462,9 @@ pub fn build_compound_file(root_clsid: Uuid, entries: &[NewEntry<'_>]) -> Result
                 let p = to_path(path)?;
                 cf.create_storage(&p).map_err(io)?;
                 cf.set_storage_clsid(&p, *clsid).map_err(io)?;
+                // cfb dates a new storage with the clock; FILETIME 0 keeps the bytes fixed.
+                cf.set_created_time(&p, filetime_zero()).map_err(io)?;
+                cf.set_modified_time(&p, filetime_zero()).map_err(io)?;
             }
             NewEntry::Stream { path, data } => {
                 let p = to_path(path)?;
@@ -472,6 +475,13 @@ pub fn build_compound_file(root_clsid: Uuid, entries: &[NewEntry<'_>]) -> Result
     }
     cf.flush().map_err(io)?;
     Ok(cf.into_inner().into_inner())
+}
+
+/// The instant of FILETIME 0 (1601-01-01), which cfb stores as zero.
+fn filetime_zero() -> std::time::SystemTime {
+    std::time::UNIX_EPOCH
+        .checked_sub(std::time::Duration::from_secs(11_644_473_600))
+        .unwrap_or(std::time::UNIX_EPOCH)
 }
 
 /// From cfb's "FAT has N entries, but file has only M sectors", N.

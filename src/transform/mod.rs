@@ -132,7 +132,8 @@ pub fn apply_files(
     })
 }
 
-fn load_model(path: &Path) -> Result<DatabaseModel> {
+/// Reads an installation database (.msi or .msm) whole: tables, streams, summary.
+pub(crate) fn load_model(path: &Path) -> Result<DatabaseModel> {
     let c = Container::open(path)?;
     if c.kind() != PackageKind::Database {
         return Err(

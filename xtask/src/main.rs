@@ -4,7 +4,9 @@
 //! own transform codec. The other commands run the release `msikit` binary, which they build.
 
 mod bench;
+mod exchange;
 mod man;
+mod pe;
 mod testdata;
 mod wine;
 

@@ -167,6 +167,7 @@ const TRUNCATED_LEN: usize = 1536;
 pub fn run(a: Args) -> Result<()> {
     let dir = a
         .out_dir
+        .clone()
         .unwrap_or_else(|| workspace_root().join("testdata"));
     let files = build_all()?;
     // Determinism: a second build must give the same bytes.
@@ -191,6 +192,10 @@ pub fn run(a: Args) -> Result<()> {
         );
     }
     println!("(two builds in this run gave identical bytes)");
+    // The Exchange Server 2007 look-alike set (testdata/exchange2007), from its manifests.
+    if a.out_dir.is_none() {
+        crate::exchange::run(&workspace_root())?;
+    }
     if a.no_verify {
         return Ok(());
     }

@@ -212,6 +212,20 @@ pub enum RegistryValue {
     Str(String),
 }
 
+/// A TOML error on one line: where (line and column) and what.
+pub(crate) fn toml_error(text: &str, e: &toml::de::Error) -> String {
+    let message = e.message().replace('\n', " ");
+    match e.span() {
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            format!("line {line}, column {column}: {message}")
+        }
+        None => message,
+    }
+}
+
 /// Reads a manifest and everything it extends.
 pub fn read(path: &Path) -> Result<Manifest> {
     read_chain(path, &mut Vec::new())
@@ -225,8 +239,9 @@ fn read_chain(path: &Path, seen: &mut Vec<PathBuf>) -> Result<Manifest> {
     }
     seen.push(canon);
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(e).in_file(&name))?;
-    let mut m: Manifest = toml::from_str(&text)
-        .map_err(|e| Error::usage(format!("not a build manifest: {e}")).in_file(&name))?;
+    let mut m: Manifest = toml::from_str(&text).map_err(|e| {
+        Error::usage(format!("not a build manifest: {}", toml_error(&text, &e))).in_file(&name)
+    })?;
     let dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
     for f in &mut m.files {
         f.base_dir = dir.clone();
@@ -243,8 +258,8 @@ fn read_chain(path: &Path, seen: &mut Vec<PathBuf>) -> Result<Manifest> {
 
 /// Parses a manifest from text (no `extends`; sources relative to `dir`).
 pub fn parse(text: &str, dir: &Path) -> Result<Manifest> {
-    let mut m: Manifest =
-        toml::from_str(text).map_err(|e| Error::usage(format!("not a build manifest: {e}")))?;
+    let mut m: Manifest = toml::from_str(text)
+        .map_err(|e| Error::usage(format!("not a build manifest: {}", toml_error(text, &e))))?;
     if m.extends.is_some() {
         return Err(Error::usage("`extends` needs a manifest read from a file"));
     }

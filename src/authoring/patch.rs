@@ -152,8 +152,13 @@ pub struct PatchedFile {
 pub fn read_manifest(path: &Path) -> Result<PatchManifest> {
     let name = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(e).in_file(&name))?;
-    let mut m: PatchManifest = toml::from_str(&text)
-        .map_err(|e| Error::usage(format!("not a patch manifest: {e}")).in_file(&name))?;
+    let mut m: PatchManifest = toml::from_str(&text).map_err(|e| {
+        Error::usage(format!(
+            "not a patch manifest: {}",
+            super::manifest::toml_error(&text, &e)
+        ))
+        .in_file(&name)
+    })?;
     let dir = path.parent().unwrap_or(Path::new(""));
     for t in &mut m.targets {
         t.old = dir.join(&t.old);

@@ -35,6 +35,13 @@ complete -c msikit -n "__fish_msikit_needs_command" -f -a "table" -d 'The rows o
 complete -c msikit -n "__fish_msikit_needs_command" -f -a "streams" -d 'Every storage and stream at any depth, with size, sha256 and what it looks like'
 complete -c msikit -n "__fish_msikit_needs_command" -f -a "cat" -d 'Write the raw bytes of one stream to standard output'
 complete -c msikit -n "__fish_msikit_needs_command" -f -a "export" -d 'Write every table as IDT files (with _SummaryInformation and binary cells as files)'
+complete -c msikit -n "__fish_msikit_needs_command" -f -a "files" -d 'Every file a package installs, with its install path, cabinet and sequence'
+complete -c msikit -n "__fish_msikit_needs_command" -f -a "extract" -d 'Write a package\'s files into a folder (each cabinet folder decompressed once)'
+complete -c msikit -n "__fish_msikit_needs_command" -f -a "build" -d 'Build a database from an IDT folder (`--idt DIR`, the round trip of `export --idt`)'
+complete -c msikit -n "__fish_msikit_needs_command" -f -a "cab" -d 'List or extract a plain cabinet (.cab)'
+complete -c msikit -n "__fish_msikit_needs_command" -f -a "patch" -d 'Inspect patches (.msp): targets, transforms, metadata, applicability XML, changes'
+complete -c msikit -n "__fish_msikit_needs_command" -f -a "diff" -d 'Row-level differences between two databases (exit 0 same, 1 different, 2 error)'
+complete -c msikit -n "__fish_msikit_needs_command" -f -a "transform" -d 'Decode and apply transforms (.mst, or a patch\'s transform storages)'
 complete -c msikit -n "__fish_msikit_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c msikit -n "__fish_msikit_needs_command" -f -a "man" -d 'Print the man page (roff)'
 complete -c msikit -n "__fish_msikit_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -72,6 +79,146 @@ always\t''
 never\t''"
 complete -c msikit -n "__fish_msikit_using_subcommand export" -l json -d 'Print what was written as JSON'
 complete -c msikit -n "__fish_msikit_using_subcommand export" -s h -l help -d 'Print help'
+complete -c msikit -n "__fish_msikit_using_subcommand files" -l property -d 'Set a property for path resolution (e.g. INSTALLDIR=D:\\\\Apps\\\\Widget)' -r
+complete -c msikit -n "__fish_msikit_using_subcommand files" -l color -d 'When to use colour in human output (NO_COLOR in the environment means never)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c msikit -n "__fish_msikit_using_subcommand files" -l json -d 'Print JSON instead of a table'
+complete -c msikit -n "__fish_msikit_using_subcommand files" -l csv -d 'Print CSV instead of a table'
+complete -c msikit -n "__fish_msikit_using_subcommand files" -s h -l help -d 'Print help'
+complete -c msikit -n "__fish_msikit_using_subcommand extract" -s C -d 'The folder to write into (created if missing)' -r -F
+complete -c msikit -n "__fish_msikit_using_subcommand extract" -l only -d 'Only files whose relative path or name matches (`*` and `?`, case-insensitive)' -r
+complete -c msikit -n "__fish_msikit_using_subcommand extract" -l property -d 'Set a property for path resolution' -r
+complete -c msikit -n "__fish_msikit_using_subcommand extract" -l color -d 'When to use colour in human output (NO_COLOR in the environment means never)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c msikit -n "__fish_msikit_using_subcommand extract" -l flat -d 'Write every file directly into DIR, by its long name'
+complete -c msikit -n "__fish_msikit_using_subcommand extract" -l json -d 'Print what was written as JSON'
+complete -c msikit -n "__fish_msikit_using_subcommand extract" -s h -l help -d 'Print help'
+complete -c msikit -n "__fish_msikit_using_subcommand build" -l idt -d 'An IDT folder as `msikit export --idt` writes it' -r -F
+complete -c msikit -n "__fish_msikit_using_subcommand build" -s o -l output -d 'The database to write' -r -F
+complete -c msikit -n "__fish_msikit_using_subcommand build" -l color -d 'When to use colour in human output (NO_COLOR in the environment means never)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c msikit -n "__fish_msikit_using_subcommand build" -l json -d 'Print what was built as JSON'
+complete -c msikit -n "__fish_msikit_using_subcommand build" -s h -l help -d 'Print help'
+complete -c msikit -n "__fish_msikit_using_subcommand cab; and not __fish_seen_subcommand_from list extract help" -l color -d 'When to use colour in human output (NO_COLOR in the environment means never)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c msikit -n "__fish_msikit_using_subcommand cab; and not __fish_seen_subcommand_from list extract help" -s h -l help -d 'Print help'
+complete -c msikit -n "__fish_msikit_using_subcommand cab; and not __fish_seen_subcommand_from list extract help" -f -a "list" -d 'The files of a cabinet: name, size, folder, compression, date'
+complete -c msikit -n "__fish_msikit_using_subcommand cab; and not __fish_seen_subcommand_from list extract help" -f -a "extract" -d 'Write a cabinet\'s files into a folder (each folder decompressed once)'
+complete -c msikit -n "__fish_msikit_using_subcommand cab; and not __fish_seen_subcommand_from list extract help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c msikit -n "__fish_msikit_using_subcommand cab; and __fish_seen_subcommand_from list" -l color -d 'When to use colour in human output (NO_COLOR in the environment means never)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c msikit -n "__fish_msikit_using_subcommand cab; and __fish_seen_subcommand_from list" -l json -d 'Print JSON instead of a table'
+complete -c msikit -n "__fish_msikit_using_subcommand cab; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c msikit -n "__fish_msikit_using_subcommand cab; and __fish_seen_subcommand_from extract" -s C -d 'The folder to write into (created if missing)' -r -F
+complete -c msikit -n "__fish_msikit_using_subcommand cab; and __fish_seen_subcommand_from extract" -l color -d 'When to use colour in human output (NO_COLOR in the environment means never)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c msikit -n "__fish_msikit_using_subcommand cab; and __fish_seen_subcommand_from extract" -s h -l help -d 'Print help'
+complete -c msikit -n "__fish_msikit_using_subcommand cab; and __fish_seen_subcommand_from help" -f -a "list" -d 'The files of a cabinet: name, size, folder, compression, date'
+complete -c msikit -n "__fish_msikit_using_subcommand cab; and __fish_seen_subcommand_from help" -f -a "extract" -d 'Write a cabinet\'s files into a folder (each folder decompressed once)'
+complete -c msikit -n "__fish_msikit_using_subcommand cab; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c msikit -n "__fish_msikit_using_subcommand patch; and not __fish_seen_subcommand_from info xml files extract create view help" -l color -d 'When to use colour in human output (NO_COLOR in the environment means never)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c msikit -n "__fish_msikit_using_subcommand patch; and not __fish_seen_subcommand_from info xml files extract create view help" -s h -l help -d 'Print help'
+complete -c msikit -n "__fish_msikit_using_subcommand patch; and not __fish_seen_subcommand_from info xml files extract create view help" -f -a "info" -d 'Patch code, targets, transform pairs and their validation, metadata, sequencing, cabinets'
+complete -c msikit -n "__fish_msikit_using_subcommand patch; and not __fish_seen_subcommand_from info xml files extract create view help" -f -a "xml" -d 'The patch applicability XML (as MsiExtractPatchXMLData returns it)'
+complete -c msikit -n "__fish_msikit_using_subcommand patch; and not __fish_seen_subcommand_from info xml files extract create view help" -f -a "files" -d 'Every file the patch adds or changes: version, size, whole file or delta, hashes'
+complete -c msikit -n "__fish_msikit_using_subcommand patch; and not __fish_seen_subcommand_from info xml files extract create view help" -f -a "extract" -d 'Write the patch\'s payload files into a folder (by install path with --msi, else by File key)'
+complete -c msikit -n "__fish_msikit_using_subcommand patch; and not __fish_seen_subcommand_from info xml files extract create view help" -f -a "create" -d 'Build a patch: a transform pair per target, the changed files whole in a cabinet, MsiPatchMetadata and MsiPatchSequence (see docs/verbs/patch-create.md)'
+complete -c msikit -n "__fish_msikit_using_subcommand patch; and not __fish_seen_subcommand_from info xml files extract create view help" -f -a "view" -d 'Apply the patches\' applicable transforms to a target in sequence order and show the changes'
+complete -c msikit -n "__fish_msikit_using_subcommand patch; and not __fish_seen_subcommand_from info xml files extract create view help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from info" -l color -d 'When to use colour in human output (NO_COLOR in the environment means never)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from info" -l json -d 'Print JSON instead of text'
+complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from info" -s h -l help -d 'Print help'
+complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from xml" -l color -d 'When to use colour in human output (NO_COLOR in the environment means never)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from xml" -s h -l help -d 'Print help'
+complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from files" -l msi -d 'The target database: adds old version and size and the install path' -r -F
+complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from files" -l property -d 'Set a property for path resolution (e.g. INSTALLDIR=D:\\\\Exchange)' -r
+complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from files" -l color -d 'When to use colour in human output (NO_COLOR in the environment means never)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from files" -l json -d 'Print JSON instead of a table'
+complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from files" -l csv -d 'Print CSV instead of a table'
+complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from files" -s h -l help -d 'Print help'
+complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from extract" -s C -d 'The folder to write into' -r -F
+complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from extract" -l msi -d 'The target database, to name files by install path' -r -F
+complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from extract" -l property -d 'Set a property for path resolution' -r
+complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from extract" -l color -d 'When to use colour in human output (NO_COLOR in the environment means never)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from extract" -l json -d 'Print what was written as JSON'
+complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from extract" -s h -l help -d 'Print help'
+complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from create" -l manifest -d 'The patch manifest (TOML: [patch], [metadata], [[target]])' -r -F
+complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from create" -l target -d 'A target image (.msi); pair each with --upgraded, in order' -r -F
+complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from create" -l upgraded -d 'The upgraded image of the --target at the same position' -r -F
+complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from create" -s o -l output -d 'The patch to write' -r -F
+complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from create" -l color -d 'When to use colour in human output (NO_COLOR in the environment means never)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from create" -l json -d 'Print what was built as JSON'
+complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
+complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from view" -s o -l output -d 'Write the patched database' -r -F
+complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from view" -l color -d 'When to use colour in human output (NO_COLOR in the environment means never)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from view" -l json -d 'Print JSON instead of text'
+complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from view" -s h -l help -d 'Print help'
+complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from help" -f -a "info" -d 'Patch code, targets, transform pairs and their validation, metadata, sequencing, cabinets'
+complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from help" -f -a "xml" -d 'The patch applicability XML (as MsiExtractPatchXMLData returns it)'
+complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from help" -f -a "files" -d 'Every file the patch adds or changes: version, size, whole file or delta, hashes'
+complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from help" -f -a "extract" -d 'Write the patch\'s payload files into a folder (by install path with --msi, else by File key)'
+complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from help" -f -a "create" -d 'Build a patch: a transform pair per target, the changed files whole in a cabinet, MsiPatchMetadata and MsiPatchSequence (see docs/verbs/patch-create.md)'
+complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from help" -f -a "view" -d 'Apply the patches\' applicable transforms to a target in sequence order and show the changes'
+complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c msikit -n "__fish_msikit_using_subcommand diff" -l color -d 'When to use colour in human output (NO_COLOR in the environment means never)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c msikit -n "__fish_msikit_using_subcommand diff" -l json -d 'Print JSON instead of a table'
+complete -c msikit -n "__fish_msikit_using_subcommand diff" -s h -l help -d 'Print help'
+complete -c msikit -n "__fish_msikit_using_subcommand transform; and not __fish_seen_subcommand_from show apply create help" -l color -d 'When to use colour in human output (NO_COLOR in the environment means never)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c msikit -n "__fish_msikit_using_subcommand transform; and not __fish_seen_subcommand_from show apply create help" -s h -l help -d 'Print help'
+complete -c msikit -n "__fish_msikit_using_subcommand transform; and not __fish_seen_subcommand_from show apply create help" -f -a "show" -d 'Apply transforms to a base in memory and list every change, table by table'
+complete -c msikit -n "__fish_msikit_using_subcommand transform; and not __fish_seen_subcommand_from show apply create help" -f -a "apply" -d 'Apply transforms to a base and write the resulting database'
+complete -c msikit -n "__fish_msikit_using_subcommand transform; and not __fish_seen_subcommand_from show apply create help" -f -a "create" -d 'Generate the transform from a base to a target database (MsiTran -g) and write it'
+complete -c msikit -n "__fish_msikit_using_subcommand transform; and not __fish_seen_subcommand_from show apply create help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c msikit -n "__fish_msikit_using_subcommand transform; and __fish_seen_subcommand_from show" -l storage -d 'With a patch: only this transform storage (e.g. `RTM.1` or `#RTM.1`)' -r
+complete -c msikit -n "__fish_msikit_using_subcommand transform; and __fish_seen_subcommand_from show" -l suppress -d 'Error conditions to suppress, in MsiTran\'s letters (a-f), instead of the transform\'s own' -r
+complete -c msikit -n "__fish_msikit_using_subcommand transform; and __fish_seen_subcommand_from show" -l color -d 'When to use colour in human output (NO_COLOR in the environment means never)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c msikit -n "__fish_msikit_using_subcommand transform; and __fish_seen_subcommand_from show" -l json -d 'Print JSON instead of text'
+complete -c msikit -n "__fish_msikit_using_subcommand transform; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c msikit -n "__fish_msikit_using_subcommand transform; and __fish_seen_subcommand_from apply" -s o -l output -d 'The database to write' -r -F
+complete -c msikit -n "__fish_msikit_using_subcommand transform; and __fish_seen_subcommand_from apply" -l suppress -d 'Error conditions to suppress, in MsiTran\'s letters (a-f), instead of each transform\'s own' -r
+complete -c msikit -n "__fish_msikit_using_subcommand transform; and __fish_seen_subcommand_from apply" -l color -d 'When to use colour in human output (NO_COLOR in the environment means never)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c msikit -n "__fish_msikit_using_subcommand transform; and __fish_seen_subcommand_from apply" -l json -d 'Print the report as JSON'
+complete -c msikit -n "__fish_msikit_using_subcommand transform; and __fish_seen_subcommand_from apply" -s h -l help -d 'Print help'
+complete -c msikit -n "__fish_msikit_using_subcommand transform; and __fish_seen_subcommand_from create" -s o -l output -d 'The transform to write' -r -F
+complete -c msikit -n "__fish_msikit_using_subcommand transform; and __fish_seen_subcommand_from create" -l validate -d 'Validation conditions, in MsiTran\'s letters: g upgrade code, l language, p platform, r product, s/t/u major/minor/build version, v/w/x/y/z installed < <= = >= > base' -r
+complete -c msikit -n "__fish_msikit_using_subcommand transform; and __fish_seen_subcommand_from create" -l suppress -d 'Error conditions the transform suppresses, in MsiTran\'s letters: a add existing row, b delete missing row, c add existing table, d delete missing table, e update missing row, f change code page' -r
+complete -c msikit -n "__fish_msikit_using_subcommand transform; and __fish_seen_subcommand_from create" -l color -d 'When to use colour in human output (NO_COLOR in the environment means never)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c msikit -n "__fish_msikit_using_subcommand transform; and __fish_seen_subcommand_from create" -l json -d 'Print the report as JSON'
+complete -c msikit -n "__fish_msikit_using_subcommand transform; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
+complete -c msikit -n "__fish_msikit_using_subcommand transform; and __fish_seen_subcommand_from help" -f -a "show" -d 'Apply transforms to a base in memory and list every change, table by table'
+complete -c msikit -n "__fish_msikit_using_subcommand transform; and __fish_seen_subcommand_from help" -f -a "apply" -d 'Apply transforms to a base and write the resulting database'
+complete -c msikit -n "__fish_msikit_using_subcommand transform; and __fish_seen_subcommand_from help" -f -a "create" -d 'Generate the transform from a base to a target database (MsiTran -g) and write it'
+complete -c msikit -n "__fish_msikit_using_subcommand transform; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c msikit -n "__fish_msikit_using_subcommand completions" -l color -d 'When to use colour in human output (NO_COLOR in the environment means never)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -80,12 +227,30 @@ complete -c msikit -n "__fish_msikit_using_subcommand man" -l color -d 'When to 
 always\t''
 never\t''"
 complete -c msikit -n "__fish_msikit_using_subcommand man" -s h -l help -d 'Print help'
-complete -c msikit -n "__fish_msikit_using_subcommand help; and not __fish_seen_subcommand_from info tables table streams cat export completions man help" -f -a "info" -d 'What kind of file this is, its summary information, and what it holds'
-complete -c msikit -n "__fish_msikit_using_subcommand help; and not __fish_seen_subcommand_from info tables table streams cat export completions man help" -f -a "tables" -d 'Table names with row and column counts'
-complete -c msikit -n "__fish_msikit_using_subcommand help; and not __fish_seen_subcommand_from info tables table streams cat export completions man help" -f -a "table" -d 'The rows of one table (text, JSON, CSV, or IDT as `msiinfo export` writes it)'
-complete -c msikit -n "__fish_msikit_using_subcommand help; and not __fish_seen_subcommand_from info tables table streams cat export completions man help" -f -a "streams" -d 'Every storage and stream at any depth, with size, sha256 and what it looks like'
-complete -c msikit -n "__fish_msikit_using_subcommand help; and not __fish_seen_subcommand_from info tables table streams cat export completions man help" -f -a "cat" -d 'Write the raw bytes of one stream to standard output'
-complete -c msikit -n "__fish_msikit_using_subcommand help; and not __fish_seen_subcommand_from info tables table streams cat export completions man help" -f -a "export" -d 'Write every table as IDT files (with _SummaryInformation and binary cells as files)'
-complete -c msikit -n "__fish_msikit_using_subcommand help; and not __fish_seen_subcommand_from info tables table streams cat export completions man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c msikit -n "__fish_msikit_using_subcommand help; and not __fish_seen_subcommand_from info tables table streams cat export completions man help" -f -a "man" -d 'Print the man page (roff)'
-complete -c msikit -n "__fish_msikit_using_subcommand help; and not __fish_seen_subcommand_from info tables table streams cat export completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c msikit -n "__fish_msikit_using_subcommand help; and not __fish_seen_subcommand_from info tables table streams cat export files extract build cab patch diff transform completions man help" -f -a "info" -d 'What kind of file this is, its summary information, and what it holds'
+complete -c msikit -n "__fish_msikit_using_subcommand help; and not __fish_seen_subcommand_from info tables table streams cat export files extract build cab patch diff transform completions man help" -f -a "tables" -d 'Table names with row and column counts'
+complete -c msikit -n "__fish_msikit_using_subcommand help; and not __fish_seen_subcommand_from info tables table streams cat export files extract build cab patch diff transform completions man help" -f -a "table" -d 'The rows of one table (text, JSON, CSV, or IDT as `msiinfo export` writes it)'
+complete -c msikit -n "__fish_msikit_using_subcommand help; and not __fish_seen_subcommand_from info tables table streams cat export files extract build cab patch diff transform completions man help" -f -a "streams" -d 'Every storage and stream at any depth, with size, sha256 and what it looks like'
+complete -c msikit -n "__fish_msikit_using_subcommand help; and not __fish_seen_subcommand_from info tables table streams cat export files extract build cab patch diff transform completions man help" -f -a "cat" -d 'Write the raw bytes of one stream to standard output'
+complete -c msikit -n "__fish_msikit_using_subcommand help; and not __fish_seen_subcommand_from info tables table streams cat export files extract build cab patch diff transform completions man help" -f -a "export" -d 'Write every table as IDT files (with _SummaryInformation and binary cells as files)'
+complete -c msikit -n "__fish_msikit_using_subcommand help; and not __fish_seen_subcommand_from info tables table streams cat export files extract build cab patch diff transform completions man help" -f -a "files" -d 'Every file a package installs, with its install path, cabinet and sequence'
+complete -c msikit -n "__fish_msikit_using_subcommand help; and not __fish_seen_subcommand_from info tables table streams cat export files extract build cab patch diff transform completions man help" -f -a "extract" -d 'Write a package\'s files into a folder (each cabinet folder decompressed once)'
+complete -c msikit -n "__fish_msikit_using_subcommand help; and not __fish_seen_subcommand_from info tables table streams cat export files extract build cab patch diff transform completions man help" -f -a "build" -d 'Build a database from an IDT folder (`--idt DIR`, the round trip of `export --idt`)'
+complete -c msikit -n "__fish_msikit_using_subcommand help; and not __fish_seen_subcommand_from info tables table streams cat export files extract build cab patch diff transform completions man help" -f -a "cab" -d 'List or extract a plain cabinet (.cab)'
+complete -c msikit -n "__fish_msikit_using_subcommand help; and not __fish_seen_subcommand_from info tables table streams cat export files extract build cab patch diff transform completions man help" -f -a "patch" -d 'Inspect patches (.msp): targets, transforms, metadata, applicability XML, changes'
+complete -c msikit -n "__fish_msikit_using_subcommand help; and not __fish_seen_subcommand_from info tables table streams cat export files extract build cab patch diff transform completions man help" -f -a "diff" -d 'Row-level differences between two databases (exit 0 same, 1 different, 2 error)'
+complete -c msikit -n "__fish_msikit_using_subcommand help; and not __fish_seen_subcommand_from info tables table streams cat export files extract build cab patch diff transform completions man help" -f -a "transform" -d 'Decode and apply transforms (.mst, or a patch\'s transform storages)'
+complete -c msikit -n "__fish_msikit_using_subcommand help; and not __fish_seen_subcommand_from info tables table streams cat export files extract build cab patch diff transform completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c msikit -n "__fish_msikit_using_subcommand help; and not __fish_seen_subcommand_from info tables table streams cat export files extract build cab patch diff transform completions man help" -f -a "man" -d 'Print the man page (roff)'
+complete -c msikit -n "__fish_msikit_using_subcommand help; and not __fish_seen_subcommand_from info tables table streams cat export files extract build cab patch diff transform completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c msikit -n "__fish_msikit_using_subcommand help; and __fish_seen_subcommand_from cab" -f -a "list" -d 'The files of a cabinet: name, size, folder, compression, date'
+complete -c msikit -n "__fish_msikit_using_subcommand help; and __fish_seen_subcommand_from cab" -f -a "extract" -d 'Write a cabinet\'s files into a folder (each folder decompressed once)'
+complete -c msikit -n "__fish_msikit_using_subcommand help; and __fish_seen_subcommand_from patch" -f -a "info" -d 'Patch code, targets, transform pairs and their validation, metadata, sequencing, cabinets'
+complete -c msikit -n "__fish_msikit_using_subcommand help; and __fish_seen_subcommand_from patch" -f -a "xml" -d 'The patch applicability XML (as MsiExtractPatchXMLData returns it)'
+complete -c msikit -n "__fish_msikit_using_subcommand help; and __fish_seen_subcommand_from patch" -f -a "files" -d 'Every file the patch adds or changes: version, size, whole file or delta, hashes'
+complete -c msikit -n "__fish_msikit_using_subcommand help; and __fish_seen_subcommand_from patch" -f -a "extract" -d 'Write the patch\'s payload files into a folder (by install path with --msi, else by File key)'
+complete -c msikit -n "__fish_msikit_using_subcommand help; and __fish_seen_subcommand_from patch" -f -a "create" -d 'Build a patch: a transform pair per target, the changed files whole in a cabinet, MsiPatchMetadata and MsiPatchSequence (see docs/verbs/patch-create.md)'
+complete -c msikit -n "__fish_msikit_using_subcommand help; and __fish_seen_subcommand_from patch" -f -a "view" -d 'Apply the patches\' applicable transforms to a target in sequence order and show the changes'
+complete -c msikit -n "__fish_msikit_using_subcommand help; and __fish_seen_subcommand_from transform" -f -a "show" -d 'Apply transforms to a base in memory and list every change, table by table'
+complete -c msikit -n "__fish_msikit_using_subcommand help; and __fish_seen_subcommand_from transform" -f -a "apply" -d 'Apply transforms to a base and write the resulting database'
+complete -c msikit -n "__fish_msikit_using_subcommand help; and __fish_seen_subcommand_from transform" -f -a "create" -d 'Generate the transform from a base to a target database (MsiTran -g) and write it'

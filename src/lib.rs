@@ -5,6 +5,7 @@
 //! [`tables`] (string pool, table streams, schema) → [`database`] (one opened database) → a
 //! job in [`inspect`] that returns plain data → a renderer in the binary.
 
+pub mod applicability;
 pub mod authoring;
 pub mod cabinet;
 pub mod container;

@@ -25,6 +25,9 @@ _msikit() {
             msikit,cat)
                 cmd="msikit__subcmd__cat"
                 ;;
+            msikit,check)
+                cmd="msikit__subcmd__check"
+                ;;
             msikit,completions)
                 cmd="msikit__subcmd__completions"
                 ;;
@@ -90,6 +93,9 @@ _msikit() {
                 ;;
             msikit__subcmd__help,cat)
                 cmd="msikit__subcmd__help__subcmd__cat"
+                ;;
+            msikit__subcmd__help,check)
+                cmd="msikit__subcmd__help__subcmd__check"
                 ;;
             msikit__subcmd__help,completions)
                 cmd="msikit__subcmd__help__subcmd__completions"
@@ -236,7 +242,7 @@ _msikit() {
 
     case "${cmd}" in
         msikit)
-            opts="-h -V --color --help --version info tables table streams cat export files extract build cab patch diff transform completions man help"
+            opts="-h -V --color --help --version info tables table streams cat export files extract build check cab patch diff transform completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -415,6 +421,32 @@ _msikit() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        msikit__subcmd__check)
+            opts="-h --msi --expect-version --json --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --msi)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --expect-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         msikit__subcmd__completions)
             opts="-h --color --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -526,7 +558,7 @@ _msikit() {
             return 0
             ;;
         msikit__subcmd__help)
-            opts="info tables table streams cat export files extract build cab patch diff transform completions man help"
+            opts="info tables table streams cat export files extract build check cab patch diff transform completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -596,6 +628,20 @@ _msikit() {
             return 0
             ;;
         msikit__subcmd__help__subcmd__cat)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        msikit__subcmd__help__subcmd__check)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

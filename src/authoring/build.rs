@@ -243,7 +243,7 @@ impl ShortNames {
         };
         let base = clean(base);
         let ext: String = clean(ext).chars().take(3).collect();
-        for n in 1u32.. {
+        for n in 1u32..1_000_000 {
             let tail = format!("~{n}");
             let keep = 8usize.saturating_sub(tail.len());
             let stem: String = base.chars().take(keep).collect();
@@ -256,7 +256,9 @@ impl ShortNames {
                 return Ok(format!("{short}|{long}"));
             }
         }
-        unreachable!("u32 short-name counter exhausted")
+        Err(Error::unsupported(format!(
+            "no free short name for {long:?}: a million names in one folder"
+        )))
     }
 }
 

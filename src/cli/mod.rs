@@ -4,6 +4,7 @@
 mod build;
 mod cab;
 mod cat;
+mod check;
 mod diff;
 mod export;
 mod files;
@@ -63,8 +64,10 @@ pub enum Command {
     Files(files::FilesArgs),
     /// Write a package's files into a folder (each cabinet folder decompressed once)
     Extract(files::ExtractArgs),
-    /// Build a database from an IDT folder (`--idt DIR`, the round trip of `export --idt`)
+    /// Build a database from a manifest (TOML) or an IDT folder (`--idt DIR`)
     Build(build::Args),
+    /// Whether patches apply to a product package, in which order, and the version they give
+    Check(check::Args),
     /// List or extract a plain cabinet (.cab)
     #[command(subcommand)]
     Cab(cab::Command),
@@ -112,6 +115,7 @@ pub fn run() -> i32 {
         Command::Files(a) => files::run_files(a, &style),
         Command::Cab(c) => cab::run(c, &style),
         Command::Build(a) => build::run(a, &style),
+        Command::Check(a) => check::run(a, &style),
         Command::Extract(a) => files::run_extract(a, &style),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();

@@ -1,0 +1,291 @@
+//! Whether patches apply to a product package, and in which order: the decision
+//! `MsiDetermineApplicablePatches` makes (`msikit check PATCH.msp... --msi TARGET.msi`).
+//!
+//! A patch applies to a package when the package's ProductCode is among the patch's targets
+//! (summary PID 7) and at least one of its main transforms validates against the package
+//! (PID 16's validation bits against the transform's PID 9 original product and version: product
+//! code, upgrade code, language, and major.minor.build of ProductVersion as flagged; see
+//! [`crate::transform::validate`]). Otherwise its status is 1642 (ERROR_PATCH_TARGET_NOT_FOUND),
+//! with the reasons in words.
+//!
+//! Patches that share a patch family are ordered by their MsiPatchSequence Sequence (a version)
+//! in that family; patches without sequence data keep the order given, after the sequenced ones.
+//! Each is validated against the package as the applicable patches before it leave it (so a
+//! patch made against an earlier patch's baseline applies after that patch). A patch whose row in
+//! a family has the supersede flag supersedes the applicable patches with a lower sequence in
+//! that family: they get status 1648 (ERROR_PATCH_NO_SEQUENCE), as Windows reports a superseded
+//! patch, and the others are validated again without them.
+//!
+//! The verdict also carries the ProductVersion the package has once the patch's applicable
+//! transforms are applied, so `--expect-version` can prove an update gives the version it claims.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::container::{Container, PackageKind};
+use crate::database::{Database, DatabaseModel};
+use crate::error::{Error, Result};
+use crate::patch::{self, PatchInfo};
+use crate::transform::validate;
+
+/// ERROR_SUCCESS: the patch applies.
+pub const APPLICABLE: u32 = 0;
+/// ERROR_PATCH_TARGET_NOT_FOUND: no transform of the patch validates against the product.
+pub const TARGET_NOT_FOUND: u32 = 1642;
+/// ERROR_PATCH_NO_SEQUENCE: superseded by another applicable patch of its family.
+pub const SUPERSEDED: u32 = 1648;
+
+/// The check of one transform pair against the package.
+#[derive(Debug, Clone, Serialize)]
+pub struct TransformCheck {
+    pub transform: String,
+    pub target_version: Option<String>,
+    pub upgraded_version: Option<String>,
+    /// The validation conditions that fail; empty when the transform applies.
+    pub failures: Vec<String>,
+}
+
+/// The decision for one patch.
+#[derive(Debug, Clone, Serialize)]
+pub struct PatchVerdict {
+    pub patch: String,
+    pub patch_code: Option<String>,
+    pub display_name: Option<String>,
+    /// 0, 1642 or 1648, as MsiDetermineApplicablePatches gives them.
+    pub status: u32,
+    pub status_name: &'static str,
+    /// Why, in words.
+    pub reason: String,
+    /// The position among the applicable patches (0 first), if it applies.
+    pub order: Option<usize>,
+    pub transforms: Vec<TransformCheck>,
+    /// ProductVersion after this patch's transforms (alone) are applied to the package.
+    pub product_version_after: Option<String>,
+    /// The patch that supersedes this one, when one does.
+    pub superseded_by: Option<String>,
+}
+
+/// `msikit check ... --msi`.
+#[derive(Debug, Clone, Serialize)]
+pub struct PackageCheck {
+    pub package: String,
+    pub product_code: Option<String>,
+    pub product_name: Option<String>,
+    pub product_version: Option<String>,
+    pub patches: Vec<PatchVerdict>,
+    pub expected_version: Option<String>,
+    /// Whether the applicable patches, in order, give the expected version.
+    pub expectation_met: Option<bool>,
+    /// ProductVersion after every applicable patch in order.
+    pub product_version_after: Option<String>,
+}
+
+impl PackageCheck {
+    /// True when every patch applies or is superseded by one that does (so installing them
+    /// does what they say), and the expected version, if any, is reached.
+    pub fn ready(&self) -> bool {
+        self.patches.iter().all(|p| p.status != TARGET_NOT_FOUND)
+            && self.patches.iter().any(|p| p.status == APPLICABLE)
+            && self.expectation_met != Some(false)
+    }
+}
+
+fn status_name(s: u32) -> &'static str {
+    match s {
+        APPLICABLE => "ERROR_SUCCESS",
+        TARGET_NOT_FOUND => "ERROR_PATCH_TARGET_NOT_FOUND",
+        SUPERSEDED => "ERROR_PATCH_NO_SEQUENCE",
+        _ => "?",
+    }
+}
+
+fn guid_eq(a: &str, b: &str) -> bool {
+    a.trim()
+        .trim_matches(['{', '}'])
+        .eq_ignore_ascii_case(b.trim().trim_matches(['{', '}']))
+}
+
+/// The verdict of `info` against `model`, before ordering.
+fn verdict(path: &Path, info: &PatchInfo, model: &DatabaseModel) -> PatchVerdict {
+    let product_code = model.property("ProductCode").unwrap_or("");
+    let mut transforms = Vec::new();
+    for t in &info.transforms {
+        let failures = match &t.summary {
+            Some(s) => validate::failures(model, s),
+            None => vec!["the transform has no summary information".into()],
+        };
+        transforms.push(TransformCheck {
+            transform: t.transform.clone(),
+            target_version: t.target_version.clone(),
+            upgraded_version: t.upgraded_version.clone(),
+            failures,
+        });
+    }
+    let targeted = info
+        .target_product_codes
+        .iter()
+        .any(|c| guid_eq(c, product_code));
+    let (status, reason) = if !targeted {
+        (
+            TARGET_NOT_FOUND,
+            format!(
+                "ProductCode {product_code} is not among the patch's targets ({})",
+                info.target_product_codes.join(", ")
+            ),
+        )
+    } else if let Some(t) = transforms.iter().find(|t| t.failures.is_empty()) {
+        (
+            APPLICABLE,
+            format!("transform {} validates against the package", t.transform),
+        )
+    } else {
+        let why: Vec<String> = transforms
+            .iter()
+            .map(|t| format!("{}: {}", t.transform, t.failures.join("; ")))
+            .collect();
+        (
+            TARGET_NOT_FOUND,
+            format!("no transform validates ({})", why.join(" | ")),
+        )
+    };
+    PatchVerdict {
+        patch: path.display().to_string(),
+        patch_code: info.patch_code.clone(),
+        display_name: info.metadata("DisplayName").map(str::to_string),
+        status,
+        status_name: status_name(status),
+        reason,
+        order: None,
+        transforms,
+        product_version_after: None,
+        superseded_by: None,
+    }
+}
+
+fn load_package(path: &Path) -> Result<DatabaseModel> {
+    let c = Container::open(path)?;
+    if c.kind() != PackageKind::Database {
+        return Err(Error::usage("is not an installation database (.msi)").in_file(c.name()));
+    }
+    let db = Database::open(&c)?;
+    DatabaseModel::load_tables(&db)
+}
+
+/// The family sequence key of a patch: its sequence in the first family it shares with another
+/// of `infos` (else its first family); None when it has no MsiPatchSequence rows.
+fn sequence_key(infos: &[PatchInfo], i: usize) -> Option<(String, Vec<u32>)> {
+    let rows = &infos[i].sequence;
+    let shared = rows.iter().find(|r| {
+        infos
+            .iter()
+            .enumerate()
+            .any(|(j, o)| j != i && o.sequence.iter().any(|s| s.family == r.family))
+    });
+    shared
+        .or(rows.first())
+        .map(|r| (r.family.clone(), validate::version_fields(&r.sequence, 4)))
+}
+
+/// Checks `patches` against the product package `msi`: each one's status, the order of the
+/// applicable ones, and the ProductVersion they give.
+///
+/// The patches are walked in sequence order (by family sequence, then unsequenced ones as given),
+/// each validated against the package as the applicable patches before it leave it, so a patch
+/// built against an earlier patch's baseline applies after it. A patch superseded by an
+/// applicable patch of its family is then taken out, and the walk repeated without it.
+pub fn check_package(
+    patches: &[&Path],
+    msi: &Path,
+    expected_version: Option<&str>,
+) -> Result<PackageCheck> {
+    let model = load_package(msi)?;
+    let mut infos = Vec::with_capacity(patches.len());
+    for p in patches {
+        infos.push(patch::info(p)?);
+    }
+    let mut walk: Vec<usize> = (0..patches.len()).collect();
+    walk.sort_by_key(|&i| match sequence_key(&infos, i) {
+        Some((_, k)) => (0, k),
+        None => (1, Vec::new()),
+    });
+
+    let mut superseded: Vec<Option<usize>> = vec![None; patches.len()];
+    loop {
+        // Walk: validate each patch against the package as the earlier applicable ones leave it.
+        let mut verdicts: Vec<Option<PatchVerdict>> = vec![None; patches.len()];
+        let mut applied: Vec<&Path> = Vec::new();
+        let mut current = model.clone();
+        for &i in &walk {
+            if superseded[i].is_some() {
+                continue;
+            }
+            let v = verdict(patches[i], &infos[i], &current);
+            if v.status == APPLICABLE {
+                applied.push(patches[i]);
+                current = crate::transform::apply_files(msi, &applied, None, None)?.model;
+            }
+            verdicts[i] = Some(v);
+        }
+        // Supersedence among the applicable ones.
+        let applicable: Vec<usize> = walk
+            .iter()
+            .copied()
+            .filter(|&i| verdicts[i].as_ref().is_some_and(|v| v.status == APPLICABLE))
+            .collect();
+        let mut changed = false;
+        for &i in &applicable {
+            for row in infos[i].sequence.iter().filter(|r| r.supersede_earlier) {
+                let mine = validate::version_fields(&row.sequence, 4);
+                for &j in &applicable {
+                    let lower = infos[j].sequence.iter().any(|r| {
+                        r.family == row.family && validate::version_fields(&r.sequence, 4) < mine
+                    });
+                    if i != j && lower && superseded[j].is_none() {
+                        superseded[j] = Some(i);
+                        changed = true;
+                    }
+                }
+            }
+        }
+        if changed {
+            continue;
+        }
+
+        // Done: fill in the superseded ones, the order and the versions.
+        let mut out = Vec::with_capacity(patches.len());
+        for i in 0..patches.len() {
+            let v = match (verdicts[i].take(), superseded[i]) {
+                (_, Some(by)) => {
+                    let mut v = verdict(patches[i], &infos[i], &model);
+                    v.status = SUPERSEDED;
+                    v.status_name = status_name(SUPERSEDED);
+                    v.superseded_by = Some(patches[by].display().to_string());
+                    v.reason =
+                        format!("superseded by {} (MsiPatchSequence)", patches[by].display());
+                    v
+                }
+                (Some(v), None) => v,
+                (None, None) => verdict(patches[i], &infos[i], &model),
+            };
+            out.push(v);
+        }
+        for (n, &i) in applicable.iter().enumerate() {
+            out[i].order = Some(n);
+            let alone = crate::transform::apply_files(msi, &[patches[i]], None, None)?;
+            out[i].product_version_after = alone.product_version_after;
+        }
+        let all_after = current.property("ProductVersion").map(str::to_string);
+        let expectation_met = expected_version.map(|e| all_after.as_deref() == Some(e));
+        return Ok(PackageCheck {
+            package: msi.display().to_string(),
+            product_code: model.property("ProductCode").map(str::to_string),
+            product_name: model.property("ProductName").map(str::to_string),
+            product_version: model.property("ProductVersion").map(str::to_string),
+            patches: out,
+            expected_version: expected_version.map(str::to_string),
+            expectation_met,
+            product_version_after: all_after,
+        });
+    }
+}

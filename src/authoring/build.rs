@@ -215,6 +215,7 @@ fn is_short_name(name: &str) -> bool {
 #[derive(Default)]
 struct ShortNames {
     taken: HashMap<String, HashSet<String>>,
+    next: HashMap<(String, String, String), u32>,
 }
 
 impl ShortNames {
@@ -243,7 +244,9 @@ impl ShortNames {
         };
         let base = clean(base);
         let ext: String = clean(ext).chars().take(3).collect();
-        for n in 1u32..1_000_000 {
+        let key = (dir.to_string(), base.chars().take(8).collect::<String>(), ext.clone());
+        let start = self.next.get(&key).copied().unwrap_or(1);
+        for n in start..1_000_000 {
             let tail = format!("~{n}");
             let keep = 8usize.saturating_sub(tail.len());
             let stem: String = base.chars().take(keep).collect();
@@ -253,6 +256,7 @@ impl ShortNames {
                 format!("{stem}{tail}.{ext}")
             };
             if taken.insert(short.clone()) {
+                self.next.insert(key, n + 1);
                 return Ok(format!("{short}|{long}"));
             }
         }
@@ -524,7 +528,7 @@ pub fn build(m: &Manifest) -> Result<Built> {
         }
         let component_guid = if c.guid == "*" {
             let key_name = key_path
-                .and_then(|k| m.files.iter().find(|f| f.id == k))
+                .and_then(|k| files.iter().map(|&i| &m.files[i]).find(|f| f.id == k))
                 .map(|f| file_name(f).to_ascii_lowercase())
                 .unwrap_or_default();
             derived_guid(&[&upgrade_code, &c.directory, &key_name, &c.id])

@@ -33,7 +33,7 @@ use sha2::{Digest, Sha256};
 
 use super::manifest::{self, Manifest, RegistryValue};
 use super::schema::standard;
-use crate::cabinet::write::{write_cabinet, NewFile, DOS_EPOCH_UNIX};
+use crate::cabinet::write::{write_cabinet, Compression, NewFile, DOS_EPOCH_UNIX};
 use crate::container::PackageKind;
 use crate::database::{DatabaseModel, TableData};
 use crate::error::{Error, Result};
@@ -92,6 +92,19 @@ pub fn timestamp(declared: Option<i64>) -> Result<i64> {
             ))
         }),
         Err(_) => Ok(DOS_EPOCH_UNIX),
+    }
+}
+
+/// The cabinet compression of a manifest's `compression_level`: 0 stores, 1 to 10 are MSZIP
+/// deflate levels; the default is [`crate::cabinet::write::DEFAULT_COMPRESSION`].
+pub fn compression(level: Option<u8>) -> Result<Compression> {
+    match level {
+        None => Ok(crate::cabinet::write::DEFAULT_COMPRESSION),
+        Some(0) => Ok(Compression::None),
+        Some(l @ 1..=10) => Ok(Compression::MsZip(l)),
+        Some(l) => Err(Error::usage(format!(
+            "compression_level {l} is not 0 (stored) or 1 to 10 (MSZIP)"
+        ))),
     }
 }
 
@@ -244,7 +257,11 @@ impl ShortNames {
         };
         let base = clean(base);
         let ext: String = clean(ext).chars().take(3).collect();
-        let key = (dir.to_string(), base.chars().take(8).collect::<String>(), ext.clone());
+        let key = (
+            dir.to_string(),
+            base.chars().take(8).collect::<String>(),
+            ext.clone(),
+        );
         let start = self.next.get(&key).copied().unwrap_or(1);
         for n in start..1_000_000 {
             let tail = format!("~{n}");
@@ -792,7 +809,7 @@ pub fn build(m: &Manifest) -> Result<Built> {
                 data: &d.bytes,
             })
             .collect();
-        let cab = write_cabinet(&entries, when)?;
+        let cab = write_cabinet(&entries, when, compression(m.package.compression_level)?)?;
         let n = cab.len();
         streams.insert(cabinet.to_string(), cab);
         n

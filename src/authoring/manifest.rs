@@ -65,6 +65,9 @@ pub struct Package {
     /// The summary's minimum installer version (PID 14), e.g. 200 for 2.0. Default 200, the least
     /// an x64 package may say.
     pub installer_version: Option<i32>,
+    /// The cabinet's compression: 0 stores, 1 (fastest) to 10 (smallest) are MSZIP levels.
+    /// Default 3.
+    pub compression_level: Option<u8>,
 }
 
 /// The product's identity.

@@ -105,6 +105,8 @@ pub struct PatchSection {
     pub errors: Option<String>,
     /// Seconds since 1970 for every date. Default `SOURCE_DATE_EPOCH`, else 1980-01-01.
     pub timestamp: Option<i64>,
+    /// The cabinet's compression: 0 stores, 1 to 10 are MSZIP levels. Default 3.
+    pub compression_level: Option<u8>,
 }
 
 /// One target: an old image and the upgraded image it becomes, each an installation database or
@@ -509,7 +511,11 @@ pub fn create(m: &PatchManifest) -> Result<(Vec<u8>, PatchReport)> {
         .iter()
         .map(|(k, (_, d))| NewFile { name: k, data: d })
         .collect();
-    let cab = write_cabinet(&entries, when)?;
+    let cab = write_cabinet(
+        &entries,
+        when,
+        super::build::compression(p.compression_level)?,
+    )?;
     let cabinet_bytes = cab.len();
     let mut metadata = m.metadata.clone();
     metadata

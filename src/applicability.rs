@@ -289,3 +289,188 @@ pub fn check_package(
         });
     }
 }
+
+/// The decision for one installed target product of a snapshot.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProductVerdict {
+    pub product_code: String,
+    pub name: String,
+    pub version: String,
+    /// 0 applicable, 1642 not applicable, 1648 superseded; an already applied patch is 0 with
+    /// state `already-applied`.
+    pub status: u32,
+    pub status_name: &'static str,
+    /// `applicable`, `already-applied`, `superseded` or `not-applicable`.
+    pub state: &'static str,
+    pub reason: String,
+    pub transforms: Vec<TransformCheck>,
+    /// The ProductVersion the product has after the patch (its validating transform's upgraded
+    /// version).
+    pub version_after: Option<String>,
+    /// Where the patch falls among the product's applied patches of its families.
+    pub sequence_note: Option<String>,
+}
+
+/// `msikit check PATCH.msp --snapshot SERVER.json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct SnapshotCheck {
+    pub patch: String,
+    pub patch_code: Option<String>,
+    pub display_name: Option<String>,
+    pub computer: String,
+    pub snapshot: String,
+    pub products: Vec<ProductVerdict>,
+    /// Which rule file the prerequisites come from.
+    pub rules: Option<String>,
+    pub prerequisites: Vec<crate::rules::Finding>,
+    pub expected_version: Option<String>,
+    pub expectation_met: Option<bool>,
+    /// Applicable to some installed product, every prerequisite met, the expected version
+    /// reached.
+    pub ready: bool,
+}
+
+/// The database facts a transform's validation reads, for an installed product.
+fn product_model(p: &crate::snapshot::Product) -> DatabaseModel {
+    use crate::database::TableData;
+    use crate::tables::Value;
+    let mut t = TableData::new(crate::tables::standard::property());
+    let mut add = |k: &str, v: &str| {
+        t.rows
+            .push(vec![Value::Str(k.into()), Value::Str(v.into())])
+    };
+    for (k, v) in &p.properties {
+        add(k, v);
+    }
+    add("ProductCode", &p.product_code);
+    add("ProductVersion", &p.version);
+    if let Some(u) = &p.upgrade_code {
+        add("UpgradeCode", u);
+    }
+    if let Some(l) = p.language {
+        add("ProductLanguage", &l.to_string());
+    }
+    DatabaseModel {
+        codepage: 1252,
+        tables: vec![t],
+        streams: Default::default(),
+        summary: None,
+    }
+}
+
+/// Checks `patch` against the installed products of `snap` (the MsiDeterminePatchSequence
+/// decision for each target installed), and the prerequisites of `rules`.
+pub fn check_snapshot(
+    patch_path: &Path,
+    snap: &crate::snapshot::Snapshot,
+    snapshot_name: &str,
+    rules: Option<&crate::rules::RuleFile>,
+    expected_version: Option<&str>,
+) -> Result<SnapshotCheck> {
+    use crate::snapshot::PatchState;
+    let info = patch::info(patch_path)?;
+    let my_code = info.patch_code.clone().unwrap_or_default();
+    let mut products = Vec::new();
+    for p in &snap.products {
+        if !info
+            .target_product_codes
+            .iter()
+            .any(|c| guid_eq(c, &p.product_code))
+        {
+            continue;
+        }
+        let model = product_model(p);
+        let mut v = verdict(patch_path, &info, &model);
+        let mut state = if v.status == APPLICABLE {
+            "applicable"
+        } else {
+            "not-applicable"
+        };
+        let version_after = v
+            .transforms
+            .iter()
+            .find(|t| t.failures.is_empty())
+            .and_then(|t| t.upgraded_version.clone());
+        // Already applied?
+        if let Some(x) = p
+            .patches
+            .iter()
+            .find(|x| guid_eq(&x.patch_code, &my_code) && matches!(x.state, PatchState::Applied))
+        {
+            state = "already-applied";
+            v.status = APPLICABLE;
+            v.reason = format!("the patch is already applied ({})", x.patch_code);
+        }
+        // Superseded by an applied patch of one of its families?
+        let mut notes = Vec::new();
+        for mine in &info.sequence {
+            let my_seq = validate::version_fields(&mine.sequence, 4);
+            for x in p
+                .patches
+                .iter()
+                .filter(|x| matches!(x.state, PatchState::Applied))
+            {
+                for s in x.sequences.iter().filter(|s| s.family == mine.family) {
+                    let theirs = validate::version_fields(&s.sequence, 4);
+                    let name = x
+                        .display_name
+                        .clone()
+                        .unwrap_or_else(|| x.patch_code.clone());
+                    if s.supersede && theirs > my_seq && state != "already-applied" {
+                        state = "superseded";
+                        v.status = SUPERSEDED;
+                        v.reason = format!(
+                            "superseded by the applied {name} (family {} sequence {})",
+                            s.family, s.sequence
+                        );
+                    } else if theirs < my_seq {
+                        notes.push(format!("after {name} ({})", s.sequence));
+                    } else if theirs > my_seq {
+                        notes.push(format!("before {name} ({})", s.sequence));
+                    }
+                }
+            }
+        }
+        products.push(ProductVerdict {
+            product_code: p.product_code.clone(),
+            name: p.name.clone(),
+            version: p.version.clone(),
+            status: v.status,
+            status_name: status_name(v.status),
+            state,
+            reason: v.reason,
+            transforms: v.transforms,
+            version_after: if state == "applicable" {
+                version_after
+            } else {
+                None
+            },
+            sequence_note: (!notes.is_empty()).then(|| notes.join("; ")),
+        });
+    }
+    let prerequisites = rules
+        .map(|r| crate::rules::evaluate(r, snap))
+        .unwrap_or_default();
+    let applicable = products.iter().any(|p| p.state == "applicable");
+    let expectation_met = expected_version.map(|e| {
+        products
+            .iter()
+            .any(|p| p.state == "applicable" && p.version_after.as_deref() == Some(e))
+    });
+    let ready = applicable
+        && prerequisites.iter().all(|f| f.result != "failed")
+        && expectation_met != Some(false);
+    Ok(SnapshotCheck {
+        patch: patch_path.display().to_string(),
+        patch_code: info.patch_code.clone(),
+        display_name: info.metadata("DisplayName").map(str::to_string),
+        computer: snap.computer_name.clone(),
+        snapshot: snapshot_name.to_string(),
+        products,
+        rules: rules.map(|r| r.source.clone()),
+        prerequisites,
+        expected_version: expected_version.map(str::to_string),
+        expectation_met,
+        ready,
+    })
+}

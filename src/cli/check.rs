@@ -13,8 +13,15 @@ pub struct Args {
     #[arg(required = true)]
     patches: Vec<PathBuf>,
     /// The product package (.msi) the patches are for
-    #[arg(long, value_name = "TARGET.msi")]
-    msi: PathBuf,
+    #[arg(long, value_name = "TARGET.msi", required_unless_present = "snapshot")]
+    msi: Option<PathBuf>,
+    /// A machine snapshot (JSON, docs/snapshot.md): check against what is installed there,
+    /// with the KB's prerequisites
+    #[arg(long, value_name = "SERVER.json", conflicts_with = "msi")]
+    snapshot: Option<PathBuf>,
+    /// Prerequisite rules (TOML) instead of the built-in file for the patch's KB
+    #[arg(long, value_name = "RULES.toml", requires = "snapshot")]
+    rules: Option<PathBuf>,
     /// Also check that the applicable patches, in order, give this ProductVersion
     #[arg(long, value_name = "VERSION")]
     expect_version: Option<String>,
@@ -24,8 +31,16 @@ pub struct Args {
 }
 
 pub fn run(a: Args, style: &Style) -> msikit::Result<i32> {
+    if let Some(snap) = &a.snapshot {
+        return run_snapshot(&a, snap, style);
+    }
+    let Some(msi) = &a.msi else {
+        return Err(msikit::Error::usage(
+            "give --msi TARGET.msi or --snapshot SERVER.json",
+        ));
+    };
     let refs: Vec<&std::path::Path> = a.patches.iter().map(|p| p.as_path()).collect();
-    let c = msikit::applicability::check_package(&refs, &a.msi, a.expect_version.as_deref())?;
+    let c = msikit::applicability::check_package(&refs, msi, a.expect_version.as_deref())?;
     let code = if c.ready() { 0 } else { 1 };
     let mut out = std::io::stdout().lock();
     if a.json {
@@ -94,6 +109,134 @@ pub fn run(a: Args, style: &Style) -> msikit::Result<i32> {
             "applicable".into()
         } else {
             "not applicable (see STATUS and WHY)".into()
+        },
+    ));
+    render::fields(&mut out, style, &verdict)?;
+    out.flush()?;
+    Ok(code)
+}
+
+fn run_snapshot(a: &Args, snap_path: &std::path::Path, style: &Style) -> msikit::Result<i32> {
+    let [patch] = a.patches.as_slice() else {
+        return Err(msikit::Error::usage(
+            "--snapshot checks one patch at a time; give one PATCH.msp",
+        ));
+    };
+    let snap = msikit::snapshot::load(snap_path)?;
+    let rules = match &a.rules {
+        Some(r) => Some(msikit::rules::load(r)?),
+        None => {
+            let info = msikit::patch::info(patch)?;
+            msikit::rules::built_in(
+                info.metadata("KBArticle Number"),
+                info.patch_code.as_deref(),
+            )?
+        }
+    };
+    let c = msikit::applicability::check_snapshot(
+        patch,
+        &snap,
+        &snap_path.display().to_string(),
+        rules.as_ref(),
+        a.expect_version.as_deref(),
+    )?;
+    let code = if c.ready { 0 } else { 1 };
+    let mut out = std::io::stdout().lock();
+    if a.json {
+        render::json(&mut out, &c)?;
+        out.flush()?;
+        return Ok(code);
+    }
+    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+    render::fields(
+        &mut out,
+        style,
+        &[
+            (
+                "Patch".into(),
+                format!("{} {}", opt(&c.display_name), opt(&c.patch_code)),
+            ),
+            (
+                "Computer".into(),
+                format!("{} ({})", c.computer, c.snapshot),
+            ),
+        ],
+    )?;
+    writeln!(out)?;
+    if c.products.is_empty() {
+        writeln!(out, "No product the patch targets is installed.")?;
+    } else {
+        let rows: Vec<Vec<String>> = c
+            .products
+            .iter()
+            .map(|p| {
+                vec![
+                    format!("{} {}", p.name, p.version),
+                    format!("{} {}", p.status, p.state),
+                    opt(&p.version_after),
+                    match &p.sequence_note {
+                        Some(n) => format!("{}; {n}", p.reason),
+                        None => p.reason.clone(),
+                    },
+                ]
+            })
+            .collect();
+        render::table(
+            &mut out,
+            style,
+            &["INSTALLED PRODUCT", "STATUS", "VERSION AFTER", "WHY"],
+            &rows,
+        )?;
+    }
+    writeln!(out)?;
+    if c.prerequisites.is_empty() {
+        writeln!(
+            out,
+            "No prerequisite rules for this patch (--rules FILE gives some)."
+        )?;
+    } else {
+        let rows: Vec<Vec<String>> = c
+            .prerequisites
+            .iter()
+            .map(|f| {
+                vec![
+                    f.result.to_uppercase(),
+                    f.title.clone(),
+                    match &f.fix {
+                        Some(fix) => format!("{}. Fix: {fix}", f.detail),
+                        None => f.detail.clone(),
+                    },
+                ]
+            })
+            .collect();
+        render::table(
+            &mut out,
+            style,
+            &["RESULT", "PREREQUISITE", "DETAIL"],
+            &rows,
+        )?;
+    }
+    writeln!(out)?;
+    let mut verdict = Vec::new();
+    if let Some(e) = &c.expected_version {
+        verdict.push((
+            "Expected version".to_string(),
+            format!(
+                "{e}: {}",
+                if c.expectation_met == Some(true) {
+                    "reached"
+                } else {
+                    "NOT reached"
+                }
+            ),
+        ));
+    }
+    verdict.push((
+        "Verdict".into(),
+        if c.ready {
+            "ready: the patch applies and every prerequisite is met".into()
+        } else {
+            "not ready (see STATUS and RESULT)".into()
         },
     ));
     render::fields(&mut out, style, &verdict)?;

@@ -9,6 +9,7 @@ mod diff;
 mod export;
 mod files;
 mod info;
+mod locks;
 mod patch;
 mod render;
 mod streams;
@@ -68,6 +69,8 @@ pub enum Command {
     Build(build::Args),
     /// Whether patches apply to a product package, in which order, and the version they give
     Check(check::Args),
+    /// Which running processes of a machine snapshot hold files a patch replaces, and the outcome
+    Locks(locks::Args),
     /// List or extract a plain cabinet (.cab)
     #[command(subcommand)]
     Cab(cab::Command),
@@ -116,6 +119,7 @@ pub fn run() -> i32 {
         Command::Cab(c) => cab::run(c, &style),
         Command::Build(a) => build::run(a, &style),
         Command::Check(a) => check::run(a, &style),
+        Command::Locks(a) => locks::run(a, &style),
         Command::Extract(a) => files::run_extract(a, &style),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();

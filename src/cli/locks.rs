@@ -1,0 +1,109 @@
+//! `msikit locks PATCH.msp --snapshot SERVER.json --msi TARGET.msi`: which running processes
+//! hold files the patch replaces, and what the install will do about each.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use super::render::{self, Style};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The patch (.msp)
+    patch: PathBuf,
+    /// The machine snapshot (JSON, docs/snapshot.md)
+    #[arg(long, value_name = "SERVER.json")]
+    snapshot: PathBuf,
+    /// The target package (.msi), for the Directory table and ServiceControl rows
+    #[arg(long, value_name = "TARGET.msi")]
+    msi: PathBuf,
+    /// Print JSON instead of text
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(a: Args, style: &Style) -> msikit::Result<i32> {
+    let snap = msikit::snapshot::load(&a.snapshot)?;
+    let r = msikit::locks::predict(&a.patch, &a.msi, &snap)?;
+    let code = if r
+        .holders
+        .iter()
+        .any(|h| h.outcome != "freed-by-stopservices")
+    {
+        1
+    } else {
+        0
+    };
+    let mut out = std::io::stdout().lock();
+    if a.json {
+        render::json(&mut out, &r)?;
+        out.flush()?;
+        return Ok(code);
+    }
+    render::fields(
+        &mut out,
+        style,
+        &[
+            ("Patch".into(), r.patch.clone()),
+            ("Computer".into(), r.computer.clone()),
+            ("Files replaced".into(), r.files.len().to_string()),
+            (
+                "Package stops".into(),
+                r.services_stopped_by_package.join(", "),
+            ),
+        ],
+    )?;
+    writeln!(out)?;
+    if r.holders.is_empty() {
+        writeln!(out, "No running process holds a file the patch replaces.")?;
+    } else {
+        let rows: Vec<Vec<String>> = r
+            .holders
+            .iter()
+            .map(|h| {
+                vec![
+                    format!("{} ({})", h.process, h.pid),
+                    h.services.join(", "),
+                    h.files
+                        .iter()
+                        .map(|f| {
+                            format!(
+                                "{} [{}]",
+                                f.file,
+                                serde_json::to_value(f.how)
+                                    .ok()
+                                    .and_then(|v| v.as_str().map(str::to_string))
+                                    .unwrap_or_default()
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    h.outcome.to_string(),
+                ]
+            })
+            .collect();
+        render::table(
+            &mut out,
+            style,
+            &["PROCESS", "SERVICES", "HOLDS", "OUTCOME"],
+            &rows,
+        )?;
+    }
+    writeln!(out)?;
+    render::fields(
+        &mut out,
+        style,
+        &[
+            ("Silent install (/qn)".into(), r.silent_outcome.clone()),
+            ("Interactive install".into(), r.interactive_outcome.clone()),
+        ],
+    )?;
+    if !r.actions.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "{}", style.bold("Before installing:"))?;
+        for (i, a) in r.actions.iter().enumerate() {
+            writeln!(out, "  {}. {a}", i + 1)?;
+        }
+    }
+    out.flush()?;
+    Ok(code)
+}

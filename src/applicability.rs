@@ -367,8 +367,27 @@ pub fn check_snapshot(
     rules: Option<&crate::rules::RuleFile>,
     expected_version: Option<&str>,
 ) -> Result<SnapshotCheck> {
-    use crate::snapshot::PatchState;
     let info = patch::info(patch_path)?;
+    Ok(check_snapshot_with(
+        patch_path,
+        &info,
+        snap,
+        snapshot_name,
+        rules,
+        expected_version,
+    ))
+}
+
+/// [`check_snapshot`] with the patch already read (for checking many servers).
+pub fn check_snapshot_with(
+    patch_path: &Path,
+    info: &PatchInfo,
+    snap: &crate::snapshot::Snapshot,
+    snapshot_name: &str,
+    rules: Option<&crate::rules::RuleFile>,
+    expected_version: Option<&str>,
+) -> SnapshotCheck {
+    use crate::snapshot::PatchState;
     let my_code = info.patch_code.clone().unwrap_or_default();
     let mut products = Vec::new();
     for p in &snap.products {
@@ -380,7 +399,7 @@ pub fn check_snapshot(
             continue;
         }
         let model = product_model(p);
-        let mut v = verdict(patch_path, &info, &model);
+        let mut v = verdict(patch_path, info, &model);
         let mut state = if v.status == APPLICABLE {
             "applicable"
         } else {
@@ -460,7 +479,7 @@ pub fn check_snapshot(
     let ready = applicable
         && prerequisites.iter().all(|f| f.result != "failed")
         && expectation_met != Some(false);
-    Ok(SnapshotCheck {
+    SnapshotCheck {
         patch: patch_path.display().to_string(),
         patch_code: info.patch_code.clone(),
         display_name: info.metadata("DisplayName").map(str::to_string),
@@ -472,5 +491,67 @@ pub fn check_snapshot(
         expected_version: expected_version.map(str::to_string),
         expectation_met,
         ready,
-    })
+    }
+}
+
+/// One server of a batch: its check, or why its snapshot could not be read.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum BatchLine {
+    Checked(Box<SnapshotCheck>),
+    Error { snapshot: String, error: String },
+}
+
+/// Checks `patch` against many snapshots, on all cores; results in input order. Each input is
+/// (name, bytes of one snapshot). A snapshot that cannot be read gives an error line, not a
+/// failed batch.
+pub fn check_many(
+    patch_path: &Path,
+    inputs: &[(String, Vec<u8>)],
+    rules: Option<&crate::rules::RuleFile>,
+    expected_version: Option<&str>,
+) -> Result<Vec<BatchLine>> {
+    let info = patch::info(patch_path)?;
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, inputs.len().max(1));
+    let chunk = inputs.len().div_ceil(threads).max(1);
+    let mut out: Vec<BatchLine> = Vec::with_capacity(inputs.len());
+    std::thread::scope(|s| {
+        let handles: Vec<_> = inputs
+            .chunks(chunk)
+            .map(|part| {
+                let info = &info;
+                s.spawn(move || {
+                    part.iter()
+                        .map(|(name, bytes)| match crate::snapshot::parse(name, bytes) {
+                            Ok(snap) => BatchLine::Checked(Box::new(check_snapshot_with(
+                                patch_path,
+                                info,
+                                &snap,
+                                name,
+                                rules,
+                                expected_version,
+                            ))),
+                            Err(e) => BatchLine::Error {
+                                snapshot: name.clone(),
+                                error: e.to_string(),
+                            },
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for h in handles {
+            match h.join() {
+                Ok(v) => out.extend(v),
+                Err(_) => out.push(BatchLine::Error {
+                    snapshot: String::new(),
+                    error: "a checking thread failed".into(),
+                }),
+            }
+        }
+    });
+    Ok(out)
 }

@@ -18,7 +18,7 @@
 //! fails and rolls back with 1603, leaving the services it stopped stopped (KB930809 known
 //! issue 1, events 11306, 1023 and 11729).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::Path;
 
 use serde::Serialize;
@@ -142,13 +142,78 @@ pub fn predict(patch: &Path, msi: &Path, snap: &Snapshot) -> Result<LocksReport>
             }
         }
     }
-    let stops_ci = |s: &str| stops.iter().any(|x| x.eq_ignore_ascii_case(s));
+    let holders = match_holders(&targets, &stops, snap);
+    let any = |o: &str| holders.iter().any(|h| h.outcome == o);
+    let silent_outcome = if any("error-1306") {
+        "fails: error 1306 (file in use) then 1603; the services StopServices stopped are left \
+         stopped (KB930809 known issue 1; events 11306, 1023, 11729)"
+            .to_string()
+    } else if any("reboot-3010") {
+        "succeeds with 3010: a restart completes the replacement of files in use".to_string()
+    } else {
+        "succeeds: no file the patch replaces stays in use".to_string()
+    };
+    let interactive_outcome = if holders.is_empty() {
+        "no FilesInUse dialog".to_string()
+    } else {
+        let names: Vec<String> = holders
+            .iter()
+            .map(|h| format!("{} ({})", h.process, h.pid))
+            .collect();
+        format!("FilesInUse dialog listing {}", names.join(", "))
+    };
+    let mut actions = Vec::new();
+    for h in holders
+        .iter()
+        .filter(|h| h.outcome != "freed-by-stopservices")
+    {
+        if h.services.is_empty() {
+            actions.push(format!("stop process {} (pid {})", h.process, h.pid));
+        } else {
+            actions.push(format!(
+                "stop service {} (process {}, pid {})",
+                h.services.join(", "),
+                h.process,
+                h.pid
+            ));
+        }
+    }
+    if actions.is_empty() && !holders.is_empty() {
+        actions.push(
+            "nothing to stop by hand: the package stops every holder; install interactively \
+             or accept the FilesInUse check"
+                .to_string(),
+        );
+    }
+    Ok(LocksReport {
+        patch: patch.display().to_string(),
+        computer: snap.computer_name.clone(),
+        files: targets.into_values().collect(),
+        holders,
+        services_stopped_by_package: stops.into_iter().collect(),
+        silent_outcome,
+        interactive_outcome,
+        actions,
+    })
+}
 
+/// The processes of `snap` that hold a file of `targets` (by [`path_key`]: File key and target
+/// path), with the predicted outcome for each; `stops` are the services the package stops on
+/// install. One hash look-up per image, module and open file.
+pub fn match_holders(
+    targets: &BTreeMap<String, (String, String)>,
+    stops: &BTreeSet<String>,
+    snap: &Snapshot,
+) -> Vec<Holder> {
+    let stops_lower: HashSet<String> = stops.iter().map(|s| s.to_lowercase()).collect();
+    let stops_ci = |s: &str| stops_lower.contains(&s.to_lowercase());
+    let targets: HashMap<&str, &(String, String)> =
+        targets.iter().map(|(k, v)| (k.as_str(), v)).collect();
     let mut holders = Vec::new();
     for p in &snap.processes {
         let mut held: Vec<HeldFile> = Vec::new();
         let mut look = |path: &str, how: Hold| {
-            if let Some((file, target)) = targets.get(&path_key(path)) {
+            if let Some((file, target)) = targets.get(path_key(path).as_str()).copied() {
                 if !held.iter().any(|h| h.file == *file) {
                     held.push(HeldFile {
                         file: file.clone(),
@@ -239,56 +304,5 @@ pub fn predict(patch: &Path, msi: &Path, snap: &Snapshot) -> Result<LocksReport>
         });
     }
 
-    let any = |o: &str| holders.iter().any(|h| h.outcome == o);
-    let silent_outcome = if any("error-1306") {
-        "fails: error 1306 (file in use) then 1603; the services StopServices stopped are left \
-         stopped (KB930809 known issue 1; events 11306, 1023, 11729)"
-            .to_string()
-    } else if any("reboot-3010") {
-        "succeeds with 3010: a restart completes the replacement of files in use".to_string()
-    } else {
-        "succeeds: no file the patch replaces stays in use".to_string()
-    };
-    let interactive_outcome = if holders.is_empty() {
-        "no FilesInUse dialog".to_string()
-    } else {
-        let names: Vec<String> = holders
-            .iter()
-            .map(|h| format!("{} ({})", h.process, h.pid))
-            .collect();
-        format!("FilesInUse dialog listing {}", names.join(", "))
-    };
-    let mut actions = Vec::new();
-    for h in holders
-        .iter()
-        .filter(|h| h.outcome != "freed-by-stopservices")
-    {
-        if h.services.is_empty() {
-            actions.push(format!("stop process {} (pid {})", h.process, h.pid));
-        } else {
-            actions.push(format!(
-                "stop service {} (process {}, pid {})",
-                h.services.join(", "),
-                h.process,
-                h.pid
-            ));
-        }
-    }
-    if actions.is_empty() && !holders.is_empty() {
-        actions.push(
-            "nothing to stop by hand: the package stops every holder; install interactively \
-             or accept the FilesInUse check"
-                .to_string(),
-        );
-    }
-    Ok(LocksReport {
-        patch: patch.display().to_string(),
-        computer: snap.computer_name.clone(),
-        files: targets.into_values().collect(),
-        holders,
-        services_stopped_by_package: stops.into_iter().collect(),
-        silent_outcome,
-        interactive_outcome,
-        actions,
-    })
+    holders
 }

@@ -13,14 +13,21 @@ pub struct Args {
     #[arg(required = true)]
     patches: Vec<PathBuf>,
     /// The product package (.msi) the patches are for
-    #[arg(long, value_name = "TARGET.msi", required_unless_present = "snapshot")]
+    #[arg(long, value_name = "TARGET.msi", required_unless_present_any = ["snapshot", "snapshots"])]
     msi: Option<PathBuf>,
     /// A machine snapshot (JSON, docs/snapshot.md): check against what is installed there,
     /// with the KB's prerequisites
     #[arg(long, value_name = "SERVER.json", conflicts_with = "msi")]
     snapshot: Option<PathBuf>,
+    /// Many snapshots: a folder of *.json files, or a JSON Lines file (one snapshot a line);
+    /// checked on all cores, one JSON line per server (implies --jsonl)
+    #[arg(long, value_name = "DIR|FILE.jsonl", conflicts_with_all = ["msi", "snapshot"])]
+    snapshots: Option<PathBuf>,
+    /// One JSON line per server (with --snapshots)
+    #[arg(long)]
+    jsonl: bool,
     /// Prerequisite rules (TOML) instead of the built-in file for the patch's KB
-    #[arg(long, value_name = "RULES.toml", requires = "snapshot")]
+    #[arg(long, value_name = "RULES.toml")]
     rules: Option<PathBuf>,
     /// Also check that the applicable patches, in order, give this ProductVersion
     #[arg(long, value_name = "VERSION")]
@@ -33,6 +40,9 @@ pub struct Args {
 pub fn run(a: Args, style: &Style) -> msikit::Result<i32> {
     if let Some(snap) = &a.snapshot {
         return run_snapshot(&a, snap, style);
+    }
+    if let Some(many) = &a.snapshots {
+        return run_batch(&a, many);
     }
     let Some(msi) = &a.msi else {
         return Err(msikit::Error::usage(
@@ -116,13 +126,15 @@ pub fn run(a: Args, style: &Style) -> msikit::Result<i32> {
     Ok(code)
 }
 
-fn run_snapshot(a: &Args, snap_path: &std::path::Path, style: &Style) -> msikit::Result<i32> {
+/// The one patch of a snapshot check, and its rules (given, or built in for its KB).
+fn patch_and_rules(
+    a: &Args,
+) -> msikit::Result<(&std::path::Path, Option<msikit::rules::RuleFile>)> {
     let [patch] = a.patches.as_slice() else {
         return Err(msikit::Error::usage(
-            "--snapshot checks one patch at a time; give one PATCH.msp",
+            "a snapshot check takes one patch at a time; give one PATCH.msp",
         ));
     };
-    let snap = msikit::snapshot::load(snap_path)?;
     let rules = match &a.rules {
         Some(r) => Some(msikit::rules::load(r)?),
         None => {
@@ -133,6 +145,59 @@ fn run_snapshot(a: &Args, snap_path: &std::path::Path, style: &Style) -> msikit:
             )?
         }
     };
+    Ok((patch.as_path(), rules))
+}
+
+/// `--snapshots DIR|FILE.jsonl`: one JSON line per server, in input order. Exit 0 when every
+/// server is ready, 1 when one is not (or its snapshot cannot be read).
+fn run_batch(a: &Args, many: &std::path::Path) -> msikit::Result<i32> {
+    let (patch, rules) = patch_and_rules(a)?;
+    let name = many.display().to_string();
+    let mut inputs: Vec<(String, Vec<u8>)> = Vec::new();
+    if many.is_dir() {
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(many)
+            .map_err(|e| msikit::Error::io(e).in_file(&name))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.extension()
+                    .is_some_and(|x| x.eq_ignore_ascii_case("json"))
+            })
+            .collect();
+        paths.sort();
+        for p in paths {
+            let bytes = std::fs::read(&p)
+                .map_err(|e| msikit::Error::io(e).in_file(p.display().to_string()))?;
+            inputs.push((p.display().to_string(), bytes));
+        }
+    } else {
+        let text = std::fs::read(many).map_err(|e| msikit::Error::io(e).in_file(&name))?;
+        for (i, line) in text.split(|&b| b == b'\n').enumerate() {
+            if line.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            inputs.push((format!("{name}:{}", i + 1), line.to_vec()));
+        }
+    }
+    let lines = msikit::applicability::check_many(
+        patch,
+        &inputs,
+        rules.as_ref(),
+        a.expect_version.as_deref(),
+    )?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut all_ready = true;
+    for l in &lines {
+        all_ready &= matches!(l, msikit::applicability::BatchLine::Checked(c) if c.ready);
+        serde_json::to_writer(&mut out, l).map_err(std::io::Error::from)?;
+        writeln!(out)?;
+    }
+    out.flush()?;
+    Ok(if all_ready { 0 } else { 1 })
+}
+
+fn run_snapshot(a: &Args, snap_path: &std::path::Path, style: &Style) -> msikit::Result<i32> {
+    let (patch, rules) = patch_and_rules(a)?;
+    let snap = msikit::snapshot::load(snap_path)?;
     let c = msikit::applicability::check_snapshot(
         patch,
         &snap,

@@ -49,6 +49,9 @@ _msikit() {
             msikit,info)
                 cmd="msikit__subcmd__info"
                 ;;
+            msikit,locks)
+                cmd="msikit__subcmd__locks"
+                ;;
             msikit,man)
                 cmd="msikit__subcmd__man"
                 ;;
@@ -117,6 +120,9 @@ _msikit() {
                 ;;
             msikit__subcmd__help,info)
                 cmd="msikit__subcmd__help__subcmd__info"
+                ;;
+            msikit__subcmd__help,locks)
+                cmd="msikit__subcmd__help__subcmd__locks"
                 ;;
             msikit__subcmd__help,man)
                 cmd="msikit__subcmd__help__subcmd__man"
@@ -242,7 +248,7 @@ _msikit() {
 
     case "${cmd}" in
         msikit)
-            opts="-h -V --color --help --version info tables table streams cat export files extract build check cab patch diff transform completions man help"
+            opts="-h -V --color --help --version info tables table streams cat export files extract build check locks cab patch diff transform completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -422,13 +428,25 @@ _msikit() {
             return 0
             ;;
         msikit__subcmd__check)
-            opts="-h --msi --expect-version --json --color --help"
+            opts="-h --msi --snapshot --snapshots --jsonl --rules --expect-version --json --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --msi)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --snapshot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --snapshots)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rules)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -558,7 +576,7 @@ _msikit() {
             return 0
             ;;
         msikit__subcmd__help)
-            opts="info tables table streams cat export files extract build check cab patch diff transform completions man help"
+            opts="info tables table streams cat export files extract build check locks cab patch diff transform completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -740,6 +758,20 @@ _msikit() {
             return 0
             ;;
         msikit__subcmd__help__subcmd__info)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        msikit__subcmd__help__subcmd__locks)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -970,6 +1002,32 @@ _msikit() {
                 return 0
             fi
             case "${prev}" in
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        msikit__subcmd__locks)
+            opts="-h --snapshot --msi --json --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --snapshot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --msi)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0

@@ -39,6 +39,7 @@ complete -c msikit -n "__fish_msikit_needs_command" -f -a "files" -d 'Every file
 complete -c msikit -n "__fish_msikit_needs_command" -f -a "extract" -d 'Write a package\'s files into a folder (each cabinet folder decompressed once)'
 complete -c msikit -n "__fish_msikit_needs_command" -f -a "build" -d 'Build a database from a manifest (TOML) or an IDT folder (`--idt DIR`)'
 complete -c msikit -n "__fish_msikit_needs_command" -f -a "check" -d 'Whether patches apply to a product package, in which order, and the version they give'
+complete -c msikit -n "__fish_msikit_needs_command" -f -a "locks" -d 'Which running processes of a machine snapshot hold files a patch replaces, and the outcome'
 complete -c msikit -n "__fish_msikit_needs_command" -f -a "cab" -d 'List or extract a plain cabinet (.cab)'
 complete -c msikit -n "__fish_msikit_needs_command" -f -a "patch" -d 'Inspect patches (.msp): targets, transforms, metadata, applicability XML, changes'
 complete -c msikit -n "__fish_msikit_needs_command" -f -a "diff" -d 'Row-level differences between two databases (exit 0 same, 1 different, 2 error)'
@@ -104,12 +105,23 @@ never\t''"
 complete -c msikit -n "__fish_msikit_using_subcommand build" -l json -d 'Print what was built as JSON'
 complete -c msikit -n "__fish_msikit_using_subcommand build" -s h -l help -d 'Print help'
 complete -c msikit -n "__fish_msikit_using_subcommand check" -l msi -d 'The product package (.msi) the patches are for' -r -F
+complete -c msikit -n "__fish_msikit_using_subcommand check" -l snapshot -d 'A machine snapshot (JSON, docs/snapshot.md): check against what is installed there, with the KB\'s prerequisites' -r -F
+complete -c msikit -n "__fish_msikit_using_subcommand check" -l snapshots -d 'Many snapshots: a folder of *.json files, or a JSON Lines file (one snapshot a line); checked on all cores, one JSON line per server (implies --jsonl)' -r -F
+complete -c msikit -n "__fish_msikit_using_subcommand check" -l rules -d 'Prerequisite rules (TOML) instead of the built-in file for the patch\'s KB' -r -F
 complete -c msikit -n "__fish_msikit_using_subcommand check" -l expect-version -d 'Also check that the applicable patches, in order, give this ProductVersion' -r
 complete -c msikit -n "__fish_msikit_using_subcommand check" -l color -d 'When to use colour in human output (NO_COLOR in the environment means never)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c msikit -n "__fish_msikit_using_subcommand check" -l jsonl -d 'One JSON line per server (with --snapshots)'
 complete -c msikit -n "__fish_msikit_using_subcommand check" -l json -d 'Print JSON instead of text'
 complete -c msikit -n "__fish_msikit_using_subcommand check" -s h -l help -d 'Print help'
+complete -c msikit -n "__fish_msikit_using_subcommand locks" -l snapshot -d 'The machine snapshot (JSON, docs/snapshot.md)' -r -F
+complete -c msikit -n "__fish_msikit_using_subcommand locks" -l msi -d 'The target package (.msi), for the Directory table and ServiceControl rows' -r -F
+complete -c msikit -n "__fish_msikit_using_subcommand locks" -l color -d 'When to use colour in human output (NO_COLOR in the environment means never)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c msikit -n "__fish_msikit_using_subcommand locks" -l json -d 'Print JSON instead of text'
+complete -c msikit -n "__fish_msikit_using_subcommand locks" -s h -l help -d 'Print help'
 complete -c msikit -n "__fish_msikit_using_subcommand cab; and not __fish_seen_subcommand_from list extract help" -l color -d 'When to use colour in human output (NO_COLOR in the environment means never)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -235,23 +247,24 @@ complete -c msikit -n "__fish_msikit_using_subcommand man" -l color -d 'When to 
 always\t''
 never\t''"
 complete -c msikit -n "__fish_msikit_using_subcommand man" -s h -l help -d 'Print help'
-complete -c msikit -n "__fish_msikit_using_subcommand help; and not __fish_seen_subcommand_from info tables table streams cat export files extract build check cab patch diff transform completions man help" -f -a "info" -d 'What kind of file this is, its summary information, and what it holds'
-complete -c msikit -n "__fish_msikit_using_subcommand help; and not __fish_seen_subcommand_from info tables table streams cat export files extract build check cab patch diff transform completions man help" -f -a "tables" -d 'Table names with row and column counts'
-complete -c msikit -n "__fish_msikit_using_subcommand help; and not __fish_seen_subcommand_from info tables table streams cat export files extract build check cab patch diff transform completions man help" -f -a "table" -d 'The rows of one table (text, JSON, CSV, or IDT as `msiinfo export` writes it)'
-complete -c msikit -n "__fish_msikit_using_subcommand help; and not __fish_seen_subcommand_from info tables table streams cat export files extract build check cab patch diff transform completions man help" -f -a "streams" -d 'Every storage and stream at any depth, with size, sha256 and what it looks like'
-complete -c msikit -n "__fish_msikit_using_subcommand help; and not __fish_seen_subcommand_from info tables table streams cat export files extract build check cab patch diff transform completions man help" -f -a "cat" -d 'Write the raw bytes of one stream to standard output'
-complete -c msikit -n "__fish_msikit_using_subcommand help; and not __fish_seen_subcommand_from info tables table streams cat export files extract build check cab patch diff transform completions man help" -f -a "export" -d 'Write every table as IDT files (with _SummaryInformation and binary cells as files)'
-complete -c msikit -n "__fish_msikit_using_subcommand help; and not __fish_seen_subcommand_from info tables table streams cat export files extract build check cab patch diff transform completions man help" -f -a "files" -d 'Every file a package installs, with its install path, cabinet and sequence'
-complete -c msikit -n "__fish_msikit_using_subcommand help; and not __fish_seen_subcommand_from info tables table streams cat export files extract build check cab patch diff transform completions man help" -f -a "extract" -d 'Write a package\'s files into a folder (each cabinet folder decompressed once)'
-complete -c msikit -n "__fish_msikit_using_subcommand help; and not __fish_seen_subcommand_from info tables table streams cat export files extract build check cab patch diff transform completions man help" -f -a "build" -d 'Build a database from a manifest (TOML) or an IDT folder (`--idt DIR`)'
-complete -c msikit -n "__fish_msikit_using_subcommand help; and not __fish_seen_subcommand_from info tables table streams cat export files extract build check cab patch diff transform completions man help" -f -a "check" -d 'Whether patches apply to a product package, in which order, and the version they give'
-complete -c msikit -n "__fish_msikit_using_subcommand help; and not __fish_seen_subcommand_from info tables table streams cat export files extract build check cab patch diff transform completions man help" -f -a "cab" -d 'List or extract a plain cabinet (.cab)'
-complete -c msikit -n "__fish_msikit_using_subcommand help; and not __fish_seen_subcommand_from info tables table streams cat export files extract build check cab patch diff transform completions man help" -f -a "patch" -d 'Inspect patches (.msp): targets, transforms, metadata, applicability XML, changes'
-complete -c msikit -n "__fish_msikit_using_subcommand help; and not __fish_seen_subcommand_from info tables table streams cat export files extract build check cab patch diff transform completions man help" -f -a "diff" -d 'Row-level differences between two databases (exit 0 same, 1 different, 2 error)'
-complete -c msikit -n "__fish_msikit_using_subcommand help; and not __fish_seen_subcommand_from info tables table streams cat export files extract build check cab patch diff transform completions man help" -f -a "transform" -d 'Decode and apply transforms (.mst, or a patch\'s transform storages)'
-complete -c msikit -n "__fish_msikit_using_subcommand help; and not __fish_seen_subcommand_from info tables table streams cat export files extract build check cab patch diff transform completions man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c msikit -n "__fish_msikit_using_subcommand help; and not __fish_seen_subcommand_from info tables table streams cat export files extract build check cab patch diff transform completions man help" -f -a "man" -d 'Print the man page (roff)'
-complete -c msikit -n "__fish_msikit_using_subcommand help; and not __fish_seen_subcommand_from info tables table streams cat export files extract build check cab patch diff transform completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c msikit -n "__fish_msikit_using_subcommand help; and not __fish_seen_subcommand_from info tables table streams cat export files extract build check locks cab patch diff transform completions man help" -f -a "info" -d 'What kind of file this is, its summary information, and what it holds'
+complete -c msikit -n "__fish_msikit_using_subcommand help; and not __fish_seen_subcommand_from info tables table streams cat export files extract build check locks cab patch diff transform completions man help" -f -a "tables" -d 'Table names with row and column counts'
+complete -c msikit -n "__fish_msikit_using_subcommand help; and not __fish_seen_subcommand_from info tables table streams cat export files extract build check locks cab patch diff transform completions man help" -f -a "table" -d 'The rows of one table (text, JSON, CSV, or IDT as `msiinfo export` writes it)'
+complete -c msikit -n "__fish_msikit_using_subcommand help; and not __fish_seen_subcommand_from info tables table streams cat export files extract build check locks cab patch diff transform completions man help" -f -a "streams" -d 'Every storage and stream at any depth, with size, sha256 and what it looks like'
+complete -c msikit -n "__fish_msikit_using_subcommand help; and not __fish_seen_subcommand_from info tables table streams cat export files extract build check locks cab patch diff transform completions man help" -f -a "cat" -d 'Write the raw bytes of one stream to standard output'
+complete -c msikit -n "__fish_msikit_using_subcommand help; and not __fish_seen_subcommand_from info tables table streams cat export files extract build check locks cab patch diff transform completions man help" -f -a "export" -d 'Write every table as IDT files (with _SummaryInformation and binary cells as files)'
+complete -c msikit -n "__fish_msikit_using_subcommand help; and not __fish_seen_subcommand_from info tables table streams cat export files extract build check locks cab patch diff transform completions man help" -f -a "files" -d 'Every file a package installs, with its install path, cabinet and sequence'
+complete -c msikit -n "__fish_msikit_using_subcommand help; and not __fish_seen_subcommand_from info tables table streams cat export files extract build check locks cab patch diff transform completions man help" -f -a "extract" -d 'Write a package\'s files into a folder (each cabinet folder decompressed once)'
+complete -c msikit -n "__fish_msikit_using_subcommand help; and not __fish_seen_subcommand_from info tables table streams cat export files extract build check locks cab patch diff transform completions man help" -f -a "build" -d 'Build a database from a manifest (TOML) or an IDT folder (`--idt DIR`)'
+complete -c msikit -n "__fish_msikit_using_subcommand help; and not __fish_seen_subcommand_from info tables table streams cat export files extract build check locks cab patch diff transform completions man help" -f -a "check" -d 'Whether patches apply to a product package, in which order, and the version they give'
+complete -c msikit -n "__fish_msikit_using_subcommand help; and not __fish_seen_subcommand_from info tables table streams cat export files extract build check locks cab patch diff transform completions man help" -f -a "locks" -d 'Which running processes of a machine snapshot hold files a patch replaces, and the outcome'
+complete -c msikit -n "__fish_msikit_using_subcommand help; and not __fish_seen_subcommand_from info tables table streams cat export files extract build check locks cab patch diff transform completions man help" -f -a "cab" -d 'List or extract a plain cabinet (.cab)'
+complete -c msikit -n "__fish_msikit_using_subcommand help; and not __fish_seen_subcommand_from info tables table streams cat export files extract build check locks cab patch diff transform completions man help" -f -a "patch" -d 'Inspect patches (.msp): targets, transforms, metadata, applicability XML, changes'
+complete -c msikit -n "__fish_msikit_using_subcommand help; and not __fish_seen_subcommand_from info tables table streams cat export files extract build check locks cab patch diff transform completions man help" -f -a "diff" -d 'Row-level differences between two databases (exit 0 same, 1 different, 2 error)'
+complete -c msikit -n "__fish_msikit_using_subcommand help; and not __fish_seen_subcommand_from info tables table streams cat export files extract build check locks cab patch diff transform completions man help" -f -a "transform" -d 'Decode and apply transforms (.mst, or a patch\'s transform storages)'
+complete -c msikit -n "__fish_msikit_using_subcommand help; and not __fish_seen_subcommand_from info tables table streams cat export files extract build check locks cab patch diff transform completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c msikit -n "__fish_msikit_using_subcommand help; and not __fish_seen_subcommand_from info tables table streams cat export files extract build check locks cab patch diff transform completions man help" -f -a "man" -d 'Print the man page (roff)'
+complete -c msikit -n "__fish_msikit_using_subcommand help; and not __fish_seen_subcommand_from info tables table streams cat export files extract build check locks cab patch diff transform completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c msikit -n "__fish_msikit_using_subcommand help; and __fish_seen_subcommand_from cab" -f -a "list" -d 'The files of a cabinet: name, size, folder, compression, date'
 complete -c msikit -n "__fish_msikit_using_subcommand help; and __fish_seen_subcommand_from cab" -f -a "extract" -d 'Write a cabinet\'s files into a folder (each folder decompressed once)'
 complete -c msikit -n "__fish_msikit_using_subcommand help; and __fish_seen_subcommand_from patch" -f -a "info" -d 'Patch code, targets, transform pairs and their validation, metadata, sequencing, cabinets'

@@ -111,9 +111,10 @@ pub fn fields<W: Write>(out: &mut W, style: &Style, pairs: &[(String, String)]) 
     Ok(())
 }
 
-/// Pretty JSON with a final newline.
+/// Pretty JSON with a final newline. (A closed pipe stays an I/O error of kind BrokenPipe, which the
+/// binary ends quietly on.)
 pub fn json<W: Write, T: serde::Serialize>(out: &mut W, value: &T) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, value).map_err(io::Error::other)?;
+    serde_json::to_writer_pretty(&mut *out, value).map_err(io::Error::from)?;
     writeln!(out)
 }
 

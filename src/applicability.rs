@@ -300,7 +300,7 @@ pub struct ProductVerdict {
     /// state `already-applied`.
     pub status: u32,
     pub status_name: &'static str,
-    /// `applicable`, `already-applied`, `superseded` or `not-applicable`.
+    /// `applicable`, `already-applied`, `superseded`, `obsoleted` or `not-applicable`.
     pub state: &'static str,
     pub reason: String,
     pub transforms: Vec<TransformCheck>,
@@ -449,6 +449,26 @@ pub fn check_snapshot_with(
                     }
                 }
             }
+        }
+        // The machine itself may record the patch as superseded or obsoleted (its own
+        // sequencing of the patches it has, with data the snapshot may not carry).
+        if state == "applicable" || state == "not-applicable" {
+            if let Some(x) = p.patches.iter().find(|x| {
+                guid_eq(&x.patch_code, &my_code)
+                    && matches!(x.state, PatchState::Superseded | PatchState::Obsoleted)
+            }) {
+                let obsoleted = matches!(x.state, PatchState::Obsoleted);
+                state = if obsoleted { "obsoleted" } else { "superseded" };
+                v.status = SUPERSEDED;
+                v.reason = format!(
+                    "the machine records the patch as {} ({})",
+                    if obsoleted { "obsoleted" } else { "superseded" },
+                    x.patch_code
+                );
+            }
+        }
+        if state != "applicable" && state != "not-applicable" {
+            notes.clear();
         }
         products.push(ProductVerdict {
             product_code: p.product_code.clone(),

@@ -137,3 +137,38 @@ fn rules_files() {
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
     assert!(err.contains("bad.toml") && err.contains("line 1"), "{err}");
 }
+
+/// A machine that records the patch itself as obsoleted (its own sequencing, with data the
+/// snapshot does not carry) gets that verdict, not "applicable".
+#[test]
+fn a_patch_the_machine_records_as_obsoleted() {
+    let set = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/exchange2007");
+    let text = std::fs::read_to_string(set.join("snapshots/rtm-clean.json")).unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v["products"][0]["patches"] = serde_json::json!([{
+        "patch_code": "{DCF5AFE2-E80A-42FB-A60D-A3B75E8EC394}",
+        "state": "obsoleted",
+        "display_name": "Update Rollup 1 for Exchange Server 2007 (KB930809)",
+        "sequences": []
+    }]);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("check-obsoleted");
+    std::fs::create_dir_all(&dir).unwrap();
+    let snap = dir.join("obsoleted.json");
+    std::fs::write(&snap, serde_json::to_vec(&v).unwrap()).unwrap();
+    let o = run(&[
+        "check",
+        "ur1.msp",
+        "--snapshot",
+        snap.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(r["products"][0]["state"], "obsoleted", "{r}");
+    assert_eq!(r["products"][0]["status"], 1648, "{r}");
+}

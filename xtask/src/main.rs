@@ -36,7 +36,9 @@ enum Cmd {
     Testdata(testdata::Args),
     /// Time `msikit table --format idt` against `msiinfo export` on large generated MSIs;
     /// `bench extract` times `msikit extract` against msiextract, cabextract and 7-Zip;
-    /// `bench build` times `msikit build` against wixl on a 20,000-file product
+    /// `bench build` times `msikit build` against wixl on a 20,000-file product;
+    /// `bench dryrun` times `msikit check --snapshots` on 10,000 generated snapshots and the
+    /// lock prediction for 10,000 files against 1,000 processes of 300 modules
     Bench(bench::Args),
     /// Write docs/man/msikit.1 from `msikit man`
     Man(man::Args),

@@ -5,7 +5,9 @@
 //! Cabinet of `#name` is a stream of the package; any other name is a file beside the package
 //! (matched case-insensitively); a Media row without a cabinet means the file is uncompressed at
 //! its source path beside the package (the source half of DefaultDir). Cabinet entries are File
-//! keys. Each cabinet is decompressed once, folder by folder, and cabinets are read in parallel.
+//! keys. Each cabinet is decompressed once, folder by folder (on a thread of its own while its
+//! files are written), and cabinets are read in parallel. An embedded cabinet is read straight
+//! from its stream in the package.
 //!
 //! Layout of `extract`: the install path without its drive (`Program Files (x86)/Acme/x.dll`),
 //! with the standard folders as a 64-bit Windows names them. msiextract names ProgramFilesFolder
@@ -257,6 +259,9 @@ pub fn write_file(dir: &Path, rel: &Path, bytes: &[u8]) -> Result<()> {
 pub struct ChunkWriter<'d> {
     dir: &'d Path,
     open: HashMap<usize, (std::fs::File, PathBuf, PathBuf, u64)>,
+    /// Folders (relative) already checked for symbolic links and created by this writer, so
+    /// that each is looked at once, not once per file in it.
+    ready: HashSet<PathBuf>,
 }
 
 impl<'d> ChunkWriter<'d> {
@@ -264,28 +269,33 @@ impl<'d> ChunkWriter<'d> {
         ChunkWriter {
             dir,
             open: HashMap::new(),
+            ready: HashSet::new(),
         }
     }
 
     /// Starts file `index`, to be written at `rel` inside the folder.
     pub fn begin(&mut self, index: usize, rel: &Path) -> Result<()> {
         let path = self.dir.join(rel);
-        let mut p = self.dir.to_path_buf();
-        for comp in rel.parent().into_iter().flat_map(|r| r.components()) {
-            p.push(comp);
-            if std::fs::symlink_metadata(&p)
-                .map(|m| m.file_type().is_symlink())
-                .unwrap_or(false)
-            {
-                return Err(Error::usage(format!(
-                    "{} is a symbolic link; not writing through it",
-                    p.display()
-                )));
+        let folder = rel.parent().unwrap_or(Path::new(""));
+        if !self.ready.contains(folder) {
+            let mut p = self.dir.to_path_buf();
+            for comp in folder.components() {
+                p.push(comp);
+                if std::fs::symlink_metadata(&p)
+                    .map(|m| m.file_type().is_symlink())
+                    .unwrap_or(false)
+                {
+                    return Err(Error::usage(format!(
+                        "{} is a symbolic link; not writing through it",
+                        p.display()
+                    )));
+                }
             }
-        }
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| Error::io(e).in_file(parent.display().to_string()))?;
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| Error::io(e).in_file(parent.display().to_string()))?;
+            }
+            self.ready.insert(folder.to_path_buf());
         }
         let name = path
             .file_name()
@@ -336,6 +346,16 @@ impl Drop for ChunkWriter<'_> {
     }
 }
 
+/// Where a cabinet to extract from is read.
+enum CabSource {
+    /// The stream of this raw name in the package.
+    Stream(String),
+    /// A file beside the package.
+    File(PathBuf),
+    /// A copy of an embedded cabinet in a temporary file, removed once opened.
+    Spooled(PathBuf),
+}
+
 /// Finds `name` in `dir`, case-insensitively.
 fn beside(dir: &Path, name: &str) -> Option<PathBuf> {
     let exact = dir.join(name);
@@ -359,8 +379,11 @@ pub fn extract(
     progress: bool,
 ) -> Result<ExtractReport> {
     let c = Container::open(path)?;
-    let model = DatabaseModel::load_tables(&crate::package::open_database(&c)?)?;
-    let all = list(&model, properties);
+    // The tables are not needed once the files are listed: freeing them keeps the peak down.
+    let all = list(
+        &DatabaseModel::load_tables(&crate::package::open_database(&c)?)?,
+        properties,
+    );
     let chosen: Vec<&PackageFile> = all
         .iter()
         .filter(|f| {
@@ -403,11 +426,13 @@ pub fn extract(
     for f in &chosen {
         by_cab.entry(f.cabinet.clone()).or_default().push(f);
     }
-    // (cabinet name, the file it is read from, whether that file is a spooled copy to remove,
-    // files wanted from it). An embedded cabinet is copied out of the package into a temporary
-    // file in DIR and read from there block by block, so memory does not grow with its size.
-    let mut jobs: Vec<(String, PathBuf, bool, Vec<&PackageFile>)> = Vec::new();
+    // (cabinet name, where it is read from, files wanted from it). An embedded cabinet is read
+    // block by block from its stream in the package; when the package cannot be opened again (it
+    // is standard input, or its last sectors are missing) it is first copied out into a
+    // temporary file in DIR. Memory does not grow with the cabinet's size either way.
+    let mut jobs: Vec<(String, CabSource, Vec<&PackageFile>)> = Vec::new();
     let mut report = ExtractReport::default();
+    let reopen = path != Path::new("-") && c.missing_bytes() == 0 && path.is_file();
     for (cab, files) in by_cab {
         match cab {
             Some(name) if name.starts_with('#') => {
@@ -420,6 +445,10 @@ pub fn extract(
                     ));
                     continue;
                 }
+                if reopen {
+                    jobs.push((name.clone(), CabSource::Stream(leaf), files));
+                    continue;
+                }
                 let spool = dir.join(format!(".msikit-cab-{}.tmp", jobs.len()));
                 let copied = std::fs::File::create(&spool)
                     .map_err(|e| Error::io(e).in_file(spool.display().to_string()))
@@ -430,7 +459,7 @@ pub fn extract(
                         Ok(n)
                     });
                 match copied {
-                    Ok(_) => jobs.push((name.clone(), spool, true, files)),
+                    Ok(_) => jobs.push((name.clone(), CabSource::Spooled(spool), files)),
                     Err(e) => {
                         let _ = std::fs::remove_file(&spool);
                         report
@@ -440,7 +469,7 @@ pub fn extract(
                 }
             }
             Some(name) => match beside(&package_dir, &name) {
-                Some(p) => jobs.push((name.clone(), p, false, files)),
+                Some(p) => jobs.push((name.clone(), CabSource::File(p), files)),
                 None => report.problems.push(format!(
                     "external cabinet '{name}' is not beside the package: {} files not written",
                     files.len()
@@ -476,7 +505,7 @@ pub fn extract(
     let results: Vec<Result<ExtractReport>> = std::thread::scope(|scope| {
         let mut pending = Vec::new();
         let mut out = Vec::new();
-        for (name, source, spooled, files) in jobs {
+        for (name, source, files) in jobs {
             if pending.len() >= cores {
                 let h: std::thread::ScopedJoinHandle<'_, Result<ExtractReport>> = pending.remove(0);
                 out.push(
@@ -494,19 +523,21 @@ pub fn extract(
                     .map(|f| (f.file.to_lowercase(), (f.file.as_str(), &targets[&f.file])))
                     .collect();
                 let mut found = HashSet::new();
-                let opened = Cabinet::open(&source);
-                if spooled {
-                    // Open files stay readable after the name is gone (the reader holds it).
-                    let _ = std::fs::remove_file(&source);
-                }
-                let package = path.display().to_string();
-                let cab = opened.map_err(|mut e| {
-                    if spooled {
-                        // The spooled copy is an implementation detail: name the package.
-                        e.file = Some(package.clone());
+                let opened = match &source {
+                    CabSource::Stream(leaf) => Cabinet::open_in_package(path, leaf),
+                    CabSource::File(p) => Cabinet::open(p),
+                    CabSource::Spooled(p) => {
+                        let opened = Cabinet::open(p);
+                        // Open files stay readable after the name is gone (the reader holds it).
+                        let _ = std::fs::remove_file(p);
+                        opened.map_err(|mut e| {
+                            // The spooled copy is an implementation detail: name the package.
+                            e.file = Some(path.display().to_string());
+                            e
+                        })
                     }
-                    e.at(format!("cabinet '{name}'"))
-                })?;
+                };
+                let cab = opened.map_err(|e| e.at(format!("cabinet '{name}'")))?;
                 let mut writer = ChunkWriter::new(dir);
                 cab.for_each_file_chunked(|chunk| {
                     match chunk {

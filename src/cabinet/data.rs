@@ -349,13 +349,17 @@ fn e8_translate(buf: &mut [u8], at: i32, size: i32) {
     }
 }
 
+/// Blocks of output an [`MsZip`] buffer holds besides the dictionary, so that the last 32 KiB
+/// are moved to its front once every so many blocks rather than after each.
+const MSZIP_SPAN: usize = 8;
+
 /// MSZIP: each block is "CK" and a deflate stream; the previous block's output is the dictionary.
 pub struct MsZip {
     inflater: Box<DecompressorOxide>,
-    /// The dictionary (up to 32 KiB of earlier output) followed by room for one block and one
-    /// byte more, so a block that decodes too long is seen.
+    /// Earlier output (at least the last 32 KiB of it, the dictionary) followed by room for the
+    /// next block and one byte more, so a block that decodes too long is seen.
     buf: Vec<u8>,
-    /// Bytes of `buf` in use: dictionary plus the last block's output.
+    /// Bytes of `buf` in use: earlier output, the last block's last.
     filled: usize,
 }
 
@@ -363,27 +367,31 @@ impl MsZip {
     fn new() -> Self {
         MsZip {
             inflater: Box::default(),
-            buf: vec![0u8; 2 * BLOCK_MAX + 1],
+            buf: vec![0u8; (MSZIP_SPAN + 1) * BLOCK_MAX + 1],
             filled: 0,
         }
     }
 
     fn decode(&mut self, data: &[u8], uncompressed: usize) -> std::result::Result<&[u8], String> {
-        // Keep the last 32 KiB of output as the dictionary of this block.
-        let keep = self.filled.min(BLOCK_MAX);
-        self.buf.copy_within(self.filled - keep..self.filled, 0);
-        self.filled = keep;
+        if self.filled + BLOCK_MAX + 1 > self.buf.len() {
+            // Keep the last 32 KiB of output as the dictionary.
+            let keep = self.filled.min(BLOCK_MAX);
+            self.buf.copy_within(self.filled - keep..self.filled, 0);
+            self.filled = keep;
+        }
+        let start = self.filled;
         if data.len() < 2 || &data[..2] != b"CK" {
             return Err("an MSZIP block does not start with its signature 'CK'".into());
         }
         self.inflater.init();
-        // Not wrapping: back references may reach into the dictionary before `keep` and no
-        // further (miniz_oxide checks the distance against the output position).
+        // Not wrapping: back references may reach into the earlier output before `start` and
+        // no further (miniz_oxide checks the distance against the output position; deflate
+        // cannot express one past 32 KiB). The output may not go past one block and one byte.
         let (status, _, n) = decompress(
             &mut self.inflater,
             &data[2..],
-            &mut self.buf,
-            keep,
+            &mut self.buf[..start + BLOCK_MAX + 1],
+            start,
             inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF,
         );
         match status {
@@ -403,8 +411,8 @@ impl MsZip {
                 "MSZIP data decodes to {n} bytes but the block says {uncompressed}"
             ));
         }
-        self.filled = keep + n;
-        Ok(&self.buf[keep..keep + n])
+        self.filled = start + n;
+        Ok(&self.buf[start..start + n])
     }
 }
 

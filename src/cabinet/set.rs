@@ -12,8 +12,8 @@
 use std::path::{Path, PathBuf};
 
 use super::{
-    check_compression, data, stream_members, BlockSource, CabFile, Cabinet, Compression, FileChunk,
-    BLOCK_MAX,
+    check_compression, data, pipelined, stream_members, BlockSource, CabFile, Cabinet, Compression,
+    FileChunk, Piece, BLOCK_MAX,
 };
 use crate::error::{Error, Result};
 
@@ -336,33 +336,48 @@ impl CabinetSet {
         for file in &self.files {
             by_folder[usize::from(file.folder)].push(file);
         }
-        for (i, members) in by_folder.iter_mut().enumerate() {
-            if members.is_empty() {
-                continue;
-            }
+        for members in &mut by_folder {
             members.sort_by_key(|m| (m.offset, m.index));
-            let folder = &self.folders[i];
-            let last = folder.parts.len() - 1;
-            let parts = folder
-                .parts
-                .iter()
-                .enumerate()
-                .map(|(k, &(v, fi))| {
-                    let (name, cab) = &self.volumes[v];
-                    let b =
-                        data::Blocks::new(&cab.source, fi, &cab.folders[fi], cab.data_reserve_len);
-                    (name.as_str(), if k < last { b.allow_split() } else { b })
-                })
-                .collect();
-            let mut blocks = SetBlocks {
-                parts,
-                at: 0,
-                join: Vec::new(),
-                read: 0,
-            };
-            stream_members(i, folder.compression, &mut blocks, members, &mut f)?;
         }
-        Ok(())
+        pipelined(
+            |sink| {
+                for (i, members) in by_folder.iter().enumerate() {
+                    if !members.is_empty() {
+                        self.stream_folder(i, members, sink)?;
+                    }
+                }
+                Ok(())
+            },
+            &mut f,
+        )
+    }
+
+    /// Decodes folder `i` of the set, across its volumes, up to the end of its last file.
+    fn stream_folder<'m>(
+        &'m self,
+        i: usize,
+        members: &[&'m CabFile],
+        f: &mut dyn FnMut(Piece<'m, '_>) -> Result<()>,
+    ) -> Result<()> {
+        let folder = &self.folders[i];
+        let last = folder.parts.len() - 1;
+        let parts = folder
+            .parts
+            .iter()
+            .enumerate()
+            .map(|(k, &(v, fi))| {
+                let (name, cab) = &self.volumes[v];
+                let b = data::Blocks::new(&cab.source, fi, &cab.folders[fi], cab.data_reserve_len);
+                (name.as_str(), if k < last { b.allow_split() } else { b })
+            })
+            .collect();
+        let mut blocks = SetBlocks {
+            parts,
+            at: 0,
+            join: Vec::new(),
+            read: 0,
+        };
+        stream_members(i, folder.compression, &mut blocks, members, f)
     }
 }
 

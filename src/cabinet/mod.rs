@@ -422,16 +422,7 @@ impl Cabinet {
         mut f: impl FnMut(FileChunk<'_>) -> Result<()>,
     ) -> Result<()> {
         self.check_extractable()?;
-        let mut by_folder: Vec<Vec<&CabFile>> = vec![Vec::new(); self.folders.len()];
-        for file in &self.files {
-            // After the check every folder index is a real one.
-            if let Some(v) = by_folder.get_mut(usize::from(file.folder)) {
-                v.push(file);
-            }
-        }
-        for members in &mut by_folder {
-            members.sort_by_key(|m| (m.offset, m.index));
-        }
+        let by_folder = files_by_folder(&self.files, self.folders.len());
         pipelined(
             |sink| {
                 for (i, members) in by_folder.iter().enumerate() {
@@ -664,6 +655,21 @@ impl<'m> Batch<'m> {
 /// `f` sees exactly the pieces it would see were everything done on one thread: an error from
 /// `f` stops decoding and is returned (the decoder may have read a few blocks ahead, to no
 /// effect); an error from `decode` is returned after `f` has had every piece given before it.
+/// The files of each folder, in the order their bytes lie in it. A file whose folder index is
+/// out of range is left out (the callers refuse such cabinets before decoding).
+fn files_by_folder(files: &[CabFile], folders: usize) -> Vec<Vec<&CabFile>> {
+    let mut by_folder: Vec<Vec<&CabFile>> = vec![Vec::new(); folders];
+    for file in files {
+        if let Some(v) = by_folder.get_mut(usize::from(file.folder)) {
+            v.push(file);
+        }
+    }
+    for members in &mut by_folder {
+        members.sort_by_key(|m| (m.offset, m.index));
+    }
+    by_folder
+}
+
 fn pipelined<'m>(
     decode: impl FnOnce(&mut Sink<'m, '_>) -> Result<()> + Send,
     f: &mut dyn FnMut(FileChunk<'_>) -> Result<()>,

@@ -12,8 +12,8 @@
 use std::path::{Path, PathBuf};
 
 use super::{
-    check_compression, data, pipelined, stream_members, BlockSource, CabFile, Cabinet, Compression,
-    FileChunk, Piece, BLOCK_MAX,
+    check_compression, data, files_by_folder, pipelined, stream_members, BlockSource, CabFile,
+    Cabinet, Compression, FileChunk, Piece, BLOCK_MAX,
 };
 use crate::error::{Error, Result};
 
@@ -332,13 +332,7 @@ impl CabinetSet {
         if self.volumes.len() == 1 {
             return self.volumes[0].1.for_each_file_chunked(f);
         }
-        let mut by_folder: Vec<Vec<&CabFile>> = vec![Vec::new(); self.folders.len()];
-        for file in &self.files {
-            by_folder[usize::from(file.folder)].push(file);
-        }
-        for members in &mut by_folder {
-            members.sort_by_key(|m| (m.offset, m.index));
-        }
+        let by_folder = files_by_folder(&self.files, self.folders.len());
         pipelined(
             |sink| {
                 for (i, members) in by_folder.iter().enumerate() {

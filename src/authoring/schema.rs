@@ -1,6 +1,6 @@
 //! The standard schemas of the tables msikit authors, as the Windows Installer SDK defines them
-//! (column names, types in IDT notation, primary keys first), and the column numbers of the
-//! database each table lives in.
+//! (column names, types in IDT notation, primary keys first). File, Media, Property and
+//! MsiFileHash come from [`crate::tables::standard`], where the reader keeps them.
 
 use super::idt::column_type;
 use crate::error::{Error, Result};
@@ -30,6 +30,14 @@ pub fn def(name: &str, keys: usize, columns: &[(&str, &str)]) -> Result<TableDef
 
 /// The schema of a standard table by name.
 pub fn standard(name: &str) -> Result<TableDef> {
+    // The tables the reader also needs without a database have their one definition there.
+    match name {
+        "File" => return Ok(crate::tables::standard::file(false)),
+        "Media" => return Ok(crate::tables::standard::media()),
+        "Property" => return Ok(crate::tables::standard::property()),
+        "MsiFileHash" => return Ok(crate::tables::standard::msi_file_hash()),
+        _ => {}
+    }
     let (keys, cols): (usize, &[(&str, &str)]) = match name {
         "Directory" => (
             1,
@@ -64,31 +72,6 @@ pub fn standard(name: &str) -> Result<TableDef> {
             ],
         ),
         "FeatureComponents" => (2, &[("Feature_", "s38"), ("Component_", "s72")]),
-        "File" => (
-            1,
-            &[
-                ("File", "s72"),
-                ("Component_", "s72"),
-                ("FileName", "l255"),
-                ("FileSize", "i4"),
-                ("Version", "S72"),
-                ("Language", "S20"),
-                ("Attributes", "I2"),
-                ("Sequence", "i4"),
-            ],
-        ),
-        "Media" => (
-            1,
-            &[
-                ("DiskId", "i2"),
-                ("LastSequence", "i4"),
-                ("DiskPrompt", "L64"),
-                ("Cabinet", "S255"),
-                ("VolumeLabel", "S32"),
-                ("Source", "S72"),
-            ],
-        ),
-        "Property" => (1, &[("Property", "s72"), ("Value", "l0")]),
         "Registry" => (
             1,
             &[
@@ -165,17 +148,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn schemas_agree_with_the_read_side() {
-        // The reader's built-in schemas (tables::standard) must be the same definitions.
-        assert_eq!(standard("Media").unwrap(), crate::tables::standard::media());
-        assert_eq!(
-            standard("File").unwrap(),
-            crate::tables::standard::file(false)
-        );
-        assert_eq!(
-            standard("Property").unwrap(),
-            crate::tables::standard::property()
-        );
+    fn schemas_are_the_sdk_ones() {
+        // IDT codes as the Windows Installer SDK gives them (msidump writes the same codes for
+        // the tables of the Exchange look-alike: tests/authoring.rs).
+        let d = standard("Directory").unwrap();
+        let codes: Vec<String> = d.columns.iter().map(|c| c.ty.idt_code()).collect();
+        assert_eq!(codes, ["s72", "S72", "l255"]);
+        assert!(d.columns[0].ty.is_key() && !d.columns[1].ty.is_key());
+        let f = standard("Feature").unwrap();
+        let keys: Vec<&str> = f
+            .columns
+            .iter()
+            .filter(|c| c.ty.is_key())
+            .map(|c| c.name.as_str())
+            .collect();
+        assert_eq!(keys, ["Feature"]);
+        let fc = standard("FeatureComponents").unwrap();
+        assert!(fc.columns.iter().all(|c| c.ty.is_key()));
         assert!(standard("Nope").is_err());
     }
 }

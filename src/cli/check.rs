@@ -100,19 +100,7 @@ pub fn run(a: Args, style: &Style) -> msikit::Result<i32> {
             opt(&c.product_version_after)
         ),
     )];
-    if let Some(e) = &c.expected_version {
-        verdict.push((
-            "Expected version".into(),
-            format!(
-                "{e}: {}",
-                if c.expectation_met == Some(true) {
-                    "reached"
-                } else {
-                    "NOT reached"
-                }
-            ),
-        ));
-    }
+    verdict.extend(expectation(&c.expected_version, c.expectation_met));
     verdict.push((
         "Verdict".into(),
         if c.ready() {
@@ -282,20 +270,7 @@ fn run_snapshot(a: &Args, snap_path: &std::path::Path, style: &Style) -> msikit:
         )?;
     }
     writeln!(out)?;
-    let mut verdict = Vec::new();
-    if let Some(e) = &c.expected_version {
-        verdict.push((
-            "Expected version".to_string(),
-            format!(
-                "{e}: {}",
-                if c.expectation_met == Some(true) {
-                    "reached"
-                } else {
-                    "NOT reached"
-                }
-            ),
-        ));
-    }
+    let mut verdict = expectation(&c.expected_version, c.expectation_met);
     verdict.push((
         "Verdict".into(),
         if c.ready {
@@ -307,4 +282,19 @@ fn run_snapshot(a: &Args, snap_path: &std::path::Path, style: &Style) -> msikit:
     render::fields(&mut out, style, &verdict)?;
     out.flush()?;
     Ok(code)
+}
+
+/// The "Expected version" line of both checks, when a version was expected.
+fn expectation(expected: &Option<String>, met: Option<bool>) -> Vec<(String, String)> {
+    expected
+        .iter()
+        .map(|e| {
+            let how = if met == Some(true) {
+                "reached"
+            } else {
+                "NOT reached"
+            };
+            ("Expected version".to_string(), format!("{e}: {how}"))
+        })
+        .collect()
 }

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::cabinet::Cabinet;
+use crate::cabinet::{CabFile, Cabinet, CabinetSet, FileChunk, FolderUnit};
 use crate::container::Container;
 use crate::database::DatabaseModel;
 use crate::error::{Error, Result};
@@ -159,6 +159,8 @@ pub fn files(path: &Path, properties: &HashMap<String, String>) -> Result<Vec<Pa
 pub struct ExtractReport {
     pub written: usize,
     pub bytes: u64,
+    /// Files that were to be written and were not.
+    pub not_written: usize,
     /// Files that could not be written, with the reason (a missing cabinet, a cabinet entry
     /// that is missing, ...). The others were written.
     pub problems: Vec<String>,
@@ -301,7 +303,10 @@ impl<'d> ChunkWriter<'d> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let tmp = path.with_file_name(format!(".{name}.{index}.msikit-tmp"));
+        // Unique in the process: writers on other threads may be writing the same path.
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tmp = path.with_file_name(format!(".{name}.{index}-{n}.msikit-tmp"));
         let f = std::fs::File::create(&tmp)
             .map_err(|e| Error::io(e).in_file(tmp.display().to_string()))?;
         self.open.insert(index, (f, tmp, path, 0));
@@ -410,16 +415,7 @@ pub fn extract(
         }
         targets.insert(f.file.clone(), rel);
     }
-    let bar = if progress {
-        let b = indicatif::ProgressBar::new(chosen.len() as u64);
-        b.set_style(
-            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} files {msg}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        b
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
+    let bar = progress_bar(progress, chosen.len());
     let package_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     // Group the chosen files by cabinet.
     let mut by_cab: HashMap<Option<String>, Vec<&PackageFile>> = HashMap::new();
@@ -498,97 +494,289 @@ pub fn extract(
             }
         }
     }
-    // One thread per cabinet (each decompresses its folders once), at most one per core.
+    // Every cabinet opened, and for each File key wanted from it the first entry of that name
+    // (InstallFiles matches cabinet entries to File keys case-insensitively).
+    let mut opened: Vec<Opened<'_>> = Vec::new();
+    for (name, source, files) in jobs {
+        let cab = match open_cabinet(path, &source) {
+            Ok(c) => c,
+            Err(e) => {
+                report.problems.push(format!(
+                    "{}: {} files not written",
+                    e.at(format!("cabinet '{name}'")),
+                    files.len()
+                ));
+                continue;
+            }
+        };
+        let mut wanted: HashMap<String, (&str, &PathBuf)> = files
+            .iter()
+            .map(|f| (f.file.to_lowercase(), (f.file.as_str(), &targets[&f.file])))
+            .collect();
+        let mut chosen = HashMap::new();
+        for entry in cab.files() {
+            if let Some((_, rel)) = wanted.remove(&entry.name.to_lowercase()) {
+                chosen.insert(entry.index, rel);
+            }
+        }
+        let mut missing: Vec<&str> = wanted.values().map(|(k, _)| *k).collect();
+        missing.sort_unstable();
+        for k in missing {
+            report
+                .problems
+                .push(format!("{k}: not in cabinet '{name}'"));
+        }
+        opened.push(Opened { name, cab, chosen });
+    }
+    // The work: each folder holding a wanted file, of every cabinet; folders are independent
+    // compressed streams, so they decode on all cores at once.
+    let mut work: Vec<(usize, FolderUnit<'_>)> = Vec::new();
+    for (k, o) in opened.iter().enumerate() {
+        match o.cab.folder_units() {
+            Ok(units) => {
+                for mut unit in units {
+                    unit.files.retain(|f| o.chosen.contains_key(&f.index));
+                    if !unit.files.is_empty() {
+                        work.push((k, unit));
+                    }
+                }
+            }
+            Err(e) => report.problems.push(format!(
+                "{}: {} files not written",
+                e.at(format!("cabinet '{}'", o.name)),
+                o.chosen.len()
+            )),
+        }
+    }
+    let results = on_cores(
+        &work,
+        |(_, unit)| unit.blocks,
+        |(k, unit)| {
+            let o = &opened[*k];
+            let context = format!("cabinet '{}'", o.name);
+            write_folder(&o.cab, unit, dir, &bar, Some(&context), |cf| {
+                o.chosen.get(&cf.index).copied()
+            })
+        },
+    );
+    bar.finish_and_clear();
+    report.merge(results);
+    report.problems.sort();
+    report.not_written = chosen.len().saturating_sub(report.written);
+    Ok(report)
+}
+
+/// `msikit cab extract FILE.cab [MORE.cab...] -C DIR`: every file of a cabinet or of a set, at
+/// the path its name gives inside `dir` (each part made safe), folders decoded on all cores at
+/// once. A cabinet that cannot be extracted at all (a file continued in a volume not given, a
+/// compression msikit does not decode) is an error before anything is written; a folder whose
+/// data is bad is a problem in the report, the other folders' files written. When entries
+/// share a path, the last in the cabinet's order is written (as cabextract leaves it).
+pub fn extract_cabinet(set: &CabinetSet, dir: &Path, progress: bool) -> Result<ExtractReport> {
+    let units = set.folder_units()?;
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(e).in_file(dir.display().to_string()))?;
+    // Cabinet names use `\` between folders; each part is kept inside DIR.
+    let mut by_path: HashMap<PathBuf, usize> = HashMap::new();
+    for f in set.files() {
+        let rel: PathBuf = f
+            .name
+            .split(['\\', '/'])
+            .filter(|p| !p.is_empty())
+            .map(safe_component)
+            .collect();
+        by_path.insert(rel, f.index);
+    }
+    let chosen: HashMap<usize, PathBuf> = by_path.into_iter().map(|(p, i)| (i, p)).collect();
+    let work: Vec<FolderUnit<'_>> = units
+        .into_iter()
+        .map(|mut u| {
+            u.files.retain(|f| chosen.contains_key(&f.index));
+            u
+        })
+        .filter(|u| !u.files.is_empty())
+        .collect();
+    let bar = progress_bar(progress, chosen.len());
+    let results = on_cores(
+        &work,
+        |unit| unit.blocks,
+        |unit| write_folder(set, unit, dir, &bar, None, |cf| chosen.get(&cf.index)),
+    );
+    bar.finish_and_clear();
+    let mut report = ExtractReport::default();
+    report.merge(results);
+    report.problems.sort();
+    report.not_written = chosen.len().saturating_sub(report.written);
+    Ok(report)
+}
+
+/// A cabinet opened for `extract`: its name in the Media table, and where each entry to write
+/// goes (by its index in the cabinet).
+struct Opened<'a> {
+    name: String,
+    cab: Cabinet,
+    chosen: HashMap<usize, &'a PathBuf>,
+}
+
+/// Opens a cabinet where `source` says, naming the package for an embedded one.
+fn open_cabinet(package: &Path, source: &CabSource) -> Result<Cabinet> {
+    match source {
+        CabSource::Stream(leaf) => Cabinet::open_in_package(package, leaf),
+        CabSource::File(p) => Cabinet::open(p),
+        CabSource::Spooled(p) => {
+            let opened = Cabinet::open(p);
+            // Open files stay readable after the name is gone (the reader holds it).
+            let _ = std::fs::remove_file(p);
+            opened.map_err(|mut e| {
+                // The spooled copy is an implementation detail: name the package.
+                e.file = Some(package.display().to_string());
+                e
+            })
+        }
+    }
+}
+
+/// What a folder is decoded from: a cabinet, or a set of volumes.
+trait FolderSource: Sync {
+    fn decode<'m>(
+        &'m self,
+        unit: &FolderUnit<'m>,
+        f: &mut dyn FnMut(FileChunk<'_>) -> Result<()>,
+    ) -> Result<()>;
+}
+
+impl FolderSource for Cabinet {
+    fn decode<'m>(
+        &'m self,
+        unit: &FolderUnit<'m>,
+        f: &mut dyn FnMut(FileChunk<'_>) -> Result<()>,
+    ) -> Result<()> {
+        self.for_each_file_in(unit, f)
+    }
+}
+
+impl FolderSource for CabinetSet {
+    fn decode<'m>(
+        &'m self,
+        unit: &FolderUnit<'m>,
+        f: &mut dyn FnMut(FileChunk<'_>) -> Result<()>,
+    ) -> Result<()> {
+        self.for_each_file_in(unit, f)
+    }
+}
+
+/// Decodes one folder and writes the files `target` gives a path for, each through a temporary
+/// name. On an error, the report has the files written before it and the error (in `context`,
+/// when given), with how many of the folder's files were not written.
+fn write_folder<'m, P: AsRef<Path>>(
+    source: &'m impl FolderSource,
+    unit: &FolderUnit<'m>,
+    dir: &Path,
+    bar: &indicatif::ProgressBar,
+    context: Option<&str>,
+    target: impl Fn(&CabFile) -> Option<P>,
+) -> ExtractReport {
+    let mut r = ExtractReport::default();
+    let mut writer = ChunkWriter::new(dir);
+    let outcome = source.decode(unit, &mut |chunk| {
+        match chunk {
+            FileChunk::Begin(cf) => {
+                if let Some(rel) = target(cf) {
+                    writer.begin(cf.index, rel.as_ref())?;
+                }
+            }
+            FileChunk::Data(cf, data) => writer.data(cf.index, data)?,
+            FileChunk::End(cf) => {
+                if writer.is_open(cf.index) {
+                    r.bytes += writer.end(cf.index)?;
+                    r.written += 1;
+                    bar.inc(1);
+                }
+            }
+        }
+        Ok(())
+    });
+    if let Err(mut e) = outcome {
+        if let Some(c) = context {
+            e = e.at(c);
+        }
+        let left = unit.files.len().saturating_sub(r.written);
+        r.problems.push(format!(
+            "{e}: {left} files of folder {} not written",
+            unit.folder
+        ));
+    }
+    r
+}
+
+impl ExtractReport {
+    /// Adds the reports of the folders (`None`: a folder whose thread failed).
+    fn merge(&mut self, results: Vec<Option<ExtractReport>>) {
+        for r in results {
+            match r {
+                Some(x) => {
+                    self.written += x.written;
+                    self.bytes += x.bytes;
+                    self.problems.extend(x.problems);
+                }
+                None => self
+                    .problems
+                    .push("a folder was not extracted: its thread failed (a bug)".into()),
+            }
+        }
+    }
+}
+
+/// A progress bar of `files` files on standard error, or a hidden one.
+fn progress_bar(progress: bool, files: usize) -> indicatif::ProgressBar {
+    if !progress {
+        return indicatif::ProgressBar::hidden();
+    }
+    let b = indicatif::ProgressBar::new(files as u64);
+    b.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} files {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    b
+}
+
+/// Runs `work` on every job on up to one thread per core, the heaviest (by `weight`) first so
+/// that a big folder does not start last; the results come in the order of `jobs`, `None` for
+/// a job that panicked.
+fn on_cores<J: Sync, R: Send>(
+    jobs: &[J],
+    weight: impl Fn(&J) -> u64,
+    work: impl Fn(&J) -> R + Sync,
+) -> Vec<Option<R>> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
     let cores = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1);
-    let results: Vec<Result<ExtractReport>> = std::thread::scope(|scope| {
-        let mut pending = Vec::new();
-        let mut out = Vec::new();
-        for (name, source, files) in jobs {
-            if pending.len() >= cores {
-                let h: std::thread::ScopedJoinHandle<'_, Result<ExtractReport>> = pending.remove(0);
-                out.push(
-                    h.join()
-                        .unwrap_or_else(|_| Err(Error::malformed("an extraction thread failed"))),
-                );
-            }
-            let targets = &targets;
-            let bar = &bar;
-            pending.push(scope.spawn(move || -> Result<ExtractReport> {
-                let mut r = ExtractReport::default();
-                // InstallFiles matches cabinet entries to File keys case-insensitively.
-                let wanted: HashMap<String, (&str, &PathBuf)> = files
-                    .iter()
-                    .map(|f| (f.file.to_lowercase(), (f.file.as_str(), &targets[&f.file])))
-                    .collect();
-                let mut found = HashSet::new();
-                let opened = match &source {
-                    CabSource::Stream(leaf) => Cabinet::open_in_package(path, leaf),
-                    CabSource::File(p) => Cabinet::open(p),
-                    CabSource::Spooled(p) => {
-                        let opened = Cabinet::open(p);
-                        // Open files stay readable after the name is gone (the reader holds it).
-                        let _ = std::fs::remove_file(p);
-                        opened.map_err(|mut e| {
-                            // The spooled copy is an implementation detail: name the package.
-                            e.file = Some(path.display().to_string());
-                            e
-                        })
-                    }
-                };
-                let cab = opened.map_err(|e| e.at(format!("cabinet '{name}'")))?;
-                let mut writer = ChunkWriter::new(dir);
-                cab.for_each_file_chunked(|chunk| {
-                    match chunk {
-                        crate::cabinet::FileChunk::Begin(cf) => {
-                            if let Some((k, rel)) = wanted.get(&cf.name.to_lowercase()) {
-                                if found.insert(k.to_string()) {
-                                    writer.begin(cf.index, rel)?;
-                                }
-                            }
-                        }
-                        crate::cabinet::FileChunk::Data(cf, data) => writer.data(cf.index, data)?,
-                        crate::cabinet::FileChunk::End(cf) => {
-                            if writer.is_open(cf.index) {
-                                r.bytes += writer.end(cf.index)?;
-                                r.written += 1;
-                                bar.inc(1);
-                            }
+    let mut order: Vec<usize> = (0..jobs.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(weight(&jobs[i])));
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<R>>> = Mutex::new((0..jobs.len()).map(|_| None).collect());
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..cores.min(jobs.len()))
+            .map(|_| {
+                scope.spawn(|| {
+                    while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+                        // A job that panics (a bug) loses its own result only.
+                        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                            work(&jobs[i])
+                        }));
+                        if let (Ok(r), Ok(mut all)) = (r, results.lock()) {
+                            all[i] = Some(r);
                         }
                     }
-                    Ok(())
                 })
-                .map_err(|e| e.at(format!("cabinet '{name}'")))?;
-                for (k, _) in wanted.values() {
-                    if !found.contains(*k) {
-                        r.problems.push(format!("{k}: not in cabinet '{name}'"));
-                    }
-                }
-                Ok(r)
-            }));
+            })
+            .collect();
+        for h in handles {
+            let _ = h.join();
         }
-        for h in pending {
-            out.push(
-                h.join()
-                    .unwrap_or_else(|_| Err(Error::malformed("an extraction thread failed"))),
-            );
-        }
-        out
     });
-    bar.finish_and_clear();
-    for r in results {
-        match r {
-            Ok(x) => {
-                report.written += x.written;
-                report.bytes += x.bytes;
-                report.problems.extend(x.problems);
-            }
-            Err(e) => report.problems.push(e.to_string()),
-        }
-    }
-    report.problems.sort();
-    Ok(report)
+    results.into_inner().unwrap_or_else(|p| p.into_inner())
 }
 
 #[cfg(test)]
@@ -621,6 +809,39 @@ mod tests {
             rel.components()
                 .all(|c| matches!(c, std::path::Component::Normal(_))),
             "{rel:?}"
+        );
+    }
+
+    #[test]
+    fn jobs_run_at_once_and_results_keep_their_order() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::time::{Duration, Instant};
+        let running = AtomicUsize::new(0);
+        let most = AtomicUsize::new(0);
+        let jobs: Vec<u64> = (0..8).collect();
+        let out = on_cores(
+            &jobs,
+            |&j| j,
+            |&j| {
+                let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(now, Ordering::SeqCst);
+                // Stay a while, so that another thread can be seen running at the same time.
+                let until = Instant::now() + Duration::from_millis(100);
+                while Instant::now() < until && most.load(Ordering::SeqCst) < 2 {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                running.fetch_sub(1, Ordering::SeqCst);
+                assert!(j != 5, "job 5 fails");
+                j * 10
+            },
+        );
+        let want: Vec<Option<u64>> = (0..8).map(|j| (j != 5).then_some(j * 10)).collect();
+        assert_eq!(out, want);
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        assert_eq!(
+            most.load(Ordering::SeqCst) >= 2,
+            cores >= 2,
+            "cores: {cores}"
         );
     }
 

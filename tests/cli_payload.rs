@@ -169,3 +169,68 @@ fn cab_verbs_agree_with_cabextract_and_fail_cleanly() {
     eprintln!("{same} cabinets extracted identically, {refused} refused");
     assert!(same > 60 && refused > 40, "{same} same, {refused} refused");
 }
+
+/// Folders are extracted independently (on several threads): bad data in one folder stops that
+/// folder only. libmspack's two-folder cabinet (MSZIP, then LZX) with a byte of the LZX folder's
+/// first data block changed: its checksum no longer holds.
+#[test]
+fn a_bad_folder_leaves_the_other_folders_written() {
+    require("cabextract");
+    let src = common::corpus()
+        .join("kyz__libmspack/libmspack__test__test_files__cabd__normal_2files_2folders.cab");
+    let mut bytes = std::fs::read(&src).unwrap();
+    // CFFOLDER 1 (after the 36-byte header and CFFOLDER 0): coffCabStart, then its first
+    // CFDATA: checksum, cbData, cbUncomp, data.
+    let folder1 = u32::from_le_bytes(bytes[44..48].try_into().unwrap()) as usize;
+    assert_ne!(
+        bytes[folder1..folder1 + 4],
+        [0; 4],
+        "the block has a checksum"
+    );
+    bytes[folder1 + 9] ^= 0x55;
+    let dir = std::env::temp_dir().join(format!("msikit-bad-folder-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let cab = dir.join("two-folders.cab");
+    std::fs::write(&cab, &bytes).unwrap();
+    let out = dir.join("out");
+    let o = run_msikit(&[
+        "cab".as_ref(),
+        "extract".as_ref(),
+        cab.as_os_str(),
+        "-C".as_ref(),
+        out.as_os_str(),
+    ]);
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr),
+    );
+    assert_eq!(o.status.code(), Some(2), "{stdout}{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains(&cab.display().to_string()), "{stderr}");
+    assert!(stderr.contains("2 files not written"), "{stderr}");
+    assert!(stderr.contains("checksum"), "{stderr}");
+    assert!(
+        stdout.contains("2 files of folder 1 not written"),
+        "{stdout}"
+    );
+    // Folder 0's files are whole; nothing of folder 1, not even a temporary file, is left.
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["mszip1.txt", "mszip2.txt"]);
+    let theirs = Command::new("cabextract")
+        .arg("-p")
+        .arg("-F")
+        .arg("mszip1.txt")
+        .arg(&src)
+        .output()
+        .unwrap();
+    assert_eq!(
+        std::fs::read(out.join("mszip1.txt")).unwrap(),
+        theirs.stdout
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -166,6 +166,20 @@ impl CabFile {
     }
 }
 
+/// One folder of a cabinet (or of a set) and the files to extract from it: see
+/// [`Cabinet::folder_units`].
+#[derive(Debug, Clone)]
+pub struct FolderUnit<'m> {
+    /// The folder's number (in the set, for a [`CabinetSet`]).
+    pub folder: usize,
+    /// Its files, in the order their bytes lie in it. Narrowing this list (keeping the order)
+    /// narrows what is decoded and given.
+    pub files: Vec<&'m CabFile>,
+    /// How many data blocks the folder has (in all its volumes): a measure of the work, for
+    /// scheduling.
+    pub blocks: u64,
+}
+
 /// The previous or next cabinet of a set, as the header names it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct CabinetLink {
@@ -421,17 +435,57 @@ impl Cabinet {
         &self,
         mut f: impl FnMut(FileChunk<'_>) -> Result<()>,
     ) -> Result<()> {
-        self.check_extractable()?;
-        let by_folder = files_by_folder(&self.files, self.folders.len());
+        let units = self.folder_units()?;
         pipelined(
             |sink| {
-                for (i, members) in by_folder.iter().enumerate() {
-                    if !members.is_empty() {
-                        self.stream_folder(i, members, sink)?;
-                    }
+                for unit in &units {
+                    self.stream_folder(unit.folder, &unit.files, sink)?;
                 }
                 Ok(())
             },
+            &mut f,
+        )
+    }
+
+    /// The work of extracting every file, split by folder: each folder that holds files, with
+    /// its files in the order their bytes lie, after the checks [`for_each_file_chunked`] makes
+    /// before decoding. Folders are independent compressed streams, so units (of this cabinet
+    /// or of others) may be given to [`for_each_file_in`] on different threads at once.
+    ///
+    /// [`for_each_file_chunked`]: Self::for_each_file_chunked
+    /// [`for_each_file_in`]: Self::for_each_file_in
+    pub fn folder_units(&self) -> Result<Vec<FolderUnit<'_>>> {
+        self.check_extractable()?;
+        Ok(files_by_folder(&self.files, self.folders.len())
+            .into_iter()
+            .enumerate()
+            .filter(|(_, members)| !members.is_empty())
+            .map(|(i, files)| FolderUnit {
+                folder: i,
+                files,
+                blocks: u64::from(self.folders[i].data_blocks),
+            })
+            .collect())
+    }
+
+    /// Decodes the folder of `unit` (one of [`folder_units`](Self::folder_units), its files
+    /// possibly narrowed to those wanted), giving the pieces of its files as
+    /// [`for_each_file_chunked`](Self::for_each_file_chunked) does; decoding stops after the
+    /// last of them.
+    pub fn for_each_file_in<'m>(
+        &'m self,
+        unit: &FolderUnit<'m>,
+        mut f: impl FnMut(FileChunk<'_>) -> Result<()>,
+    ) -> Result<()> {
+        if unit.folder >= self.folders.len() {
+            return Err(Error::malformed(format!(
+                "folder {} does not exist (the cabinet has {})",
+                unit.folder,
+                self.folders.len()
+            )));
+        }
+        pipelined(
+            |sink| self.stream_folder(unit.folder, &unit.files, sink),
             &mut f,
         )
     }

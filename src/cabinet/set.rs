@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use super::{
     check_compression, data, files_by_folder, pipelined, stream_members, BlockSource, CabFile,
-    Cabinet, Compression, FileChunk, Piece, BLOCK_MAX,
+    Cabinet, Compression, FileChunk, FolderUnit, Piece, BLOCK_MAX,
 };
 use crate::error::{Error, Result};
 
@@ -332,16 +332,65 @@ impl CabinetSet {
         if self.volumes.len() == 1 {
             return self.volumes[0].1.for_each_file_chunked(f);
         }
-        let by_folder = files_by_folder(&self.files, self.folders.len());
+        let units = self.folder_units()?;
         pipelined(
             |sink| {
-                for (i, members) in by_folder.iter().enumerate() {
-                    if !members.is_empty() {
-                        self.stream_folder(i, members, sink)?;
-                    }
+                for unit in &units {
+                    self.stream_folder(unit.folder, &unit.files, sink)?;
                 }
                 Ok(())
             },
+            &mut f,
+        )
+    }
+
+    /// The work of extracting every file of the set, by folder (a folder continued across
+    /// volumes is one unit); see [`Cabinet::folder_units`].
+    pub fn folder_units(&self) -> Result<Vec<FolderUnit<'_>>> {
+        if self.volumes.len() == 1 {
+            return self.volumes[0].1.folder_units();
+        }
+        Ok(files_by_folder(&self.files, self.folders.len())
+            .into_iter()
+            .enumerate()
+            .filter(|(_, members)| !members.is_empty())
+            .map(|(i, files)| FolderUnit {
+                folder: i,
+                files,
+                blocks: self.folders[i]
+                    .parts
+                    .iter()
+                    .map(|&(v, fi)| {
+                        self.volumes[v]
+                            .1
+                            .folders
+                            .get(fi)
+                            .map_or(0, |f| u64::from(f.data_blocks))
+                    })
+                    .sum(),
+            })
+            .collect())
+    }
+
+    /// Decodes the folder of `unit` (one of [`folder_units`](Self::folder_units)) across its
+    /// volumes; see [`Cabinet::for_each_file_in`].
+    pub fn for_each_file_in<'m>(
+        &'m self,
+        unit: &FolderUnit<'m>,
+        mut f: impl FnMut(FileChunk<'_>) -> Result<()>,
+    ) -> Result<()> {
+        if self.volumes.len() == 1 {
+            return self.volumes[0].1.for_each_file_in(unit, f);
+        }
+        if unit.folder >= self.folders.len() {
+            return Err(Error::malformed(format!(
+                "folder {} does not exist (the set has {})",
+                unit.folder,
+                self.folders.len()
+            )));
+        }
+        pipelined(
+            |sink| self.stream_folder(unit.folder, &unit.files, sink),
             &mut f,
         )
     }

@@ -1,6 +1,6 @@
 //! `msikit cab list|extract`: plain cabinets through the same reader `extract` uses.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use msikit::cabinet::{CabinetSet, Compression};
@@ -93,48 +93,30 @@ pub fn run(cmd: Command, style: &Style) -> msikit::Result<i32> {
         }
         Command::Extract { file, more, dir } => {
             let cab = open(&file, &more)?;
-            std::fs::create_dir_all(&dir)
-                .map_err(|e| msikit::Error::io(e).in_file(dir.display().to_string()))?;
-            let mut written = 0usize;
-            // Files are streamed to disk piece by piece: memory stays at one data block however
-            // large a file is.
-            let mut writer = msikit::payload::ChunkWriter::new(&dir);
-            cab.for_each_file_chunked(|chunk| {
-                use msikit::cabinet::FileChunk;
-                match chunk {
-                    FileChunk::Begin(f) => {
-                        // Cabinet names use `\` between folders; each part is kept inside DIR.
-                        let rel: PathBuf = f
-                            .name
-                            .split(['\\', '/'])
-                            .filter(|p| !p.is_empty())
-                            .map(msikit::payload::safe_component)
-                            .collect();
-                        writer
-                            .begin(f.index, &rel)
-                            .map_err(|e| e.at(format!("{} entry '{}'", file.display(), f.name)))?;
-                    }
-                    FileChunk::Data(f, data) => writer.data(f.index, data)?,
-                    FileChunk::End(f) => {
-                        writer
-                            .end(f.index)
-                            .map_err(|e| e.at(format!("{} entry '{}'", file.display(), f.name)))?;
-                        written += 1;
-                    }
-                }
-                Ok(())
-            })
-            .map_err(|e| e.in_file(file.display().to_string()))?;
+            let progress = std::io::stderr().is_terminal();
+            let report = msikit::payload::extract_cabinet(&cab, &dir, progress)
+                .map_err(|e| e.in_file(file.display().to_string()))?;
             let mut out = std::io::stdout().lock();
             render::fields(
                 &mut out,
                 style,
                 &[
                     ("Folder".into(), dir.display().to_string()),
-                    ("Files written".into(), written.to_string()),
+                    ("Files written".into(), report.written.to_string()),
+                    ("Bytes".into(), report.bytes.to_string()),
                 ],
             )?;
+            for p in &report.problems {
+                writeln!(out, "not written: {p}")?;
+            }
             out.flush()?;
+            if let Some(first) = report.problems.first() {
+                return Err(msikit::Error::malformed(format!(
+                    "{} files not written; first problem: {first}",
+                    report.not_written
+                ))
+                .in_file(file.display().to_string()));
+            }
             Ok(0)
         }
     }

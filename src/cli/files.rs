@@ -119,8 +119,8 @@ pub fn run_extract(a: ExtractArgs, style: &Style) -> msikit::Result<i32> {
     out.flush()?;
     if let Some(first) = report.problems.first() {
         return Err(msikit::Error::malformed(format!(
-            "{} files not written; first: {first}",
-            report.problems.len()
+            "{} files not written; first problem: {first}",
+            report.not_written
         ))
         .in_file(a.file.display().to_string()));
     }

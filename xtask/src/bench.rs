@@ -513,6 +513,16 @@ struct PackageSpec {
     files: u32,
     min: u64,
     max: u64,
+    folders: Folders,
+}
+
+/// How the payload is cut into cabinet folders.
+#[derive(Clone, Copy, PartialEq)]
+enum Folders {
+    /// One folder, as gcab (and most authoring tools) write it.
+    One,
+    /// A folder per 16 MiB, as msikit's writer cuts it, so that folders decode in parallel.
+    Many,
 }
 
 fn run_extract(a: ExtractArgs) -> Result<()> {
@@ -534,36 +544,37 @@ fn run_extract(a: ExtractArgs) -> Result<()> {
     let dir = target_dir().join("bench").join("extract");
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
 
-    // About 200 MB in 2,000 files (20 KB to 180 KB), and 20,000 files of 512 B to 8 KB.
+    // About 200 MB in 2,000 files (20 KB to 180 KB), in one folder (gcab) and in 16 MiB folders
+    // (msikit's writer), and files of 512 B to 8 KB, 2,000 and 20,000 of them (for time per
+    // file). Quick: a quarter of each.
+    let q = if a.quick { 4 } else { 1 };
+    let big = |label, folders| PackageSpec {
+        label,
+        files: 2_000 / q,
+        min: 20_000,
+        max: 180_000,
+        folders,
+    };
+    let small = |label, files: u32| PackageSpec {
+        label,
+        files: files / q,
+        min: 512,
+        max: 8_192,
+        folders: Folders::One,
+    };
     let specs = if a.quick {
         [
-            PackageSpec {
-                label: "500 files, ~50 MB",
-                files: 500,
-                min: 20_000,
-                max: 180_000,
-            },
-            PackageSpec {
-                label: "5,000 small files",
-                files: 5_000,
-                min: 512,
-                max: 8_192,
-            },
+            big("500 files, ~50 MB, one folder", Folders::One),
+            big("500 files, ~50 MB, 16 MiB folders", Folders::Many),
+            small("500 small files", 2_000),
+            small("5,000 small files", 20_000),
         ]
     } else {
         [
-            PackageSpec {
-                label: "2,000 files, ~200 MB",
-                files: 2_000,
-                min: 20_000,
-                max: 180_000,
-            },
-            PackageSpec {
-                label: "20,000 small files",
-                files: 20_000,
-                min: 512,
-                max: 8_192,
-            },
+            big("2,000 files, ~200 MB, one folder", Folders::One),
+            big("2,000 files, ~200 MB, 16 MiB folders", Folders::Many),
+            small("2,000 small files", 2_000),
+            small("20,000 small files", 20_000),
         ]
     };
     let mut packages = Vec::new();
@@ -593,7 +604,8 @@ fn run_extract(a: ExtractArgs) -> Result<()> {
         push_cab_tools(&mut tools, &msikit, cab, " (its cabinet)");
         cases.push(Case {
             label: format!("MSI: {}", spec.label),
-            files: Some(spec.files),
+            // Time per file is compared between the packages of small files.
+            files: (spec.max <= 8_192).then_some(spec.files),
             tools,
             out: o,
         });
@@ -620,14 +632,22 @@ fn run_extract(a: ExtractArgs) -> Result<()> {
             case.label, a.runs
         );
         // A first, untimed run of each tool, which also warms the page cache and checks that
-        // every tool writes the same number of files and bytes.
+        // every tool writes the same number of files and bytes. Every run, timed or not, writes
+        // into a folder of its own, and no run starts within 35 s of a deletion of many files:
+        // ext4 does not reuse an inode for 30 s after it is freed, and while many are that
+        // fresh, creating a file scans past them (recently_deleted(), seen with perf at 250 us
+        // a file), which put seconds of noise into the 20,000-file rows (2.5 s to 5 s for the
+        // same run). Outputs are deleted between runs only past a size budget.
+        let mut outputs = Outputs::new(&case.out)?;
         let mut alive = Vec::new();
         let mut written = Vec::new();
         for tool in &case.tools {
-            clean(&case.out)?;
-            match run_ok(&mut (tool.cmd)(&case.out)) {
+            let o = outputs.fresh()?;
+            match run_ok(&mut (tool.cmd)(&o)) {
                 Ok(_) => {
-                    let (n, bytes) = tally(&case.out);
+                    let (n, bytes) = tally(&o);
+                    outputs.live += bytes;
+                    outputs.live_files += n;
                     written.push(format!("{}: {n} files, {bytes} bytes", tool.name));
                     alive.push(Some((n, bytes)));
                 }
@@ -647,17 +667,23 @@ fn run_extract(a: ExtractArgs) -> Result<()> {
         } else {
             eprintln!("xtask:   {}", written.join("; "));
         }
+        outputs.settle()?;
         let mut timings: Vec<Timing> = case.tools.iter().map(|_| Timing::default()).collect();
         for _ in 0..a.runs {
             for (i, tool) in case.tools.iter().enumerate() {
-                if alive[i].is_none() {
+                let Some((files, bytes)) = alive[i] else {
                     continue;
+                };
+                if outputs.live + bytes > OUTPUT_BUDGET {
+                    outputs.settle()?;
                 }
-                clean(&case.out)?;
-                timings[i].add(timed(&mut (tool.cmd)(&case.out), have_time, &dir)?);
+                let o = outputs.fresh()?;
+                timings[i].add(timed(&mut (tool.cmd)(&o), have_time, &dir)?);
+                outputs.live += bytes;
+                outputs.live_files += files;
             }
         }
-        clean(&case.out)?;
+        outputs.settle()?;
         results.push(
             case.tools
                 .iter()
@@ -734,6 +760,54 @@ fn clean(out: &Path) -> Result<()> {
     }
     std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     Ok(())
+}
+
+/// Outputs of the timed runs kept on disk at once before they are deleted (not timed).
+const OUTPUT_BUDGET: u64 = 6 << 30;
+
+/// The output folders of one benchmark case: a new, never used folder for each run.
+struct Outputs {
+    root: PathBuf,
+    next: u32,
+    /// Bytes and files written into folders not yet deleted.
+    live: u64,
+    live_files: u64,
+}
+
+impl Outputs {
+    fn new(root: &Path) -> Result<Outputs> {
+        let mut o = Outputs {
+            root: root.to_path_buf(),
+            next: 0,
+            live: 0,
+            // What an earlier, interrupted run left is not counted: assume it was much.
+            live_files: if root.exists() { u64::MAX } else { 0 },
+        };
+        o.settle()?;
+        Ok(o)
+    }
+
+    /// A folder no run has written into.
+    fn fresh(&mut self) -> Result<PathBuf> {
+        self.next += 1;
+        let d = self.root.join(format!("run{}", self.next));
+        std::fs::create_dir_all(&d).map_err(|e| format!("cannot create {}: {e}", d.display()))?;
+        Ok(d)
+    }
+
+    /// Deletes every output so far, then lets the file system finish with it: `sync`, and,
+    /// when many files went, the 35 s after which ext4 no longer avoids their inodes.
+    fn settle(&mut self) -> Result<()> {
+        clean(&self.root)?;
+        let _ = Command::new("sync").status();
+        if self.live_files > 1_000 {
+            eprintln!("xtask:   (35 s for the file system to settle after deleting outputs)");
+            std::thread::sleep(Duration::from_secs(35));
+        }
+        self.live = 0;
+        self.live_files = 0;
+        Ok(())
+    }
 }
 
 /// Regular files and their total size under `dir`.
@@ -823,7 +897,16 @@ impl std::fmt::Write for Bytes<'_> {
 /// Builds `<files>.msi` (msibuild, with its files in one MSZIP cabinet made by `gcab -c -z`)
 /// unless it is already there; returns the package and the cabinet.
 fn ensure_package(dir: &Path, spec: &PackageSpec, regenerate: bool) -> Result<(PathBuf, PathBuf)> {
-    let stem = format!("pkg-v{EXTRACT_GENERATOR_VERSION}-{}", spec.files);
+    let stem = format!(
+        "pkg-v{EXTRACT_GENERATOR_VERSION}-{}-{}{}",
+        spec.files,
+        spec.max,
+        if spec.folders == Folders::Many {
+            "-folders"
+        } else {
+            ""
+        }
+    );
     let msi = dir.join(format!("{stem}.msi"));
     let cab = dir.join(format!("{stem}.cab"));
     if msi.is_file() && cab.is_file() && !regenerate {
@@ -831,9 +914,14 @@ fn ensure_package(dir: &Path, spec: &PackageSpec, regenerate: bool) -> Result<(P
         return Ok((msi, cab));
     }
     eprintln!(
-        "xtask: generating {} ({} files) with gcab and msibuild",
+        "xtask: generating {} ({} files) with {} and msibuild",
         msi.display(),
-        spec.files
+        spec.files,
+        if spec.folders == Folders::Many {
+            "msikit's cabinet writer"
+        } else {
+            "gcab"
+        }
     );
     let started = Instant::now();
     let work = dir.join(format!("{stem}.work"));
@@ -912,12 +1000,39 @@ fn ensure_package(dir: &Path, spec: &PackageSpec, regenerate: bool) -> Result<(P
 
     // gcab stores the names as given (relative to its working directory) in argument order.
     let cab_partial = work.join("data.cab");
-    let mut gcab = Command::new("gcab");
-    gcab.current_dir(&payload_dir)
-        .args(["-c", "-z", "-n"])
-        .arg(&cab_partial)
-        .args(&keys);
-    run_ok(&mut gcab)?;
+    match spec.folders {
+        Folders::One => {
+            let mut gcab = Command::new("gcab");
+            gcab.current_dir(&payload_dir)
+                .args(["-c", "-z", "-n"])
+                .arg(&cab_partial)
+                .args(&keys);
+            run_ok(&mut gcab)?;
+        }
+        Folders::Many => {
+            let mut data = Vec::with_capacity(keys.len());
+            for k in &keys {
+                let p = payload_dir.join(k);
+                data.push(
+                    std::fs::read(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))?,
+                );
+            }
+            let files: Vec<msikit::cabinet::write::NewFile<'_>> = keys
+                .iter()
+                .zip(&data)
+                .map(|(k, d)| msikit::cabinet::write::NewFile { name: k, data: d })
+                .collect();
+            // Level 6, as gcab's zlib default.
+            let bytes = msikit::cabinet::write::write_cabinet(
+                &files,
+                0,
+                msikit::cabinet::write::Compression::MsZip(6),
+            )
+            .map_err(|e| format!("cannot write the cabinet: {e}"))?;
+            std::fs::write(&cab_partial, bytes)
+                .map_err(|e| format!("cannot write {}: {e}", cab_partial.display()))?;
+        }
+    }
 
     let partial = work.join("pkg.msi");
     run_ok(
@@ -1045,7 +1160,9 @@ fn print_extract_table(cases: &[Case], results: &[Vec<(String, Timing)>]) {
         .collect();
     if per_file.len() >= 2 {
         println!();
-        println!("time per file (ms); the ratio is small-file package / large package");
+        println!(
+            "time per file (ms), files of 512 B to 8 KB; a ratio near 1 means time linear in files"
+        );
         let (_, n0, rows0) = per_file[0];
         let (_, n1, rows1) = per_file[1];
         println!(

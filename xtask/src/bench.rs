@@ -781,7 +781,11 @@ impl Outputs {
             next: 0,
             live: 0,
             // What an earlier, interrupted run left is not counted: assume it was much.
-            live_files: if root.exists() { u64::MAX } else { 0 },
+            live_files: if std::fs::read_dir(root).is_ok_and(|mut d| d.next().is_some()) {
+                u64::MAX
+            } else {
+                0
+            },
         };
         o.settle()?;
         Ok(o)

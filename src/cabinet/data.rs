@@ -330,9 +330,10 @@ fn e8_translate(buf: &mut [u8], at: i32, size: i32) {
     let end = buf.len() - 10;
     let mut i = 0;
     while i < end {
-        if buf[i] != 0xE8 {
-            i += 1;
-            continue;
+        // Most bytes are not 0xE8: memchr skips them many at a time.
+        match memchr::memchr(0xE8, &buf[i..end]) {
+            Some(k) => i += k,
+            None => break,
         }
         let pos = at.wrapping_add(i as i32);
         let abs = i32::from_le_bytes([buf[i + 1], buf[i + 2], buf[i + 3], buf[i + 4]]);

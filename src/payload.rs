@@ -5,9 +5,10 @@
 //! Cabinet of `#name` is a stream of the package; any other name is a file beside the package
 //! (matched case-insensitively); a Media row without a cabinet means the file is uncompressed at
 //! its source path beside the package (the source half of DefaultDir). Cabinet entries are File
-//! keys. Each cabinet is decompressed once, folder by folder (on a thread of its own while its
-//! files are written), and cabinets are read in parallel. An embedded cabinet is read straight
-//! from its stream in the package.
+//! keys. Each cabinet folder is decompressed once (on a thread of its own while its files are
+//! written), and the folders of all cabinets, being independent streams, on all cores at once
+//! (the biggest first); bad data in one folder stops that folder only. An embedded cabinet is
+//! read straight from its stream in the package.
 //!
 //! Layout of `extract`: the install path without its drive (`Program Files (x86)/Acme/x.dll`),
 //! with the standard folders as a 64-bit Windows names them. msiextract names ProgramFilesFolder

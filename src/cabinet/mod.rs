@@ -14,6 +14,9 @@
 //!   extracting all files costs one pass over the cabinet, whatever the number of files. Decoding
 //!   runs on a thread of its own, a few blocks ahead of the callback (which runs on the caller's
 //!   thread and sees the same pieces in the same order), so writing files overlaps decoding.
+//! * [`Cabinet::folder_units`] and [`Cabinet::for_each_file_in`] split the same work by folder:
+//!   folders are independent compressed streams, so they can be decoded on several threads at
+//!   once (`msikit extract` and `cab extract` do, over all cabinets).
 //! * Compression: none, MSZIP and LZX (windows 2^15 to 2^21). Quantum is recognised and refused.
 //! * A cabinet read alone refuses a file that continues from the previous or into the next cabinet
 //!   of a set, naming the file and the cabinet it needs (such a cabinet still lists);

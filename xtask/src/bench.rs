@@ -5,7 +5,13 @@
 //! write more than 65,535 strings) into `<target dir>/bench/`, and reused on later runs. Both
 //! programs run alternately, best of N wall-clock times each; peak RSS comes from `/usr/bin/time`.
 //!
-//! `cargo xtask bench extract` times `msikit extract` against msiextract, cabextract and 7-Zip;
+//! `cargo xtask bench extract` times `msikit extract` against msiextract (and `msikit cab
+//! extract` against cabextract and 7-Zip on the same cabinet) on generated packages: 2,000 files
+//! of ~100 KB in one MSZIP folder (gcab) and in 16 MiB folders (msikit's writer), 2,000 and
+//! 20,000 files of 0.5 to 8 KB, and an MSI around libmspack's 2 GiB LZX cabinet; every run
+//! writes into a new folder, and none starts within 35 s of deleting many files (see
+//! `Outputs`).
+//!
 //! `cargo xtask bench build` times `msikit build MANIFEST.toml` against msitools' wixl on the same
 //! generated product (20,000 small files in about 100 folders, one component each, one embedded
 //! MSZIP cabinet), median of N runs, after checking both packages with msiinfo and msiextract.
@@ -589,18 +595,7 @@ fn run_extract(a: ExtractArgs) -> Result<()> {
     for (spec, (msi, cab)) in specs.iter().zip(&packages) {
         let o = out.clone();
         let mut tools: Vec<Tool> = Vec::new();
-        let (m, p) = (msikit.clone(), msi.clone());
-        tools.push(Tool::new("msikit extract", move |d| {
-            let mut c = Command::new(&m);
-            c.arg("extract").arg(&p).arg("-C").arg(d);
-            c
-        }));
-        let p = msi.clone();
-        tools.push(Tool::new("msiextract", move |d| {
-            let mut c = Command::new("msiextract");
-            c.arg("-C").arg(d).arg(&p);
-            c
-        }));
+        push_msi_tools(&mut tools, &msikit, msi);
         push_cab_tools(&mut tools, &msikit, cab, " (its cabinet)");
         cases.push(Case {
             label: format!("MSI: {}", spec.label),
@@ -612,10 +607,12 @@ fn run_extract(a: ExtractArgs) -> Result<()> {
     }
     let lzx = crate::workspace_root().join(LZX_CAB);
     if lzx.is_file() {
-        let mut tools = Vec::new();
-        push_cab_tools(&mut tools, &msikit, &lzx, "");
+        let lzx_msi = ensure_lzx_package(&dir, &lzx, a.regenerate)?;
+        let mut tools: Vec<Tool> = Vec::new();
+        push_msi_tools(&mut tools, &msikit, &lzx_msi);
+        push_cab_tools(&mut tools, &msikit, &lzx, " (its cabinet)");
         cases.push(Case {
-            label: "CAB: LZX 21, one 2 GiB file".into(),
+            label: "MSI: LZX 21, one 2 GiB file".into(),
             files: None,
             tools,
             out: out.clone(),
@@ -700,6 +697,22 @@ fn run_extract(a: ExtractArgs) -> Result<()> {
     } else {
         Err(problems.join("; ").into())
     }
+}
+
+/// `msikit extract` and `msiextract` on a package.
+fn push_msi_tools(tools: &mut Vec<Tool>, msikit: &Path, msi: &Path) {
+    let (m, p) = (msikit.to_path_buf(), msi.to_path_buf());
+    tools.push(Tool::new("msikit extract", move |d| {
+        let mut c = Command::new(&m);
+        c.arg("extract").arg(&p).arg("-C").arg(d);
+        c
+    }));
+    let p = msi.to_path_buf();
+    tools.push(Tool::new("msiextract", move |d| {
+        let mut c = Command::new("msiextract");
+        c.arg("-C").arg(d).arg(&p);
+        c
+    }));
 }
 
 /// `msikit cab extract`, `cabextract` and `7zz x` on a cabinet.
@@ -1039,27 +1052,12 @@ fn ensure_package(dir: &Path, spec: &PackageSpec, regenerate: bool) -> Result<(P
     }
 
     let partial = work.join("pkg.msi");
-    run_ok(
-        Command::new("msibuild")
-            .arg(&partial)
-            .arg("-s")
-            .arg(format!("Bench: {} files", spec.files))
-            .arg("Contoso Ltd.")
-            .arg("x64;1033")
-            .arg("{7E3D2C1B-0A9F-4E8D-B7C6-A5B4C3D2E1F1}"),
-    )?;
-    let mut import = Command::new("msibuild");
-    import.current_dir(&work).arg(&partial).arg("-i");
-    for (name, _) in &idts {
-        import.arg(name);
-    }
-    run_ok(&mut import)?;
-    run_ok(
-        Command::new("msibuild")
-            .arg(&partial)
-            .arg("-a")
-            .arg("data.cab")
-            .arg(&cab_partial),
+    msibuild(
+        &work,
+        &partial,
+        &format!("Bench: {} files", spec.files),
+        &idts,
+        &cab_partial,
     )?;
     for (from, to) in [(&cab_partial, &cab), (&partial, &msi)] {
         std::fs::rename(from, to)
@@ -1075,6 +1073,107 @@ fn ensure_package(dir: &Path, spec: &PackageSpec, regenerate: bool) -> Result<(P
         started.elapsed().as_secs_f64()
     );
     Ok((msi, cab))
+}
+
+/// Makes `msi` with msibuild: summary, the IDT files (already written in `work`), and `cab` as
+/// the stream `data.cab`.
+fn msibuild(
+    work: &Path,
+    msi: &Path,
+    title: &str,
+    idts: &[(&str, String)],
+    cab: &Path,
+) -> Result<()> {
+    run_ok(
+        Command::new("msibuild")
+            .arg(msi)
+            .arg("-s")
+            .arg(title)
+            .arg("Contoso Ltd.")
+            .arg("x64;1033")
+            .arg("{7E3D2C1B-0A9F-4E8D-B7C6-A5B4C3D2E1F1}"),
+    )?;
+    let mut import = Command::new("msibuild");
+    import.current_dir(work).arg(msi).arg("-i");
+    for (name, _) in idts {
+        import.arg(name);
+    }
+    run_ok(&mut import)?;
+    run_ok(
+        Command::new("msibuild")
+            .arg(msi)
+            .arg("-a")
+            .arg("data.cab")
+            .arg(cab),
+    )?;
+    Ok(())
+}
+
+/// An MSI around libmspack's LZX cabinet (one file, `empty.dat`, 2 GiB), so that msikit extract
+/// and msiextract can be timed on LZX too.
+fn ensure_lzx_package(dir: &Path, cab: &Path, regenerate: bool) -> Result<PathBuf> {
+    let msi = dir.join(format!("lzx-v{EXTRACT_GENERATOR_VERSION}.msi"));
+    if msi.is_file() && !regenerate {
+        eprintln!("xtask: reusing {}", msi.display());
+        return Ok(msi);
+    }
+    let work = dir.join("lzx.work");
+    if work.exists() {
+        std::fs::remove_dir_all(&work)
+            .map_err(|e| format!("cannot remove {}: {e}", work.display()))?;
+    }
+    std::fs::create_dir_all(&work).map_err(|e| format!("cannot create {}: {e}", work.display()))?;
+    let idts = [
+        (
+            "Directory.idt",
+            "Directory\tDirectory_Parent\tDefaultDir\r\n\
+             s72\tS72\tl255\r\n\
+             Directory\tDirectory\r\n\
+             TARGETDIR\t\tSourceDir\r\n\
+             ProgramFiles64Folder\tTARGETDIR\t.\r\n\
+             INSTALLDIR\tProgramFiles64Folder\tBENCH~1|Bench Files\r\n"
+                .to_string(),
+        ),
+        (
+            "Component.idt",
+            "Component\tComponentId\tDirectory_\tAttributes\tCondition\tKeyPath\r\n\
+             s72\tS38\ts72\ti2\tS255\tS72\r\n\
+             Component\tComponent\r\n\
+             cmp1\t{5A1E2D3C-4B5A-4968-8776-A5B4C3D2E1F0}\tINSTALLDIR\t256\t\tempty.dat\r\n"
+                .to_string(),
+        ),
+        (
+            "File.idt",
+            "File\tComponent_\tFileName\tFileSize\tVersion\tLanguage\tAttributes\tSequence\r\n\
+             s72\ts72\tl255\ti4\tS72\tS20\tI2\ti4\r\n\
+             File\tFile\r\n\
+             empty.dat\tcmp1\tempty.dat\t2147450880\t\t\t16384\t1\r\n"
+                .to_string(),
+        ),
+        (
+            "Media.idt",
+            "DiskId\tLastSequence\tDiskPrompt\tCabinet\tVolumeLabel\tSource\r\n\
+             i2\ti4\tL64\tS255\tS32\tS72\r\n\
+             Media\tDiskId\r\n\
+             1\t1\t\t#data.cab\t\t\r\n"
+                .to_string(),
+        ),
+    ];
+    for (name, text) in &idts {
+        let p = work.join(name);
+        std::fs::write(&p, text).map_err(|e| format!("cannot write {}: {e}", p.display()))?;
+    }
+    let partial = work.join("pkg.msi");
+    msibuild(&work, &partial, "Bench: LZX 21, one 2 GiB file", &idts, cab)?;
+    std::fs::rename(&partial, &msi).map_err(|e| {
+        format!(
+            "cannot rename {} to {}: {e}",
+            partial.display(),
+            msi.display()
+        )
+    })?;
+    let _ = std::fs::remove_dir_all(&work);
+    Ok(msi)
 }
 
 fn print_extract_table(cases: &[Case], results: &[Vec<(String, Timing)>]) {
@@ -1106,13 +1205,26 @@ fn print_extract_table(cases: &[Case], results: &[Vec<(String, Timing)>]) {
         };
         (t, m)
     };
+    let cw = cases
+        .iter()
+        .map(|c| c.label.len())
+        .max()
+        .unwrap_or(0)
+        .max(4);
+    let tw = results
+        .iter()
+        .flatten()
+        .map(|(n, _)| n.len())
+        .max()
+        .unwrap_or(0)
+        .max(4);
     println!();
     println!(
         "goals: msikit extract time <= {EXTRACT_TIME_GOAL}x msiextract, memory <= \
          {EXTRACT_MEMORY_GOAL}x msiextract"
     );
     println!(
-        "{:<28}  {:<30}  {:>8}  {:>11}  {:>13}  {:>13}  {:>13}  {:>13}",
+        "{:<cw$}  {:<tw$}  {:>8}  {:>11}  {:>13}  {:>13}  {:>13}  {:>13}",
         "case",
         "tool",
         "seconds",
@@ -1143,7 +1255,7 @@ fn print_extract_table(cases: &[Case], results: &[Vec<(String, Timing)>]) {
                 (d(), d(), d(), d())
             };
             println!(
-                "{:<28}  {:<30}  {:>8}  {:>11}  {:>13}  {:>13}  {:>13}  {:>13}",
+                "{:<cw$}  {:<tw$}  {:>8}  {:>11}  {:>13}  {:>13}  {:>13}  {:>13}",
                 case.label,
                 name,
                 secs(t),
@@ -1165,16 +1277,18 @@ fn print_extract_table(cases: &[Case], results: &[Vec<(String, Timing)>]) {
     if per_file.len() >= 2 {
         println!();
         println!(
-            "time per file (ms), files of 512 B to 8 KB; a ratio near 1 means time linear in files"
+            "time per file (ms), files of 512 B to 8 KB: with time linear in the number of \
+             files (or better), the per-file ratio is at most about 1"
         );
         let (_, n0, rows0) = per_file[0];
         let (_, n1, rows1) = per_file[1];
         println!(
-            "{:<30}  {:>16}  {:>16}  {:>6}",
+            "{:<tw$}  {:>12}  {:>12}  {:>9}  {:>10}",
             "tool",
             format!("{n0} files"),
             format!("{n1} files"),
-            "ratio"
+            "per file",
+            "time"
         );
         for ((name, t0), (_, t1)) in rows0.iter().zip(rows1) {
             let (Some(a), Some(b)) = (t0.best, t1.best) else {
@@ -1182,7 +1296,11 @@ fn print_extract_table(cases: &[Case], results: &[Vec<(String, Timing)>]) {
             };
             let pa = a.as_secs_f64() * 1000.0 / f64::from(n0);
             let pb = b.as_secs_f64() * 1000.0 / f64::from(n1);
-            println!("{name:<30}  {pa:>16.4}  {pb:>16.4}  {:>6.2}", pb / pa);
+            println!(
+                "{name:<tw$}  {pa:>12.4}  {pb:>12.4}  {:>9.2}  {:>9.1}x",
+                pb / pa,
+                b.as_secs_f64() / a.as_secs_f64()
+            );
         }
     }
 }

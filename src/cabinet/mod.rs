@@ -439,15 +439,7 @@ impl Cabinet {
         mut f: impl FnMut(FileChunk<'_>) -> Result<()>,
     ) -> Result<()> {
         let units = self.folder_units()?;
-        pipelined(
-            |sink| {
-                for unit in &units {
-                    self.stream_folder(unit.folder, &unit.files, sink)?;
-                }
-                Ok(())
-            },
-            &mut f,
-        )
+        decode_units(&units, |u, sink| self.stream_folder(u, sink), &mut f)
     }
 
     /// The work of extracting every file, split by folder: each folder that holds files, with
@@ -480,15 +472,9 @@ impl Cabinet {
         unit: &FolderUnit<'m>,
         mut f: impl FnMut(FileChunk<'_>) -> Result<()>,
     ) -> Result<()> {
-        if unit.folder >= self.folders.len() {
-            return Err(Error::malformed(format!(
-                "folder {} does not exist (the cabinet has {})",
-                unit.folder,
-                self.folders.len()
-            )));
-        }
-        pipelined(
-            |sink| self.stream_folder(unit.folder, &unit.files, sink),
+        decode_units(
+            std::slice::from_ref(unit),
+            |u, sink| self.stream_folder(u, sink),
             &mut f,
         )
     }
@@ -554,16 +540,18 @@ impl Cabinet {
         Ok(())
     }
 
-    /// Decodes one folder up to the end of its last file, handing out its files' bytes.
+    /// Decodes the folder of `unit` up to the end of its last file, handing out its files' bytes.
     fn stream_folder<'m>(
         &'m self,
-        index: usize,
-        members: &[&'m CabFile],
+        unit: &FolderUnit<'m>,
         f: &mut dyn FnMut(Piece<'m, '_>) -> Result<()>,
     ) -> Result<()> {
-        let folder = &self.folders[index];
+        let index = unit.folder;
+        let Some(folder) = self.folders.get(index) else {
+            return Err(missing_folder(index, self.folders.len()));
+        };
         let mut blocks = data::Blocks::new(&self.source, index, folder, self.data_reserve_len);
-        stream_members(index, folder.compression, &mut blocks, members, f)
+        stream_members(index, folder.compression, &mut blocks, &unit.files, f)
     }
 }
 
@@ -863,6 +851,31 @@ fn stream_members<'m>(
         f(Piece::End(m))?;
     }
     Ok(())
+}
+
+/// The error for a [`FolderUnit`] whose folder is not among the `count` there are.
+fn missing_folder(folder: usize, count: usize) -> Error {
+    Error::malformed(format!(
+        "folder {folder} does not exist (there are {count})"
+    ))
+}
+
+/// Decodes `units` in order, each by `stream`, on a thread of their own (see [`pipelined`]),
+/// handing the pieces to `f`: the one decoding loop of a cabinet and of a set.
+fn decode_units<'m>(
+    units: &[FolderUnit<'m>],
+    stream: impl Fn(&FolderUnit<'m>, &mut Sink<'m, '_>) -> Result<()> + Sync,
+    f: &mut dyn FnMut(FileChunk<'_>) -> Result<()>,
+) -> Result<()> {
+    pipelined(
+        |sink| {
+            for unit in units {
+                stream(unit, sink)?;
+            }
+            Ok(())
+        },
+        f,
+    )
 }
 
 /// Where the next `MSCF` starts in `bytes`.

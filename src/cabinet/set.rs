@@ -12,8 +12,8 @@
 use std::path::{Path, PathBuf};
 
 use super::{
-    check_compression, data, files_by_folder, pipelined, stream_members, BlockSource, CabFile,
-    Cabinet, Compression, FileChunk, FolderUnit, Piece, BLOCK_MAX,
+    check_compression, data, decode_units, files_by_folder, missing_folder, stream_members,
+    BlockSource, CabFile, Cabinet, Compression, FileChunk, FolderUnit, Piece, BLOCK_MAX,
 };
 use crate::error::{Error, Result};
 
@@ -333,15 +333,7 @@ impl CabinetSet {
             return self.volumes[0].1.for_each_file_chunked(f);
         }
         let units = self.folder_units()?;
-        pipelined(
-            |sink| {
-                for unit in &units {
-                    self.stream_folder(unit.folder, &unit.files, sink)?;
-                }
-                Ok(())
-            },
-            &mut f,
-        )
+        decode_units(&units, |u, sink| self.stream_folder(u, sink), &mut f)
     }
 
     /// The work of extracting every file of the set, by folder (a folder continued across
@@ -382,28 +374,24 @@ impl CabinetSet {
         if self.volumes.len() == 1 {
             return self.volumes[0].1.for_each_file_in(unit, f);
         }
-        if unit.folder >= self.folders.len() {
-            return Err(Error::malformed(format!(
-                "folder {} does not exist (the set has {})",
-                unit.folder,
-                self.folders.len()
-            )));
-        }
-        pipelined(
-            |sink| self.stream_folder(unit.folder, &unit.files, sink),
+        decode_units(
+            std::slice::from_ref(unit),
+            |u, sink| self.stream_folder(u, sink),
             &mut f,
         )
     }
 
-    /// Decodes folder `i` of the set, across its volumes, up to the end of its last file.
+    /// Decodes the folder of `unit`, across its volumes, up to the end of its last file.
     fn stream_folder<'m>(
         &'m self,
-        i: usize,
-        members: &[&'m CabFile],
+        unit: &FolderUnit<'m>,
         f: &mut dyn FnMut(Piece<'m, '_>) -> Result<()>,
     ) -> Result<()> {
-        let folder = &self.folders[i];
-        let last = folder.parts.len() - 1;
+        let i = unit.folder;
+        let Some(folder) = self.folders.get(i) else {
+            return Err(missing_folder(i, self.folders.len()));
+        };
+        let last = folder.parts.len().saturating_sub(1);
         let parts = folder
             .parts
             .iter()
@@ -420,7 +408,7 @@ impl CabinetSet {
             join: Vec::new(),
             read: 0,
         };
-        stream_members(i, folder.compression, &mut blocks, members, f)
+        stream_members(i, folder.compression, &mut blocks, &unit.files, f)
     }
 }
 

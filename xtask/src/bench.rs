@@ -67,6 +67,27 @@ const GOAL_RATIO: f64 = 0.5;
 
 const TIME: &str = "/usr/bin/time";
 
+/// Checks that each `(program, Debian package)` is installed, says when peak RSS cannot be
+/// measured, and makes the benchmark's folder (`<target>/bench[/sub]`); returns whether
+/// `/usr/bin/time` is there, and the folder.
+fn prepare(tools: &[(&str, &str)], sub: Option<&str>) -> Result<(bool, PathBuf)> {
+    for (tool, pkg) in tools {
+        if !have_program(tool) {
+            return Err(format!("{tool} is not installed (apt-get install {pkg})").into());
+        }
+    }
+    let have_time = Path::new(TIME).is_file();
+    if !have_time {
+        eprintln!("xtask: {TIME} is missing, so peak RSS is not measured (apt-get install time)");
+    }
+    let mut dir = target_dir().join("bench");
+    if let Some(sub) = sub {
+        dir.push(sub);
+    }
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    Ok((have_time, dir))
+}
+
 pub fn run(a: Args) -> Result<()> {
     match a.what {
         Some(What::Extract(x)) => return run_extract(x),
@@ -74,17 +95,7 @@ pub fn run(a: Args) -> Result<()> {
         Some(What::Dryrun(d)) => return run_dryrun(d),
         None => {}
     }
-    for tool in ["msibuild", "msiinfo"] {
-        if !have_program(tool) {
-            return Err(format!("{tool} is not installed (apt-get install msitools)").into());
-        }
-    }
-    let have_time = Path::new(TIME).is_file();
-    if !have_time {
-        eprintln!("xtask: {TIME} is missing, so peak RSS is not measured (apt-get install time)");
-    }
-    let dir = target_dir().join("bench");
-    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let (have_time, dir) = prepare(&[("msibuild", "msitools"), ("msiinfo", "msitools")], None)?;
 
     let mut msis = Vec::new();
     for &rows in &a.rows {
@@ -532,23 +543,16 @@ enum Folders {
 }
 
 fn run_extract(a: ExtractArgs) -> Result<()> {
-    for (tool, pkg) in [
-        ("msibuild", "msitools"),
-        ("msiextract", "msitools"),
-        ("gcab", "gcab"),
-        ("cabextract", "cabextract"),
-        ("7zz", "7zip"),
-    ] {
-        if !have_program(tool) {
-            return Err(format!("{tool} is not installed (apt-get install {pkg})").into());
-        }
-    }
-    let have_time = Path::new(TIME).is_file();
-    if !have_time {
-        eprintln!("xtask: {TIME} is missing, so peak RSS is not measured (apt-get install time)");
-    }
-    let dir = target_dir().join("bench").join("extract");
-    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let (have_time, dir) = prepare(
+        &[
+            ("msibuild", "msitools"),
+            ("msiextract", "msitools"),
+            ("gcab", "gcab"),
+            ("cabextract", "cabextract"),
+            ("7zz", "7zip"),
+        ],
+        Some("extract"),
+    )?;
 
     // About 200 MB in 2,000 files (20 KB to 180 KB), in one folder (gcab) and in 16 MiB folders
     // (msikit's writer), and files of 512 B to 8 KB, 2,000 and 20,000 of them (for time per
@@ -1342,21 +1346,14 @@ struct Product {
 }
 
 fn run_build(a: BuildArgs) -> Result<()> {
-    for (tool, pkg) in [
-        ("wixl", "wixl"),
-        ("msiinfo", "msitools"),
-        ("msiextract", "msitools"),
-    ] {
-        if !have_program(tool) {
-            return Err(format!("{tool} is not installed (apt-get install {pkg})").into());
-        }
-    }
-    let have_time = Path::new(TIME).is_file();
-    if !have_time {
-        eprintln!("xtask: {TIME} is missing, so peak RSS is not measured (apt-get install time)");
-    }
-    let dir = target_dir().join("bench").join("build");
-    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let (have_time, dir) = prepare(
+        &[
+            ("wixl", "wixl"),
+            ("msiinfo", "msitools"),
+            ("msiextract", "msitools"),
+        ],
+        Some("build"),
+    )?;
     let product = ensure_product(&dir, a.files, a.regenerate)?;
     let msikit = build_msikit()?;
     let wixl_version = run_ok(Command::new("wixl").arg("--version"))?;

@@ -61,14 +61,6 @@ const EXCEPTIONS: &[(&str, Diff, &str)] = &[
          cabinet with an Unsupported error naming the folder (Quantum is not decoded)",
     ),
     (
-        "test_read_format_cab_lzx_invalid_history.cab",
-        Diff::Accepts,
-        "an LZX match reaches back before the first byte of the folder: cabextract stops with a \
-         decompression error, the lzxd crate reads the zero-filled window there and gives a \
-         result; detecting it needs a change in lzxd (its decoder does not expose the match \
-         offsets)",
-    ),
-    (
         "cabinet-sample-1__disk1__sample@9847b720.cab",
         Diff::AcceptsDespiteNote,
         "the note calls it a volume of a spanned set, but this volume holds the whole set: no \

@@ -7,11 +7,12 @@
 //! * none: the block is the data;
 //! * MSZIP: "CK" then a raw deflate stream ending in a final block; matches may reach into the
 //!   previous block's output (the last 32 KiB), so that output is the next block's dictionary;
-//! * LZX: one LZX frame of 32 KiB per block (the last may be shorter), decoded by `lzxd` with the
-//!   window the folder names (2^15 to 2^21); the E8 call translation is undone here (see [`Lzx`]).
+//! * LZX: one LZX frame of 32 KiB per block (the last may be shorter), with the window the folder
+//!   names (2^15 to 2^21); msikit's own decoder, in [`super::lzx`].
 
 use flate2::{Decompress, FlushDecompress, Status};
 
+use super::lzx::Lzx;
 use super::source::Source;
 use super::{CabFolder, Compression};
 use crate::error::{Error, Result};
@@ -195,19 +196,7 @@ impl Decoder {
         Ok(match compression {
             Compression::None => Decoder::Stored,
             Compression::MsZip => Decoder::MsZip(Box::new(MsZip::new())),
-            Compression::Lzx { window_bits } => {
-                let w = match window_bits {
-                    15 => lzxd::WindowSize::KB32,
-                    16 => lzxd::WindowSize::KB64,
-                    17 => lzxd::WindowSize::KB128,
-                    18 => lzxd::WindowSize::KB256,
-                    19 => lzxd::WindowSize::KB512,
-                    20 => lzxd::WindowSize::MB1,
-                    21 => lzxd::WindowSize::MB2,
-                    b => return Err(format!("LZX window 2^{b} is not one of 2^15 to 2^21")),
-                };
-                Decoder::Lzx(Box::new(Lzx::new(w)))
-            }
+            Compression::Lzx { window_bits } => Decoder::Lzx(Box::new(Lzx::new(window_bits)?)),
             other => return Err(format!("{other} is not decoded by msikit")),
         })
     }
@@ -232,120 +221,6 @@ impl Decoder {
             Decoder::MsZip(z) => z.decode(data, uncompressed),
             Decoder::Lzx(l) => l.decode(data, uncompressed),
         }
-    }
-}
-
-/// Runs `f`, turning a panic into `Err`. The `FnOnce` bound lets `f` hand out a borrow it was
-/// given.
-fn catch_panic<R>(f: impl FnOnce() -> R) -> std::thread::Result<R> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
-}
-
-/// E8 translation stops after this many bytes of output: 1 GiB (libmspack stops after 32768
-/// frames of 32 KiB; lzxd at the same offset).
-const E8_LIMIT: u64 = 0x4000_0000;
-
-/// LZX: `lzxd` decodes the frames; msikit does the E8 call translation itself.
-///
-/// lzxd translates an E8 operand of 0 as if it were negative (adding the translation size),
-/// where the LZX format, cabextract and 7-Zip subtract the position: files with such an
-/// operand come out wrong (libarchive's `test_read_format_cab_lzx_e8.cab`). So the stream header
-/// is taken out of the first frame before lzxd sees it (its first bit says whether E8
-/// translation is on, and the next 32 give the translation size) and the output is translated
-/// here.
-pub struct Lzx {
-    lzxd: lzxd::Lzxd,
-    started: bool,
-    /// The translation size, when E8 translation is on.
-    e8: Option<i32>,
-    /// Output so far, in bytes.
-    position: u64,
-    out: Vec<u8>,
-}
-
-impl Lzx {
-    fn new(window: lzxd::WindowSize) -> Self {
-        Lzx {
-            lzxd: lzxd::Lzxd::new(window),
-            started: false,
-            e8: None,
-            position: 0,
-            out: vec![0u8; BLOCK_MAX],
-        }
-    }
-
-    fn decode(&mut self, data: &[u8], uncompressed: usize) -> std::result::Result<&[u8], String> {
-        let mut first: Vec<u8> = Vec::new();
-        let mut input = data;
-        if !self.started {
-            self.started = true;
-            // The bitstream is 16-bit little-endian words read from their top bit down.
-            if data.len() >= 2 && data[1] & 0x80 != 0 {
-                let Some(w) = data.get(..6) else {
-                    return Err("the LZX stream header is cut off".into());
-                };
-                let word = |i: usize| u32::from(u16::from_le_bytes([w[2 * i], w[2 * i + 1]]));
-                let size = ((word(0) & 0x7FFF) << 17) | (word(1) << 1) | (word(2) >> 15);
-                self.e8 = Some(size as i32);
-                // Drop the 32 bits of size and clear the flag: the first word becomes the third
-                // without its top bit, and every later bit keeps its place within its word.
-                first.extend_from_slice(&(word(2) as u16 & 0x7FFF).to_le_bytes());
-                first.extend_from_slice(&data[6..]);
-                input = &first;
-            }
-        }
-        let lzxd = &mut self.lzxd;
-        // lzxd has not panicked in fuzzing, but a panic inside it must still become an error
-        // here: a cabinet is untrusted input.
-        let out = match catch_panic(move || lzxd.decompress_next(input, uncompressed)) {
-            Ok(Ok(out)) if out.len() == uncompressed => out,
-            Ok(Ok(out)) => {
-                return Err(format!(
-                    "LZX data decodes to {} bytes but the block says {uncompressed}",
-                    out.len()
-                ))
-            }
-            Ok(Err(e)) => return Err(format!("LZX data is invalid: {e}")),
-            Err(_) => return Err("LZX data is invalid (the decoder gave up)".into()),
-        };
-        let at = self.position;
-        self.position += out.len() as u64;
-        match self.e8 {
-            Some(size) if at < E8_LIMIT && out.len() > 10 => {
-                let buf = &mut self.out[..out.len()];
-                buf.copy_from_slice(out);
-                e8_translate(buf, at as i32, size);
-                Ok(buf)
-            }
-            _ => Ok(out),
-        }
-    }
-}
-
-/// Undoes the E8 call translation on one frame that starts at output position `at`: each 0xE8
-/// byte more than 10 bytes before the end is followed by a 32-bit operand; an operand `a` with
-/// `-position <= a < size` was made absolute by the compressor and is made relative again
-/// (`a - position` when `a >= 0`, else `a + size`). The 4 operand bytes are skipped either way.
-fn e8_translate(buf: &mut [u8], at: i32, size: i32) {
-    let end = buf.len() - 10;
-    let mut i = 0;
-    while i < end {
-        // Most bytes are not 0xE8: memchr skips them many at a time.
-        match memchr::memchr(0xE8, &buf[i..end]) {
-            Some(k) => i += k,
-            None => break,
-        }
-        let pos = at.wrapping_add(i as i32);
-        let abs = i32::from_le_bytes([buf[i + 1], buf[i + 2], buf[i + 3], buf[i + 4]]);
-        if abs >= pos.wrapping_neg() && abs < size {
-            let rel = if abs >= 0 {
-                abs.wrapping_sub(pos)
-            } else {
-                abs.wrapping_add(size)
-            };
-            buf[i + 1..i + 5].copy_from_slice(&rel.to_le_bytes());
-        }
-        i += 5;
     }
 }
 
@@ -444,44 +319,5 @@ mod tests {
         );
         assert_eq!(checksum(&[9], 0x10), 0x19);
         assert_eq!(checksum(&[], 7), 7);
-    }
-
-    fn frame(operand: i32) -> Vec<u8> {
-        let mut f = vec![0xE8];
-        f.extend_from_slice(&operand.to_le_bytes());
-        f.extend_from_slice(&[0u8; 11]);
-        f
-    }
-
-    fn operand(f: &[u8]) -> i32 {
-        i32::from_le_bytes([f[1], f[2], f[3], f[4]])
-    }
-
-    #[test]
-    fn e8_translation_follows_the_format() {
-        let size = 1_000_000;
-        for (at, abs, want) in [
-            (0, 0, 0), // lzxd gives `size` here
-            (100, 0, -100),
-            (100, 50, -50),
-            (100, -10, size - 10),
-            (100, -101, -101), // below -position: left alone
-            (100, size, size), // not below the size: left alone
-        ] {
-            let mut f = frame(abs);
-            e8_translate(&mut f, at, size);
-            assert_eq!(operand(&f), want, "at {at}, operand {abs}");
-        }
-        // The last 10 bytes of a frame are never translated, and operand bytes are skipped.
-        let mut f = vec![0u8; 6];
-        f.extend_from_slice(&frame(5)[..5]);
-        f.extend_from_slice(&[0u8; 5]);
-        let before = f.clone();
-        e8_translate(&mut f, 0, size);
-        assert_eq!(f, before);
-        let mut f = frame(0xE8);
-        f[1] = 0xE8;
-        e8_translate(&mut f, 10, size);
-        assert_eq!(operand(&f), 0xE8 - 10);
     }
 }

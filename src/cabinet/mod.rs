@@ -28,6 +28,7 @@
 
 mod data;
 mod header;
+mod lzx;
 mod names;
 mod set;
 mod source;

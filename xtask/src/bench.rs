@@ -512,6 +512,9 @@ pub struct ExtractArgs {
     /// Rebuild the packages even if they exist
     #[arg(long)]
     regenerate: bool,
+    /// Run only the cases whose label contains this text (any case), e.g. `--case lzx`
+    #[arg(long)]
+    case: Option<String>,
 }
 
 /// Bump when the generated packages change, so old ones are not reused.
@@ -623,6 +626,14 @@ fn run_extract(a: ExtractArgs) -> Result<()> {
         });
     } else {
         eprintln!("xtask: {} is missing; no LZX case", lzx.display());
+    }
+
+    if let Some(want) = &a.case {
+        let want = want.to_lowercase();
+        cases.retain(|c| c.label.to_lowercase().contains(&want));
+        if cases.is_empty() {
+            return Err(format!("no extract case has '{want}' in its label").into());
+        }
     }
 
     let mut results = Vec::new();

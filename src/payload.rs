@@ -165,6 +165,10 @@ pub struct ExtractReport {
     /// Files that could not be written, with the reason (a missing cabinet, a cabinet entry
     /// that is missing, ...). The others were written.
     pub problems: Vec<String>,
+    /// File rows not written because a later one (by sequence) goes to the same path: what
+    /// msiextract leaves there too. Not an error.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub shadowed: Vec<String>,
 }
 
 /// Keeps a path component inside the extraction folder: no separators, `..`, drive or device
@@ -390,7 +394,7 @@ pub fn extract(
         &DatabaseModel::load_tables(&crate::package::open_database(&c)?)?,
         properties,
     );
-    let chosen: Vec<&PackageFile> = all
+    let mut chosen: Vec<&PackageFile> = all
         .iter()
         .filter(|f| {
             only.is_none_or(|p| {
@@ -398,6 +402,10 @@ pub fn extract(
             })
         })
         .collect();
+    let mut report = ExtractReport::default();
+    if !flat {
+        report.shadowed = keep_last_per_path(&mut chosen);
+    }
     std::fs::create_dir_all(dir).map_err(|e| Error::io(e).in_file(dir.display().to_string()))?;
     let rel_of = |f: &PackageFile| -> PathBuf {
         if flat {
@@ -428,7 +436,6 @@ pub fn extract(
     // is standard input, or its last sectors are missing) it is first copied out into a
     // temporary file in DIR. Memory does not grow with the cabinet's size either way.
     let mut jobs: Vec<(String, CabSource, Vec<&PackageFile>)> = Vec::new();
-    let mut report = ExtractReport::default();
     let reopen = path != Path::new("-") && c.missing_bytes() == 0 && path.is_file();
     for (cab, files) in by_cab {
         match cab {
@@ -565,6 +572,39 @@ pub fn extract(
     report.problems.sort();
     report.not_written = chosen.len().saturating_sub(report.written);
     Ok(report)
+}
+
+/// When File rows resolve to the same path, keeps the one with the highest sequence (the last
+/// in cabinet order, which msiextract writes last) and says which were dropped, so the result
+/// does not depend on which folder finishes first.
+fn keep_last_per_path(chosen: &mut Vec<&PackageFile>) -> Vec<String> {
+    let mut last: HashMap<PathBuf, &PackageFile> = HashMap::new();
+    for &f in chosen.iter() {
+        let slot = last.entry(relative_path(f)).or_insert(f);
+        if (f.sequence, &f.file) > (slot.sequence, &slot.file) {
+            *slot = f;
+        }
+    }
+    let mut shadowed = Vec::new();
+    chosen.retain(|f| {
+        let rel = relative_path(f);
+        let winner = last[&rel];
+        if std::ptr::eq(winner, *f) {
+            return true;
+        }
+        shadowed.push(format!(
+            "{} (sequence {}) goes to {} as {} (sequence {}) does; {} is written",
+            f.file,
+            f.sequence,
+            rel.display(),
+            winner.file,
+            winner.sequence,
+            winner.file
+        ));
+        false
+    });
+    shadowed.sort();
+    shadowed
 }
 
 /// `msikit cab extract FILE.cab [MORE.cab...] -C DIR`: every file of a cabinet or of a set, at
@@ -811,6 +851,40 @@ mod tests {
                 .all(|c| matches!(c, std::path::Component::Normal(_))),
             "{rel:?}"
         );
+    }
+
+    #[test]
+    fn rows_to_one_path_keep_the_last_by_sequence() {
+        let file = |key: &str, name: &str, sequence: i32| PackageFile {
+            file: key.into(),
+            component: "c".into(),
+            name: name.into(),
+            path: format!("C:\\App\\{name}"),
+            anchor: "TARGETDIR".into(),
+            subpath: "App".into(),
+            size: 0,
+            version: None,
+            language: None,
+            sequence,
+            disk_id: None,
+            cabinet: None,
+        };
+        let rows = [
+            file("late", "a.dll", 9),
+            file("early", "a.dll", 2),
+            file("other", "b.dll", 5),
+            file("middle", "a.dll", 4),
+        ];
+        let mut chosen: Vec<&PackageFile> = rows.iter().collect();
+        let shadowed = keep_last_per_path(&mut chosen);
+        let kept: Vec<&str> = chosen.iter().map(|f| f.file.as_str()).collect();
+        assert_eq!(kept, ["late", "other"]);
+        assert_eq!(shadowed.len(), 2);
+        assert!(
+            shadowed[0].starts_with("early (sequence 2) goes to "),
+            "{shadowed:?}"
+        );
+        assert!(shadowed[1].ends_with("late is written"), "{shadowed:?}");
     }
 
     #[test]

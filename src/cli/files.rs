@@ -112,6 +112,9 @@ pub fn run_extract(a: ExtractArgs, style: &Style) -> msikit::Result<i32> {
                 ("Bytes".into(), report.bytes.to_string()),
             ],
         )?;
+        for s in &report.shadowed {
+            writeln!(out, "same path: {s}")?;
+        }
         for p in &report.problems {
             writeln!(out, "not written: {p}")?;
         }

@@ -434,3 +434,85 @@ fn cabextract_and_gcab_accept_the_written_cabinets() {
         assert_eq!(String::from_utf8_lossy(&l.stdout).lines().count(), files);
     }
 }
+
+/// The LZX cabinets msikit writes (src/cabinet/lzx/encode.rs; the `cab` crate writes no LZX)
+/// extract byte for byte with cabextract, 7-Zip and gcab, for the smallest, a middle and the
+/// largest window, with files of text, noise, runs and nothing, in one folder and in several.
+#[test]
+fn lzx_cabinets_extract_identically_with_cabextract_7zip_and_gcab() {
+    use msikit::cabinet::write::{write_cabinet_in_folders, Compression, NewFile};
+    require("cabextract");
+    require("7zz");
+    require("gcab");
+    let dir = out_dir("lzx");
+    // The payload of the look-alike Exchange packages, plus made-up files.
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    for p in all_packages() {
+        files.push((
+            p.file_name().unwrap().to_string_lossy().into_owned(),
+            std::fs::read(&p).unwrap(),
+        ));
+    }
+    let mut x = 0x1234_5678u32;
+    let noise: Vec<u8> = (0..150_000)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x as u8
+        })
+        .collect();
+    files.push(("noise.bin".into(), noise));
+    files.push(("empty.txt".into(), Vec::new()));
+    files.push(("zeros.bin".into(), vec![0; 300_001]));
+    let text: Vec<u8> = (0..40_000)
+        .flat_map(|i| format!("line {i} of a log that repeats itself\n").into_bytes())
+        .collect();
+    files.push(("dir\\log.txt".into(), text));
+    let new: Vec<NewFile<'_>> = files
+        .iter()
+        .map(|(n, d)| NewFile { name: n, data: d })
+        .collect();
+    let total: usize = files.iter().map(|(_, d)| d.len()).sum();
+    for (bits, folder_bytes) in [(15u8, u64::MAX), (18, 1 << 20), (21, u64::MAX)] {
+        let cab = write_cabinet_in_folders(
+            &new,
+            1_700_000_000,
+            Compression::Lzx { window_bits: bits },
+            folder_bytes,
+        )
+        .unwrap();
+        assert!(cab.len() < total / 2, "window {bits}: {} bytes", cab.len());
+        let path = dir.join(format!("lzx{bits}.cab"));
+        std::fs::write(&path, &cab).unwrap();
+        let runs: [(&str, Vec<std::ffi::OsString>); 3] = [
+            ("cabextract", vec!["-q".into(), "-d".into()]),
+            ("7zz", vec!["x".into(), "-y".into(), "-bd".into()]),
+            ("gcab", vec!["-x".into(), "-C".into()]),
+        ];
+        for (tool, args) in runs {
+            let out = dir.join(format!("{tool}-{bits}"));
+            std::fs::create_dir_all(&out).unwrap();
+            let mut c = Command::new(tool);
+            c.args(&args);
+            if tool == "7zz" {
+                c.arg(format!("-o{}", out.display())).arg(&path);
+            } else {
+                c.arg(&out).arg(&path);
+            }
+            let o = c.output().unwrap();
+            assert!(
+                o.status.success(),
+                "{tool} on lzx{bits}.cab: {}{}",
+                String::from_utf8_lossy(&o.stdout),
+                String::from_utf8_lossy(&o.stderr)
+            );
+            for (name, data) in &files {
+                let rel = name.replace('\\', "/");
+                let got = std::fs::read(out.join(&rel))
+                    .unwrap_or_else(|e| panic!("{tool} window {bits}: {rel}: {e}"));
+                assert!(&got == data, "{tool} window {bits}: {rel} differs");
+            }
+        }
+    }
+}

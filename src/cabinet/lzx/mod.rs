@@ -33,6 +33,8 @@
 //! produces at most 32 KiB, every element at least one byte, and reading past the end of a
 //! block's data gives zeros and is then reported as an error.
 
+pub mod encode;
+
 /// Output bytes per frame (and so per CFDATA block).
 pub const FRAME: usize = 32768;
 
@@ -743,61 +745,8 @@ mod tests {
     //! tool here writes LZX). The corpus's real LZX cabinets are checked against cabextract in
     //! tests/cabinet_oracle.rs.
 
+    use super::encode::{codes, BitWriter};
     use super::*;
-
-    /// Writes bits into 16-bit little-endian words, top bit first.
-    #[derive(Default)]
-    struct BitWriter {
-        out: Vec<u8>,
-        acc: u32,
-        n: u32,
-    }
-
-    impl BitWriter {
-        fn put(&mut self, v: u32, bits: u32) {
-            for i in (0..bits).rev() {
-                self.acc = (self.acc << 1) | ((v >> i) & 1);
-                self.n += 1;
-                if self.n == 16 {
-                    self.out.extend_from_slice(&(self.acc as u16).to_le_bytes());
-                    self.acc = 0;
-                    self.n = 0;
-                }
-            }
-        }
-
-        /// Pads to the end of the word (nothing when at one).
-        fn flush(&mut self) {
-            if self.n > 0 {
-                self.put(0, 16 - self.n);
-            }
-        }
-    }
-
-    /// Canonical codes for path lengths, as (code, length).
-    fn codes(lens: &[u8]) -> Vec<(u32, u32)> {
-        let mut count = [0u32; 17];
-        for &l in lens {
-            count[usize::from(l)] += 1;
-        }
-        count[0] = 0;
-        let mut next = [0u32; 17];
-        let mut code = 0;
-        for len in 1..=16 {
-            next[len] = code;
-            code = (code + count[len]) << 1;
-        }
-        lens.iter()
-            .map(|&l| {
-                if l == 0 {
-                    return (0, 0);
-                }
-                let c = next[usize::from(l)];
-                next[usize::from(l)] += 1;
-                (c, u32::from(l))
-            })
-            .collect()
-    }
 
     #[derive(Clone, Copy, Debug)]
     enum Tok {

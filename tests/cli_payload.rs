@@ -234,3 +234,108 @@ fn a_bad_folder_leaves_the_other_folders_written() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Two File rows installing `same.txt` into one folder (the one with the higher sequence listed
+/// first in the File table): msiextract leaves the later one in cabinet order there, and so does
+/// `msikit extract`, listing the other under `shadowed` and exiting 0.
+#[test]
+fn rows_sharing_a_path_end_as_msiextract_leaves_them() {
+    for tool in ["msibuild", "msiextract", "gcab"] {
+        require(tool);
+    }
+    let work = std::env::temp_dir().join(format!("msikit-same-path-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(work.join("files")).unwrap();
+    std::fs::write(work.join("files/fA"), "first").unwrap();
+    std::fs::write(work.join("files/fB"), "second!").unwrap();
+    let idts = [
+        (
+            "Directory.idt",
+            "Directory\tDirectory_Parent\tDefaultDir\r\ns72\tS72\tl255\r\nDirectory\tDirectory\r\n\
+             TARGETDIR\t\tSourceDir\r\nINSTALLDIR\tTARGETDIR\tApp\r\n",
+        ),
+        (
+            "Component.idt",
+            "Component\tComponentId\tDirectory_\tAttributes\tCondition\tKeyPath\r\n\
+             s72\tS38\ts72\ti2\tS255\tS72\r\nComponent\tComponent\r\n\
+             cA\t{11111111-1111-1111-1111-111111111111}\tINSTALLDIR\t0\t\tfA\r\n\
+             cB\t{22222222-2222-2222-2222-222222222222}\tINSTALLDIR\t0\t\tfB\r\n",
+        ),
+        (
+            "File.idt",
+            "File\tComponent_\tFileName\tFileSize\tVersion\tLanguage\tAttributes\tSequence\r\n\
+             s72\ts72\tl255\ti4\tS72\tS20\tI2\ti4\r\nFile\tFile\r\n\
+             fB\tcB\tsame.txt\t7\t\t\t0\t2\r\nfA\tcA\tsame.txt\t5\t\t\t0\t1\r\n",
+        ),
+        (
+            "Media.idt",
+            "DiskId\tLastSequence\tDiskPrompt\tCabinet\tVolumeLabel\tSource\r\n\
+             i2\ti4\tL64\tS255\tS32\tS72\r\nMedia\tDiskId\r\n1\t2\t\t#data.cab\t\t\r\n",
+        ),
+    ];
+    for (name, text) in idts {
+        std::fs::write(work.join(name), text).unwrap();
+    }
+    let run = |c: &mut Command| {
+        let o = c.output().unwrap();
+        assert!(
+            o.status.success(),
+            "{c:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        o
+    };
+    run(Command::new("gcab").current_dir(work.join("files")).args([
+        "-c",
+        "-n",
+        "../data.cab",
+        "fA",
+        "fB",
+    ]));
+    let msi = work.join("same.msi");
+    run(Command::new("msibuild").arg(&msi).args([
+        "-s",
+        "same path",
+        "msikit",
+        "Intel;1033",
+        "{7E3D2C1B-0A9F-4E8D-B7C6-A5B4C3D2E1F2}",
+    ]));
+    run(Command::new("msibuild")
+        .current_dir(&work)
+        .arg(&msi)
+        .arg("-i")
+        .args(idts.map(|(n, _)| n)));
+    run(Command::new("msibuild")
+        .arg(&msi)
+        .args(["-a", "data.cab"])
+        .arg(work.join("data.cab")));
+    run(Command::new("msiextract")
+        .arg("-C")
+        .arg(work.join("theirs"))
+        .arg(&msi));
+    let o = run_msikit(&[
+        "extract".as_ref(),
+        "--json".as_ref(),
+        msi.as_os_str(),
+        "-C".as_ref(),
+        work.join("ours").as_os_str(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let theirs = std::fs::read_to_string(work.join("theirs/App/same.txt")).unwrap();
+    let ours = std::fs::read_to_string(work.join("ours/App/same.txt")).unwrap();
+    assert_eq!(theirs, "second!");
+    assert_eq!(ours, theirs);
+    let report = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        report.contains(
+            "\"fA (sequence 1) goes to App/same.txt as fB (sequence 2) does; fB is written\""
+        ),
+        "{report}"
+    );
+    let _ = std::fs::remove_dir_all(&work);
+}

@@ -162,14 +162,32 @@ fn one_folder(files: &[(&str, &[u8])], comp: u16) -> Spec {
     }
 }
 
+/// A xorshift generator for test data (the cabinet, writer and LZX tests share it).
+pub(super) struct XorShift(pub u32);
+
+impl XorShift {
+    pub fn next(&mut self) -> u32 {
+        let mut x = self.0.max(1);
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        self.0 = x;
+        x
+    }
+}
+
+/// `len` bytes that do not compress.
+pub(super) fn noise(len: usize, seed: u32) -> Vec<u8> {
+    let mut r = XorShift(seed);
+    (0..len).map(|_| r.next() as u8).collect()
+}
+
 /// Deterministic bytes that compress somewhat.
 fn sample(len: usize, seed: u32) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(2_654_435_761).max(1);
+    let mut r = XorShift(seed.wrapping_mul(2_654_435_761));
     (0..len)
         .map(|i| {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
+            let x = r.next();
             if i % 7 < 3 {
                 b"cabinet "[i % 8]
             } else {
@@ -573,13 +591,8 @@ fn mutated_cabinets_never_panic() {
     spec.reserve = Some((vec![9; 4], 2, 2));
     let good = build(&spec);
     let stored = build(&one_folder(&[("a", &a[..3000]), ("b", b"b")], 0));
-    let mut x = 0x9E37_79B9u32;
-    let mut rnd = move || {
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        x
-    };
+    let mut r = XorShift(0x9E37_79B9);
+    let mut rnd = move || r.next();
     for round in 0..3000 {
         let mut bytes = if round % 2 == 0 {
             good.clone()

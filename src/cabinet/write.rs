@@ -344,16 +344,10 @@ mod tests {
             ("b.bin".to_string(), vec![0u8, 1, 2, 3]),
         ];
         // Incompressible bytes, so some blocks are stored.
-        let mut x = 0x1234_5678u32;
-        let noise: Vec<u8> = (0..100_000)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 17;
-                x ^= x << 5;
-                x as u8
-            })
-            .collect();
-        v.push(("noise.bin".into(), noise));
+        v.push((
+            "noise.bin".into(),
+            crate::cabinet::tests::noise(100_000, 0x1234_5678),
+        ));
         v.push(("café.txt".into(), b"non-ASCII name".to_vec()));
         v
     }

@@ -446,6 +446,7 @@ fn write_lengths(w: &mut BitWriter, lens: &[u8], prev: &[u8]) {
 mod tests {
     use super::super::Lzx;
     use super::*;
+    use crate::cabinet::tests::{noise, XorShift};
 
     fn decode(frames: &[Vec<u8>], len: usize, window_bits: u8) -> Vec<u8> {
         let mut lzx = Lzx::new(window_bits).expect("window");
@@ -462,13 +463,8 @@ mod tests {
 
     /// Text-like bytes with repeats near and far, some noise, and runs.
     fn sample(len: usize, seed: u32) -> Vec<u8> {
-        let mut x = seed | 1;
-        let mut rnd = move || {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            x
-        };
+        let mut r = XorShift(seed | 1);
+        let mut rnd = move || r.next();
         let words: Vec<Vec<u8>> = (0..300)
             .map(|_| {
                 (0..2 + rnd() % 9)
@@ -512,15 +508,7 @@ mod tests {
 
     #[test]
     fn incompressible_frames_are_stored_and_edge_sizes_work() {
-        let mut x = 77u32;
-        let noise: Vec<u8> = (0..100_000)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 17;
-                x ^= x << 5;
-                x as u8
-            })
-            .collect();
+        let noise = noise(100_000, 77);
         let mut data = sample(40_000, 9);
         data.extend_from_slice(&noise);
         data.extend(sample(50_003, 10));

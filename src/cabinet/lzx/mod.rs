@@ -747,6 +747,7 @@ mod tests {
 
     use super::encode::{codes, BitWriter};
     use super::*;
+    use crate::cabinet::tests::XorShift;
 
     #[derive(Clone, Copy, Debug)]
     enum Tok {
@@ -1020,20 +1021,10 @@ mod tests {
         Ok(out)
     }
 
-    struct Rng(u32);
-    impl Rng {
-        fn next(&mut self) -> u32 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 17;
-            self.0 ^= self.0 << 5;
-            self.0
-        }
-    }
-
     /// Tokens making `n` bytes: literals and matches of every kind (short overlapping ones,
     /// long ones, far ones, repeated offsets), none reaching before the first byte or crossing
     /// a frame's end (the first byte of the frame is at `at`).
-    fn tokens(rng: &mut Rng, at: usize, n: usize, max_offset: usize) -> Vec<Tok> {
+    fn tokens(rng: &mut XorShift, at: usize, n: usize, max_offset: usize) -> Vec<Tok> {
         let mut toks = Vec::new();
         let mut made = 0;
         let mut recent = vec![1usize, 1, 1];
@@ -1067,7 +1058,7 @@ mod tests {
     fn verbatim_and_aligned_blocks_decode_byte_for_byte() {
         // Window 2^15: five frames, so the window wraps and matches reach across its end.
         for kind in [Block::Verbatim, Block::Aligned] {
-            let mut rng = Rng(7);
+            let mut rng = XorShift(7);
             let mut enc = Encoder::new(15, None);
             let mut want = Vec::new();
             for frame in 0..5 {
@@ -1089,7 +1080,7 @@ mod tests {
 
     #[test]
     fn a_block_runs_on_across_frames() {
-        let mut rng = Rng(11);
+        let mut rng = XorShift(11);
         let mut enc = Encoder::new(15, None);
         let mut want = Vec::new();
         let mut all = Vec::new();
@@ -1244,7 +1235,7 @@ mod tests {
 
     #[test]
     fn copies_match_a_byte_by_byte_copy() {
-        let mut rng = Rng(3);
+        let mut rng = XorShift(3);
         for _ in 0..2000 {
             let size = 64;
             let mut w: Vec<u8> = (0..size).map(|_| rng.next() as u8).collect();
@@ -1263,7 +1254,7 @@ mod tests {
 
     #[test]
     fn mutated_streams_never_panic() {
-        let mut rng = Rng(99);
+        let mut rng = XorShift(99);
         let mut enc = Encoder::new(15, Some(12_345_678));
         let toks = tokens(&mut rng, 0, FRAME, 30_000);
         enc.block(Block::Aligned, Trees::Full, &toks);

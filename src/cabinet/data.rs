@@ -294,6 +294,11 @@ impl MsZip {
             Ok(Status::Ok | Status::BufError) => {
                 return Err("MSZIP data ends before its last deflate block".into())
             }
+            // zlib-rs 0.6 reports some errors found in its fast loop as "repeated call with bad
+            // state" (the cause's message is overwritten): that says nothing to a reader.
+            Err(e) if e.to_string().contains("bad state") => {
+                return Err("MSZIP data is not valid deflate".into())
+            }
             Err(e) => return Err(format!("MSZIP data is not valid deflate ({e})")),
         }
         if n != uncompressed {

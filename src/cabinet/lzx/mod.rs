@@ -1,4 +1,4 @@
-//! LZX as cabinet folders hold it: msikit's own decoder.
+//! LZX as cabinet folders hold it: msikit's own decoder (the compressor is in [`encode`]).
 //!
 //! The format (Microsoft's "LZX DELTA" specification, [MS-PATCH], less the DELTA parts; the
 //! cabinet variant is the one libmspack and cabextract read):
@@ -17,7 +17,9 @@
 //!   given as changes (mod 17) from the lengths of the previous block. Aligned-offset blocks
 //!   first carry an 8-symbol aligned tree (3 bits per length), used for the low 3 bits of long
 //!   offsets. Uncompressed blocks are aligned (1 to 16 bits of padding), give the three repeated
-//!   offsets as 32-bit little-endian words, then the bytes, then a pad byte if their count is odd.
+//!   offsets as 32-bit little-endian words, then the bytes, then a pad byte if their count is odd;
+//!   bits are then read again in 16-bit words counted from the byte after (so after an odd block
+//!   and its pad the words start on odd bytes of the CFDATA; the corpus cabinet from chef needs it).
 //! * A match header is `slot * 8 + length_header`: a length header of 7 takes a length-tree
 //!   symbol more; slots 0 to 2 reuse the three most recent offsets; higher slots have a base and
 //!   0 to 17 extra bits.

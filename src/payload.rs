@@ -237,26 +237,27 @@ pub fn glob(pattern: &str, text: &str) -> bool {
 /// Writes `bytes` at `rel` inside `dir`: folders created, no writing through a symbolic link
 /// already in the folder, a temporary name and a rename.
 pub fn write_file(dir: &Path, rel: &Path, bytes: &[u8]) -> Result<()> {
-    let path = dir.join(rel);
-    if let Some(parent) = path.parent() {
-        // Refuse to write through a symbolic link that is already in the folder.
-        let mut p = dir.to_path_buf();
-        for comp in rel.parent().into_iter().flat_map(|r| r.components()) {
-            p.push(comp);
-            if std::fs::symlink_metadata(&p)
-                .map(|m| m.file_type().is_symlink())
-                .unwrap_or(false)
-            {
-                return Err(Error::usage(format!(
-                    "{} is a symbolic link; not writing through it",
-                    p.display()
-                )));
-            }
+    make_folder_inside(dir, rel.parent().unwrap_or(Path::new("")))?;
+    crate::package::write_atomically(&dir.join(rel), bytes)
+}
+
+/// Creates the folder `rel` inside `dir`, refusing to go through a symbolic link that is
+/// already there.
+fn make_folder_inside(dir: &Path, rel: &Path) -> Result<()> {
+    let mut p = dir.to_path_buf();
+    for comp in rel.components() {
+        p.push(comp);
+        if std::fs::symlink_metadata(&p)
+            .map(|m| m.file_type().is_symlink())
+            .unwrap_or(false)
+        {
+            return Err(Error::usage(format!(
+                "{} is a symbolic link; not writing through it",
+                p.display()
+            )));
         }
-        std::fs::create_dir_all(parent)
-            .map_err(|e| Error::io(e).in_file(parent.display().to_string()))?;
     }
-    crate::package::write_atomically(&path, bytes)
+    std::fs::create_dir_all(&p).map_err(|e| Error::io(e).in_file(p.display().to_string()))
 }
 
 /// Writes files that arrive in pieces (a cabinet's chunked callback), each through a temporary
@@ -285,23 +286,7 @@ impl<'d> ChunkWriter<'d> {
         let path = self.dir.join(rel);
         let folder = rel.parent().unwrap_or(Path::new(""));
         if !self.ready.contains(folder) {
-            let mut p = self.dir.to_path_buf();
-            for comp in folder.components() {
-                p.push(comp);
-                if std::fs::symlink_metadata(&p)
-                    .map(|m| m.file_type().is_symlink())
-                    .unwrap_or(false)
-                {
-                    return Err(Error::usage(format!(
-                        "{} is a symbolic link; not writing through it",
-                        p.display()
-                    )));
-                }
-            }
-            if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent)
-                    .map_err(|e| Error::io(e).in_file(parent.display().to_string()))?;
-            }
+            make_folder_inside(self.dir, folder)?;
             self.ready.insert(folder.to_path_buf());
         }
         let name = path

@@ -339,3 +339,48 @@ fn rows_sharing_a_path_end_as_msiextract_leaves_them() {
     );
     let _ = std::fs::remove_dir_all(&work);
 }
+
+/// A symbolic link already in the output folder is never written through: the files below it
+/// are reported as not written (exit 2) and nothing lands where it points.
+#[test]
+fn extraction_does_not_follow_symbolic_links_in_the_folder() {
+    let work = std::env::temp_dir().join(format!("msikit-symlink-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&work);
+    let outside = work.join("outside");
+    let dir = work.join("out");
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::create_dir_all(&dir).unwrap();
+    std::os::unix::fs::symlink(&outside, dir.join("Program Files")).unwrap();
+    let o = run_in_root(&[
+        "extract",
+        "testdata/sample.msi",
+        "-C",
+        dir.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("is a symbolic link; not writing through it"),
+        "{err}"
+    );
+    assert!(common::files_below(&outside).is_empty());
+    // The same for a plain cabinet whose entries have folders.
+    let cab = common::corpus().join("kyz__libmspack/cabextract__test__cabs__dir.cab");
+    let cab_out = work.join("cab");
+    std::fs::create_dir_all(&cab_out).unwrap();
+    // Its entry `1\2\3\4.c` goes below the folder `1`.
+    assert!(ok(&["cab", "list", cab.to_str().unwrap()]).contains("1\\2\\3\\4.c"));
+    std::os::unix::fs::symlink(&outside, cab_out.join("1")).unwrap();
+    let o = run_in_root(&[
+        "cab",
+        "extract",
+        cab.to_str().unwrap(),
+        "-C",
+        cab_out.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("is a symbolic link"), "{err}");
+    assert!(common::files_below(&outside).is_empty());
+    let _ = std::fs::remove_dir_all(&work);
+}

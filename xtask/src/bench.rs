@@ -226,13 +226,7 @@ fn ensure_msi(dir: &Path, rows: u32, regenerate: bool) -> Result<PathBuf> {
         )
         .into());
     }
-    std::fs::rename(&partial, &msi).map_err(|e| {
-        format!(
-            "cannot rename {} to {}: {e}",
-            partial.display(),
-            msi.display()
-        )
-    })?;
+    rename(&partial, &msi)?;
     let size = std::fs::metadata(&msi).map(|m| m.len()).unwrap_or(0);
     eprintln!(
         "xtask: built {} ({:.1} MiB) in {:.1} s; msiinfo tables lists File",
@@ -1103,8 +1097,7 @@ fn ensure_package(dir: &Path, spec: &PackageSpec, regenerate: bool) -> Result<(P
         &cab_partial,
     )?;
     for (from, to) in [(&cab_partial, &cab), (&partial, &msi)] {
-        std::fs::rename(from, to)
-            .map_err(|e| format!("cannot rename {} to {}: {e}", from.display(), to.display()))?;
+        rename(from, to)?;
     }
     let _ = std::fs::remove_dir_all(&work);
     let size = std::fs::metadata(&msi).map(|m| m.len()).unwrap_or(0);
@@ -1116,6 +1109,12 @@ fn ensure_package(dir: &Path, spec: &PackageSpec, regenerate: bool) -> Result<(P
         started.elapsed().as_secs_f64()
     );
     Ok((msi, cab))
+}
+
+/// Moves a finished file into place, saying which when it cannot.
+fn rename(from: &Path, to: &Path) -> Result<()> {
+    std::fs::rename(from, to)
+        .map_err(|e| format!("cannot rename {} to {}: {e}", from.display(), to.display()).into())
 }
 
 /// Makes `msi` with msibuild: summary, the IDT files (already written in `work`), and `cab` as
@@ -1208,13 +1207,7 @@ fn ensure_lzx_package(dir: &Path, cab: &Path, regenerate: bool) -> Result<PathBu
     }
     let partial = work.join("pkg.msi");
     msibuild(&work, &partial, "Bench: LZX 21, one 2 GiB file", &idts, cab)?;
-    std::fs::rename(&partial, &msi).map_err(|e| {
-        format!(
-            "cannot rename {} to {}: {e}",
-            partial.display(),
-            msi.display()
-        )
-    })?;
+    rename(&partial, &msi)?;
     let _ = std::fs::remove_dir_all(&work);
     Ok(msi)
 }
@@ -2108,13 +2101,7 @@ fn generate_snapshots(dir: &Path, n: u32) -> Result<Generated> {
     w.flush()
         .map_err(|e| format!("cannot write {}: {e}", partial.display()))?;
     drop(w);
-    std::fs::rename(&partial, &path).map_err(|e| {
-        format!(
-            "cannot rename {} to {}: {e}",
-            partial.display(),
-            path.display()
-        )
-    })?;
+    rename(&partial, &path)?;
     let ready = expect_ready.iter().filter(|&&r| r).count();
     let mix: Vec<String> = samples
         .iter()

@@ -440,7 +440,7 @@ fn cabextract_and_gcab_accept_the_written_cabinets() {
 /// largest window, with files of text, noise, runs and nothing, in one folder and in several.
 #[test]
 fn lzx_cabinets_extract_identically_with_cabextract_7zip_and_gcab() {
-    use msikit::cabinet::write::{write_cabinet_in_folders, Compression, NewFile};
+    use msikit::formats::cabinet::write::{write_cabinet_in_folders, Compression, NewFile};
     require("cabextract");
     require("7zz");
     require("gcab");

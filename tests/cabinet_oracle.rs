@@ -1,4 +1,4 @@
-//! Oracle: msikit's cabinet reader (`msikit::cabinet`) against cabextract, on every cabinet of
+//! Oracle: msikit's cabinet reader (`msikit::formats::cabinet`) against cabextract, on every cabinet of
 //! the corpus (MANIFEST kind `cab`) and on every cabinet stream inside the corpus's MSIs, MSMs and
 //! MSPs.
 //!
@@ -37,8 +37,8 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use msikit::cabinet::{CabFile, Cabinet, FileChunk};
-use msikit::container::Container;
+use msikit::formats::cabinet::{CabFile, Cabinet, FileChunk};
+use msikit::formats::container::Container;
 
 /// Above this many listed bytes, files are compared against `cabextract -p` as they are decoded
 /// instead of through the disk.

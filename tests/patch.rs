@@ -164,7 +164,7 @@ fn patch_view_reaches_1_0_1_0_as_msiexec_does() {
 
 /// Copies a patch leaving out the entries for which `drop` is true (to drop a storage, drop
 /// everything under it too).
-fn copy_without(src: &Path, dst: &Path, drop: impl Fn(&msikit::container::Entry) -> bool) {
+fn copy_without(src: &Path, dst: &Path, drop: impl Fn(&msikit::formats::container::Entry) -> bool) {
     common::copy_compound_file(src, dst, |e| !drop(e), |_, bytes| bytes);
 }
 
@@ -436,9 +436,10 @@ fn stray_cabinet_entry_is_a_finding() {
     let dir = std::env::temp_dir().join(format!("msikit-stray-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     // The real cabinet's entries plus one more.
-    let c = msikit::container::Container::open(&src).unwrap();
-    let cab_leaf = msikit::container::streamname::encode("PCW_CAB_Widget", false);
-    let cab = msikit::cabinet::Cabinet::parse(c.read_raw_stream("", &cab_leaf).unwrap()).unwrap();
+    let c = msikit::formats::container::Container::open(&src).unwrap();
+    let cab_leaf = msikit::formats::container::streamname::encode("PCW_CAB_Widget", false);
+    let cab = msikit::formats::cabinet::Cabinet::parse(c.read_raw_stream("", &cab_leaf).unwrap())
+        .unwrap();
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     cab.for_each_file(|f, data| {
         files.push((f.name.clone(), data.to_vec()));

@@ -7,8 +7,8 @@ mod common;
 use std::io::Write;
 use std::path::Path;
 
-use msikit::container::Container;
 use msikit::database::Database;
+use msikit::formats::container::Container;
 
 /// xorshift64*: deterministic, so a failure reproduces from its seed and iteration.
 struct Rng(u64);
@@ -56,18 +56,18 @@ fn mutate(bytes: &[u8], rng: &mut Rng) -> Vec<u8> {
 
 /// Every reader, every table, every summary; results are ignored, only panics matter.
 fn read_everything(path: &Path) {
-    let _ = msikit::package::info(path);
-    let _ = msikit::package::tables(path);
-    let _ = msikit::package::streams(path);
+    let _ = msikit::jobs::inspect::info(path);
+    let _ = msikit::jobs::inspect::tables(path);
+    let _ = msikit::jobs::inspect::streams(path);
     if let Ok(c) = Container::open(path) {
         let mut sink = std::io::sink();
-        let _ = msikit::package::write_idt(&c, "_SummaryInformation", &mut sink);
-        let _ = msikit::package::write_idt(&c, "_ForceCodepage", &mut sink);
+        let _ = msikit::database::idt::write_idt(&c, "_SummaryInformation", &mut sink);
+        let _ = msikit::database::idt::write_idt(&c, "_ForceCodepage", &mut sink);
         if let Ok(db) = Database::open(&c) {
             let names: Vec<String> = db.defs().iter().map(|d| d.name.clone()).collect();
             for n in names {
                 if let Ok(t) = db.table(&n) {
-                    let _ = msikit::idt::write_table(&mut sink, &t);
+                    let _ = msikit::formats::idt::write_table(&mut sink, &t);
                     for r in 0..t.len().min(50) {
                         let _ = t.row_values(r);
                     }
@@ -139,7 +139,7 @@ fn mutated_transforms_never_panic() {
                 .write_all(&bytes)
                 .unwrap();
             let r = std::panic::catch_unwind(|| {
-                let _ = msikit::transform::apply_files(&base, &[path.as_path()], None, None);
+                let _ = msikit::views::transform::apply_files(&base, &[path.as_path()], None, None);
             });
             assert!(
                 r.is_ok(),
@@ -155,7 +155,7 @@ fn mutated_transforms_never_panic() {
 /// The cabinet with every data block's checksum set to 0 (none), so that changed bytes reach
 /// the decoders instead of stopping at the checksum.
 fn without_checksums(mut cab: Vec<u8>) -> Vec<u8> {
-    let c = msikit::cabinet::Cabinet::parse(cab.clone()).expect("a cabinet");
+    let c = msikit::formats::cabinet::Cabinet::parse(cab.clone()).expect("a cabinet");
     let data_reserve = if c.flags() & 4 != 0 {
         usize::from(cab[39])
     } else {
@@ -206,7 +206,7 @@ fn mutated_lzx_cabinets_never_panic() {
                 _ => bytes.truncate(from + rng.below(original.len() - from)),
             }
             let r = std::panic::catch_unwind(|| {
-                if let Ok(cab) = msikit::cabinet::Cabinet::parse(bytes) {
+                if let Ok(cab) = msikit::formats::cabinet::Cabinet::parse(bytes) {
                     let _ = cab.for_each_file_chunked(|_| Ok(()));
                 }
             });

@@ -5,8 +5,8 @@ mod common;
 
 use std::path::PathBuf;
 
-use msikit::tables::Value;
-use msikit::transform::{apply_files, Applied, Change};
+use msikit::formats::tables::Value;
+use msikit::views::transform::{apply_files, Applied, Change};
 
 fn corpus(p: &str) -> PathBuf {
     common::corpus().join(p)
@@ -121,7 +121,7 @@ fn code_page_conflict_without_suppression_fails() {
     let out = dir.join("jpn.msi");
     msikit::database::write::write_database_file(
         &jpn.model,
-        msikit::container::PackageKind::Database,
+        msikit::formats::container::PackageKind::Database,
         &out,
     )
     .unwrap();
@@ -132,7 +132,7 @@ fn code_page_conflict_without_suppression_fails() {
         "{e}"
     );
     // With --suppress f given, it applies.
-    let flags = msikit::summary::ErrorFlags::from_letters("abcdef").unwrap();
+    let flags = msikit::formats::summary::ErrorFlags::from_letters("abcdef").unwrap();
     let a = apply_files(&out, &[corpus(EXAMPLE_MST).as_path()], None, Some(flags)).unwrap();
     assert_eq!(a.model.codepage, 1252);
     let _ = std::fs::remove_dir_all(&dir);
@@ -273,7 +273,7 @@ fn missing_tables_and_rows_fail_when_not_suppressed() {
     );
     // With only d suppressed, AppId and the Binary records (a table nobody defines) pass, and
     // the update of the missing Directory row `Modified` is the next failure.
-    let flags = msikit::summary::ErrorFlags::from_letters("d").unwrap();
+    let flags = msikit::formats::summary::ErrorFlags::from_letters("d").unwrap();
     let e = apply_files(
         &corpus(EXAMPLE_MSI),
         &[corpus(EXAMPLE_MST).as_path()],
@@ -285,7 +285,7 @@ fn missing_tables_and_rows_fail_when_not_suppressed() {
         e.to_string().contains("table 'Directory'") && e.to_string().contains("update-missing-row"),
         "{e}"
     );
-    let flags = msikit::summary::ErrorFlags::from_letters("e").unwrap();
+    let flags = msikit::formats::summary::ErrorFlags::from_letters("e").unwrap();
     let e = apply_files(
         &corpus(EXAMPLE_MSI),
         &[corpus(EXAMPLE_MST).as_path()],

@@ -5,11 +5,11 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use msikit::container::{Container, PackageKind};
 use msikit::database::{Database, DatabaseModel, TableData};
-use msikit::summary::{ErrorFlags, ValidationFlags};
-use msikit::tables::{Column, ColumnType, TableDef, Value};
-use msikit::transform::write::TransformOptions;
+use msikit::formats::container::{Container, PackageKind};
+use msikit::formats::summary::{ErrorFlags, ValidationFlags};
+use msikit::formats::tables::{Column, ColumnType, TableDef, Value};
+use msikit::views::transform::write::TransformOptions;
 
 fn model(p: &Path) -> DatabaseModel {
     let c = Container::open(p).unwrap();
@@ -99,13 +99,13 @@ fn sorted(m: &DatabaseModel) -> DatabaseModel {
 }
 
 fn round_trip(base: &Path, target: &Path) {
-    let created = msikit::transform::create(base, target, &opts()).unwrap();
+    let created = msikit::views::transform::create(base, target, &opts()).unwrap();
     let c = Container::from_bytes("t.mst", created.bytes.clone()).unwrap();
     assert_eq!(c.kind(), PackageKind::Transform);
     let mut m = model(base);
-    msikit::transform::apply_transform(
+    msikit::views::transform::apply_transform(
         &mut m,
-        &msikit::transform::TransformSource::root(&c).unwrap(),
+        &msikit::views::transform::TransformSource::root(&c).unwrap(),
         None,
     )
     .unwrap();
@@ -117,7 +117,7 @@ fn round_trip(base: &Path, target: &Path) {
         target.display()
     );
     // Deterministic.
-    let again = msikit::transform::create(base, target, &opts()).unwrap();
+    let again = msikit::views::transform::create(base, target, &opts()).unwrap();
     assert_eq!(created.bytes, again.bytes);
 }
 
@@ -156,7 +156,7 @@ fn corpus_pairs_round_trip() {
 fn summary_of_a_generated_transform() {
     let c = common::corpus();
     let w = "wixtoolset__wix3/test__data__BurnTestPayloads__PerMachineMsisMsps__";
-    let created = msikit::transform::create(
+    let created = msikit::views::transform::create(
         &c.join(format!("{w}prodAv100.msi")),
         &c.join(format!("{w}prodAv101.msi")),
         &TransformOptions {

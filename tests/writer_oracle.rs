@@ -14,9 +14,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::{manifest, par_map, require, CorpusFile};
-use msikit::container::{Container, PackageKind};
 use msikit::database::write::write_database;
 use msikit::database::{Database, DatabaseModel};
+use msikit::formats::container::{Container, PackageKind};
 
 /// The damaged files of the corpus (tests/corpus.rs lists them with their errors).
 const MALFORMED: [&str; 3] = [

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use msikit::cabinet::Cabinet;
+use msikit::formats::cabinet::Cabinet;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(cab) = Cabinet::parse(data.to_vec()) {

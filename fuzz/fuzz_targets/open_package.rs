@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use msikit::container::Container;
+use msikit::formats::container::Container;
 use msikit::database::{Database, DatabaseModel};
 
 fuzz_target!(|data: &[u8]| {
@@ -11,6 +11,6 @@ fuzz_target!(|data: &[u8]| {
         if let Ok(db) = Database::open(&c) {
             let _ = DatabaseModel::load(&db);
         }
-        let _ = msikit::package::read_summary(&c, "");
+        let _ = msikit::database::read_summary(&c, "");
     }
 });

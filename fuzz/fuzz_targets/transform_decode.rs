@@ -3,9 +3,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use msikit::strings::StringPool;
-use msikit::tables::{Column, ColumnType, TableDef};
-use msikit::transform::decode_records;
+use msikit::formats::strings::StringPool;
+use msikit::formats::tables::{Column, ColumnType, TableDef};
+use msikit::views::transform::decode_records;
 
 fuzz_target!(|data: &[u8]| {
     let pool = StringPool::parse(&[0xE4, 0x04, 0, 0, 3, 0, 1, 0], b"abc").expect("pool");

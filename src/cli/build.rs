@@ -26,7 +26,7 @@ pub struct Args {
 pub fn run(a: Args, style: &Style) -> msikit::Result<i32> {
     let mut out = std::io::stdout().lock();
     if let Some(manifest) = a.manifest {
-        let r = msikit::authoring::build::build_file(&manifest, &a.output)?;
+        let r = msikit::jobs::authoring::build::build_file(&manifest, &a.output)?;
         if a.json {
             render::json(&mut out, &r)?;
         } else {
@@ -57,10 +57,10 @@ pub fn run(a: Args, style: &Style) -> msikit::Result<i32> {
     let Some(dir) = a.idt else {
         return Err(msikit::Error::usage("give a manifest or --idt DIR"));
     };
-    let model = msikit::authoring::idt::from_folder(&dir)?;
+    let model = msikit::database::idt::from_folder(&dir)?;
     msikit::database::write::write_database_file(
         &model,
-        msikit::container::PackageKind::Database,
+        msikit::formats::container::PackageKind::Database,
         &a.output,
     )?;
     let pairs = [

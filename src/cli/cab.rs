@@ -3,7 +3,7 @@
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-use msikit::cabinet::{CabinetSet, Compression};
+use msikit::formats::cabinet::{CabinetSet, Compression};
 
 use super::render::{self, Style};
 
@@ -94,7 +94,7 @@ pub fn run(cmd: Command, style: &Style) -> msikit::Result<i32> {
         Command::Extract { file, more, dir } => {
             let cab = open(&file, &more)?;
             let progress = std::io::stderr().is_terminal();
-            let report = msikit::payload::extract_cabinet(&cab, &dir, progress)
+            let report = msikit::views::payload::extract_cabinet(&cab, &dir, progress)
                 .map_err(|e| e.in_file(file.display().to_string()))?;
             let mut out = std::io::stdout().lock();
             render::fields(

@@ -13,7 +13,7 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> msikit::Result<i32> {
-    let bytes = msikit::package::cat(&a.file, &a.stream)?;
+    let bytes = msikit::jobs::inspect::cat(&a.file, &a.stream)?;
     let mut out = std::io::stdout().lock();
     out.write_all(&bytes)?;
     out.flush()?;

@@ -50,7 +50,7 @@ pub fn run(a: Args, style: &Style) -> msikit::Result<i32> {
         ));
     };
     let refs: Vec<&std::path::Path> = a.patches.iter().map(|p| p.as_path()).collect();
-    let c = msikit::applicability::check_package(&refs, msi, a.expect_version.as_deref())?;
+    let c = msikit::jobs::applicability::check_package(&refs, msi, a.expect_version.as_deref())?;
     let code = if c.ready() { 0 } else { 1 };
     let mut out = std::io::stdout().lock();
     if a.json {
@@ -117,17 +117,17 @@ pub fn run(a: Args, style: &Style) -> msikit::Result<i32> {
 /// The one patch of a snapshot check, and its rules (given, or built in for its KB).
 fn patch_and_rules(
     a: &Args,
-) -> msikit::Result<(&std::path::Path, Option<msikit::rules::RuleFile>)> {
+) -> msikit::Result<(&std::path::Path, Option<msikit::jobs::rules::RuleFile>)> {
     let [patch] = a.patches.as_slice() else {
         return Err(msikit::Error::usage(
             "a snapshot check takes one patch at a time; give one PATCH.msp",
         ));
     };
     let rules = match &a.rules {
-        Some(r) => Some(msikit::rules::load(r)?),
+        Some(r) => Some(msikit::jobs::rules::load(r)?),
         None => {
-            let info = msikit::patch::info(patch)?;
-            msikit::rules::built_in(
+            let info = msikit::views::patch::info(patch)?;
+            msikit::jobs::rules::built_in(
                 info.metadata("KBArticle Number"),
                 info.patch_code.as_deref(),
             )?
@@ -166,7 +166,7 @@ fn run_batch(a: &Args, many: &std::path::Path) -> msikit::Result<i32> {
             inputs.push((format!("{name}:{}", i + 1), line.to_vec()));
         }
     }
-    let lines = msikit::applicability::check_many(
+    let lines = msikit::jobs::applicability::check_many(
         patch,
         &inputs,
         rules.as_ref(),
@@ -175,7 +175,7 @@ fn run_batch(a: &Args, many: &std::path::Path) -> msikit::Result<i32> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut all_ready = true;
     for l in &lines {
-        all_ready &= matches!(l, msikit::applicability::BatchLine::Checked(c) if c.ready);
+        all_ready &= matches!(l, msikit::jobs::applicability::BatchLine::Checked(c) if c.ready);
         serde_json::to_writer(&mut out, l).map_err(std::io::Error::from)?;
         writeln!(out)?;
     }
@@ -185,8 +185,8 @@ fn run_batch(a: &Args, many: &std::path::Path) -> msikit::Result<i32> {
 
 fn run_snapshot(a: &Args, snap_path: &std::path::Path, style: &Style) -> msikit::Result<i32> {
     let (patch, rules) = patch_and_rules(a)?;
-    let snap = msikit::snapshot::load(snap_path)?;
-    let c = msikit::applicability::check_snapshot(
+    let snap = msikit::machine::snapshot::load(snap_path)?;
+    let c = msikit::jobs::applicability::check_snapshot(
         patch,
         &snap,
         &snap_path.display().to_string(),

@@ -17,11 +17,11 @@ pub struct Args {
 }
 
 pub fn run(a: Args, style: &Style) -> msikit::Result<i32> {
-    let opts = msikit::transform::write::TransformOptions {
-        validation: msikit::summary::ValidationFlags(0),
-        errors: msikit::summary::ErrorFlags(0),
+    let opts = msikit::views::transform::write::TransformOptions {
+        validation: msikit::formats::summary::ValidationFlags(0),
+        errors: msikit::formats::summary::ErrorFlags(0),
     };
-    let created = msikit::transform::create(&a.a, &a.b, &opts)?;
+    let created = msikit::views::transform::create(&a.a, &a.b, &opts)?;
     super::transform::print_report(&created.report, a.json, style, &created)?;
     Ok(if created.report.changes.is_empty() {
         0

@@ -18,7 +18,7 @@ pub struct Args {
 }
 
 pub fn run(a: Args, style: &Style) -> msikit::Result<i32> {
-    let report = msikit::package::export_idt(&a.file, &a.idt)?;
+    let report = msikit::database::idt::export_idt(&a.file, &a.idt)?;
     let mut out = std::io::stdout().lock();
     if a.json {
         render::json(&mut out, &report)?;

@@ -43,7 +43,7 @@ pub struct ExtractArgs {
 }
 
 pub fn run_files(a: FilesArgs, style: &Style) -> msikit::Result<i32> {
-    let files = msikit::payload::files(&a.file, &super::parse_properties(&a.properties)?)?;
+    let files = msikit::views::payload::files(&a.file, &super::parse_properties(&a.properties)?)?;
     let mut out = std::io::stdout().lock();
     if a.json {
         render::json(&mut out, &files)?;
@@ -91,7 +91,7 @@ pub fn run_files(a: FilesArgs, style: &Style) -> msikit::Result<i32> {
 
 pub fn run_extract(a: ExtractArgs, style: &Style) -> msikit::Result<i32> {
     let progress = !a.json && std::io::stderr().is_terminal();
-    let report = msikit::payload::extract(
+    let report = msikit::views::payload::extract(
         &a.file,
         &a.dir,
         a.flat,

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use msikit::package::SummaryView;
+use msikit::jobs::inspect::SummaryView;
 
 use super::render::{self, opt, Style};
 
@@ -21,7 +21,7 @@ fn langs(v: &[u16]) -> String {
 }
 
 pub fn run(a: Args, style: &Style) -> msikit::Result<i32> {
-    let info = msikit::package::info(&a.file)?;
+    let info = msikit::jobs::inspect::info(&a.file)?;
     let mut out = std::io::stdout().lock();
     if a.json {
         render::json(&mut out, &info)?;

@@ -22,8 +22,8 @@ pub struct Args {
 }
 
 pub fn run(a: Args, style: &Style) -> msikit::Result<i32> {
-    let snap = msikit::snapshot::load(&a.snapshot)?;
-    let r = msikit::locks::predict(&a.patch, &a.msi, &snap)?;
+    let snap = msikit::machine::snapshot::load(&a.snapshot)?;
+    let r = msikit::jobs::locks::predict(&a.patch, &a.msi, &snap)?;
     let code = if r
         .holders
         .iter()

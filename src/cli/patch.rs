@@ -93,7 +93,7 @@ pub enum Command {
 pub fn run(cmd: Command, style: &Style) -> msikit::Result<i32> {
     match cmd {
         Command::Info { patch, json } => {
-            let p = msikit::patch::info(&patch)?;
+            let p = msikit::views::patch::info(&patch)?;
             let mut out = std::io::stdout().lock();
             if json {
                 render::json(&mut out, &p)?;
@@ -237,7 +237,7 @@ pub fn run(cmd: Command, style: &Style) -> msikit::Result<i32> {
             json,
             csv,
         } => {
-            let list = msikit::patch::files::files(
+            let list = msikit::views::patch::files::files(
                 &patch,
                 msi.as_deref(),
                 &super::parse_properties(&props)?,
@@ -343,7 +343,7 @@ pub fn run(cmd: Command, style: &Style) -> msikit::Result<i32> {
             properties: props,
             json,
         } => {
-            let written = msikit::patch::files::extract(
+            let written = msikit::views::patch::files::extract(
                 &patch,
                 &dir,
                 msi.as_deref(),
@@ -379,9 +379,9 @@ pub fn run(cmd: Command, style: &Style) -> msikit::Result<i32> {
             json,
         } => create(&manifest, targets, upgraded, &output, json, style),
         Command::Xml { patch } => {
-            let p = msikit::patch::info(&patch)?;
+            let p = msikit::views::patch::info(&patch)?;
             let mut out = std::io::stdout().lock();
-            out.write_all(msikit::patch::xml::applicability_xml(&p).as_bytes())?;
+            out.write_all(msikit::views::patch::xml::applicability_xml(&p).as_bytes())?;
             out.flush()?;
             Ok(0)
         }
@@ -392,13 +392,13 @@ pub fn run(cmd: Command, style: &Style) -> msikit::Result<i32> {
             json,
         } => {
             let refs: Vec<&std::path::Path> = patches.iter().map(|p| p.as_path()).collect();
-            let ordered = msikit::patch::sequence_order(&refs)?;
+            let ordered = msikit::views::patch::sequence_order(&refs)?;
             let refs: Vec<&std::path::Path> = ordered.iter().map(|p| p.as_path()).collect();
-            let applied = msikit::transform::apply_files(&target, &refs, None, None)?;
+            let applied = msikit::views::transform::apply_files(&target, &refs, None, None)?;
             if let Some(o) = output {
                 msikit::database::write::write_database_file(
                     &applied.model,
-                    msikit::container::PackageKind::Database,
+                    msikit::formats::container::PackageKind::Database,
                     &o,
                 )?;
             }
@@ -415,7 +415,7 @@ fn create(
     json: bool,
     style: &Style,
 ) -> msikit::Result<i32> {
-    use msikit::authoring::patch;
+    use msikit::jobs::authoring::patch;
     if targets.len() != upgraded.len() {
         return Err(msikit::Error::usage(format!(
             "{} --target and {} --upgraded: give them in pairs",

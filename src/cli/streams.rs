@@ -15,7 +15,7 @@ pub struct Args {
 }
 
 pub fn run(a: Args, style: &Style) -> msikit::Result<i32> {
-    let streams = msikit::package::streams(&a.file)?;
+    let streams = msikit::jobs::inspect::streams(&a.file)?;
     let mut out = std::io::stdout().lock();
     if a.json {
         render::json(&mut out, &streams)?;
@@ -26,7 +26,7 @@ pub fn run(a: Args, style: &Style) -> msikit::Result<i32> {
                 vec![
                     s.name.clone(),
                     s.kind.as_str().to_string(),
-                    if s.kind == msikit::package::StreamKind::Storage {
+                    if s.kind == msikit::jobs::inspect::StreamKind::Storage {
                         "-".into()
                     } else {
                         s.size.to_string()
@@ -47,7 +47,7 @@ pub fn run(a: Args, style: &Style) -> msikit::Result<i32> {
         )?;
     }
     out.flush()?;
-    match msikit::package::first_stream_error(&a.file, &streams) {
+    match msikit::jobs::inspect::first_stream_error(&a.file, &streams) {
         Some(e) => Err(e),
         None => Ok(0),
     }

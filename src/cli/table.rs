@@ -4,8 +4,8 @@ use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
 use clap::ValueEnum;
-use msikit::container::Container;
-use msikit::tables::Value;
+use msikit::formats::container::Container;
+use msikit::formats::tables::Value;
 
 use super::render::{self, Style};
 
@@ -59,11 +59,11 @@ pub fn run(a: Args, style: &Style) -> msikit::Result<i32> {
     let c = Container::open(&a.file)?;
     let mut out = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     if format == Format::Idt {
-        msikit::package::write_idt(&c, &a.name, &mut out)?;
+        msikit::database::idt::write_idt(&c, &a.name, &mut out)?;
         out.flush()?;
         return Ok(0);
     }
-    let t = msikit::package::read_table(&c, &a.name)?;
+    let t = msikit::database::read_table(&c, &a.name)?;
     let def = &t.def;
     match format {
         Format::Json => {

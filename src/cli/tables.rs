@@ -15,7 +15,7 @@ pub struct Args {
 }
 
 pub fn run(a: Args, style: &Style) -> msikit::Result<i32> {
-    let tables = msikit::package::tables(&a.file)?;
+    let tables = msikit::jobs::inspect::tables(&a.file)?;
     let mut out = std::io::stdout().lock();
     if a.json {
         render::json(&mut out, &tables)?;

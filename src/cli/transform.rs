@@ -4,8 +4,8 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use msikit::summary::ErrorFlags;
-use msikit::transform::{Applied, Change};
+use msikit::formats::summary::ErrorFlags;
+use msikit::views::transform::{Applied, Change};
 
 use super::render::{self, Style};
 
@@ -84,7 +84,7 @@ fn suppress(s: &Option<String>) -> msikit::Result<Option<ErrorFlags>> {
 pub fn run(cmd: Command, style: &Style) -> msikit::Result<i32> {
     match cmd {
         Command::Show(a) => {
-            let applied = msikit::transform::apply_files(
+            let applied = msikit::views::transform::apply_files(
                 &a.base,
                 &[a.transform.as_path()],
                 a.storage.as_deref(),
@@ -93,21 +93,25 @@ pub fn run(cmd: Command, style: &Style) -> msikit::Result<i32> {
             print(&applied, a.json, style)
         }
         Command::Create(a) => {
-            let opts = msikit::transform::write::TransformOptions {
-                validation: msikit::summary::ValidationFlags::from_letters(&a.validate)?,
+            let opts = msikit::views::transform::write::TransformOptions {
+                validation: msikit::formats::summary::ValidationFlags::from_letters(&a.validate)?,
                 errors: ErrorFlags::from_letters(&a.suppress)?,
             };
-            let created = msikit::transform::create(&a.base, &a.target, &opts)?;
-            msikit::package::write_atomically(&a.output, &created.bytes)?;
+            let created = msikit::views::transform::create(&a.base, &a.target, &opts)?;
+            msikit::formats::files::write_atomically(&a.output, &created.bytes)?;
             print_report(&created.report, a.json, style, &created)
         }
         Command::Apply(a) => {
             let paths: Vec<&std::path::Path> = a.transforms.iter().map(|p| p.as_path()).collect();
-            let applied =
-                msikit::transform::apply_files(&a.base, &paths, None, suppress(&a.suppress)?)?;
+            let applied = msikit::views::transform::apply_files(
+                &a.base,
+                &paths,
+                None,
+                suppress(&a.suppress)?,
+            )?;
             msikit::database::write::write_database_file(
                 &applied.model,
-                msikit::container::PackageKind::Database,
+                msikit::formats::container::PackageKind::Database,
                 &a.output,
             )?;
             print(&applied, a.json, style)
@@ -172,7 +176,7 @@ pub fn print(applied: &Applied, json: bool, style: &Style) -> msikit::Result<i32
 
 /// Prints one report (create, diff).
 pub fn print_report<T: serde::Serialize>(
-    r: &msikit::transform::ApplyReport,
+    r: &msikit::views::transform::ApplyReport,
     json: bool,
     style: &Style,
     whole: &T,
@@ -201,7 +205,7 @@ fn changes_table<W: Write>(
     render::table(out, style, &["TABLE", "CHANGE", "ROW", "DETAIL"], &rows)
 }
 
-fn values(v: &[msikit::tables::Value]) -> String {
+fn values(v: &[msikit::formats::tables::Value]) -> String {
     v.iter()
         .map(|x| x.to_string())
         .collect::<Vec<_>>()

@@ -4,10 +4,10 @@
 
 use std::sync::Arc;
 
-use crate::container::Container;
 use crate::error::{Error, Result};
-use crate::strings::StringPool;
-use crate::tables::{
+use crate::formats::container::Container;
+use crate::formats::strings::StringPool;
+use crate::formats::tables::{
     codec, columns_def, tables_def, Column, ColumnType, Table, TableDef, ValueRef,
 };
 
@@ -15,10 +15,13 @@ use crate::tables::{
 /// stream and the pool header.
 pub const PSEUDO_TABLES: [&str; 2] = ["_SummaryInformation", "_ForceCodepage"];
 
+pub mod idt;
 pub mod model;
+mod open;
 pub mod write;
 
 pub use model::{DatabaseModel, TableData};
+pub use open::{open_database, read_summary, read_table};
 
 pub struct Database<'c> {
     container: &'c Container,
@@ -229,7 +232,7 @@ impl<'c> Database<'c> {
             .widths(self.pool.ref_size())
             .map(|w| w.iter().sum())
             .unwrap_or(0);
-        let leaf = crate::container::streamname::encode(name, true);
+        let leaf = crate::formats::container::streamname::encode(name, true);
         match self.container.raw_stream_len(&self.storage, &leaf) {
             None => Ok(0),
             Some(len) if size > 0 => Ok((len / size as u64) as usize),
@@ -241,14 +244,14 @@ impl<'c> Database<'c> {
     pub fn read_stream(&self, name: &str) -> Result<Vec<u8>> {
         self.container.read_raw_stream(
             &self.storage,
-            &crate::container::streamname::encode(name, false),
+            &crate::formats::container::streamname::encode(name, false),
         )
     }
 
     pub fn has_stream(&self, name: &str) -> bool {
         self.container.has_raw_stream(
             &self.storage,
-            &crate::container::streamname::encode(name, false),
+            &crate::formats::container::streamname::encode(name, false),
         )
     }
 }

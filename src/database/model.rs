@@ -3,10 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::container::streamname;
 use crate::database::Database;
 use crate::error::{Error, Result};
-use crate::tables::{TableDef, Value};
+use crate::formats::container::streamname;
+use crate::formats::tables::{TableDef, Value};
 
 /// One table's schema and rows, in stored order.
 #[derive(Debug, Clone, PartialEq, Eq)]

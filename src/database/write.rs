@@ -4,7 +4,7 @@
 //!
 //! The file is a version 3 compound file (512-byte sectors), as Windows writes installer
 //! databases, with the root CLSID of a database or a patch and every timestamp zero, so one model
-//! always gives the same bytes ([`crate::container::build_compound_file`]). It holds
+//! always gives the same bytes ([`crate::formats::container::build_compound_file`]). It holds
 //! `_StringPool` and `_StringData`, the catalog tables `_Tables` and `_Columns`, one stream per
 //! table that has rows (an empty table has no stream, like Windows), the summary as the unpacked
 //! stream `\x05SummaryInformation`, and every stream of [`DatabaseModel::streams`] under its
@@ -45,7 +45,7 @@
 //! references in every table) when ids pass 0xFFFF. Each entry is (length, reference count), the
 //! count being the real number of cells that use the string (`_Tables` and `_Columns` included),
 //! capped at 0xFFFF; a string of 64 KiB or more is written as (0, count) followed by
-//! (length low, length high), as [`crate::strings`] reads it ([`crate::strings::encode_pool`]
+//! (length low, length high), as [`crate::formats::strings`] reads it ([`crate::formats::strings::encode_pool`]
 //! writes it). Strings are encoded in the model's
 //! code page; a character it cannot represent is an error naming where the string is used.
 
@@ -54,13 +54,13 @@ use std::cmp::{Ordering, Reverse};
 use std::collections::{BinaryHeap, HashMap};
 use std::path::Path;
 
-use crate::container::{
-    build_compound_file, streamname, NewEntry, PackageKind, CLSID_DATABASE, CLSID_PATCH,
-};
 use crate::database::model::DatabaseModel;
 use crate::error::{Error, Result};
-use crate::tables::codec::{self, RawRows};
-use crate::tables::{columns_def, tables_def, TableDef, Value};
+use crate::formats::container::{
+    build_compound_file, streamname, NewEntry, PackageKind, CLSID_DATABASE, CLSID_PATCH,
+};
+use crate::formats::tables::codec::{self, RawRows};
+use crate::formats::tables::{columns_def, tables_def, TableDef, Value};
 
 /// What a non-NULL binary cell stores (Windows and Wine store 1).
 pub const BINARY_MARKER: u32 = 1;
@@ -98,7 +98,7 @@ pub fn write_database(model: &DatabaseModel, kind: PackageKind) -> Result<Vec<u8
 /// Writes `model` to `path` through a temporary file in the same folder and a rename.
 pub fn write_database_file(model: &DatabaseModel, kind: PackageKind, path: &Path) -> Result<()> {
     let bytes = write_database(model, kind).map_err(|e| e.in_file(path.display().to_string()))?;
-    crate::package::write_atomically(path, &bytes)
+    crate::formats::files::write_atomically(path, &bytes)
 }
 
 /// Where a string is first used, for error messages.
@@ -528,7 +528,7 @@ impl<'m> Plan<'m> {
                 "code page {cp} does not fit the string pool header"
             )));
         }
-        let enc = crate::strings::encoding_for(cp)?;
+        let enc = crate::formats::strings::encoding_for(cp)?;
         if enc.output_encoding() != enc {
             return Err(Error::unsupported(format!(
                 "code page {cp} ({}) cannot be written: strings can only be stored in an ANSI code page or UTF-8",
@@ -545,7 +545,7 @@ impl<'m> Plan<'m> {
                 )
             })
             .collect();
-        match crate::strings::encode_pool(cp, &strings) {
+        match crate::formats::strings::encode_pool(cp, &strings) {
             Ok((pool, data, long_refs)) => {
                 debug_assert_eq!(long_refs, self.ref_size() == 3);
                 Ok((pool, data))
@@ -652,9 +652,9 @@ fn compare_keys(a: &[u32], b: &[u32], keys: &[usize]) -> Ordering {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::container::Container;
     use crate::database::{Database, TableData};
-    use crate::tables::{Column, ColumnType};
+    use crate::formats::container::Container;
+    use crate::formats::tables::{Column, ColumnType};
 
     const KEY_S72: u16 = 0x2D48;
     const S0: u16 = 0x1D00;

@@ -118,10 +118,12 @@ pub fn files_below(dir: &Path) -> Vec<PathBuf> {
 pub fn copy_compound_file(
     src: &Path,
     dst: &Path,
-    keep: impl Fn(&msikit::container::Entry) -> bool,
-    edit: impl Fn(&msikit::container::Entry, Vec<u8>) -> Vec<u8>,
+    keep: impl Fn(&msikit::formats::container::Entry) -> bool,
+    edit: impl Fn(&msikit::formats::container::Entry, Vec<u8>) -> Vec<u8>,
 ) {
-    use msikit::container::{Container, PackageKind, CLSID_DATABASE, CLSID_PATCH, CLSID_TRANSFORM};
+    use msikit::formats::container::{
+        Container, PackageKind, CLSID_DATABASE, CLSID_PATCH, CLSID_TRANSFORM,
+    };
     use std::io::Write;
     let c = Container::open(src).expect("source opens");
     let clsid = match c.kind() {

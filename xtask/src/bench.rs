@@ -19,7 +19,7 @@
 //! `cargo xtask bench dryrun` measures the two dry-run goals: `msikit check ur1.msp --snapshots
 //! FILE.jsonl` on 10,000 generated machine snapshots (variations of
 //! testdata/exchange2007/snapshots/, on 2 cores, median of N runs, its output checked line by
-//! line against what the generator planted), and `msikit::locks::match_holders` for 10,000
+//! line against what the generator planted), and `msikit::jobs::locks::match_holders` for 10,000
 //! patched files against 1,000 processes of 300 modules each (in process, median of N calls).
 
 use std::fmt::Write as _;
@@ -1070,12 +1070,14 @@ fn ensure_package(dir: &Path, spec: &PackageSpec, regenerate: bool) -> Result<(P
                     std::fs::read(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))?,
                 );
             }
-            let files: Vec<msikit::cabinet::write::NewFile<'_>> = keys
+            let files: Vec<msikit::formats::cabinet::write::NewFile<'_>> = keys
                 .iter()
                 .zip(&data)
-                .map(|(k, d)| msikit::cabinet::write::NewFile { name: k, data: d })
+                .map(|(k, d)| msikit::formats::cabinet::write::NewFile { name: k, data: d })
                 .collect();
-            use msikit::cabinet::write::{write_cabinet_in_folders, Compression, FOLDER_BYTES};
+            use msikit::formats::cabinet::write::{
+                write_cabinet_in_folders, Compression, FOLDER_BYTES,
+            };
             let (compression, folder_bytes) = match spec.folders {
                 // Level 6, as gcab's zlib default.
                 Folders::Many => (Compression::MsZip(6), FOLDER_BYTES),
@@ -1860,7 +1862,7 @@ fn dryrun_check(
 }
 
 /// Writes `snapshots-<n>.jsonl`: `n` variations of the sample snapshots, one compact JSON
-/// object a line, each parsed back with `msikit::snapshot::parse` before it is written.
+/// object a line, each parsed back with `msikit::machine::snapshot::parse` before it is written.
 /// Deterministic; written afresh each run (a few seconds), since the samples may change.
 fn generate_snapshots(dir: &Path, n: u32) -> Result<Generated> {
     use serde_json::Value;
@@ -2091,7 +2093,7 @@ fn generate_snapshots(dir: &Path, n: u32) -> Result<Generated> {
 
         line.clear();
         serde_json::to_writer(&mut line, &s).map_err(|e| format!("snapshot {i}: {e}"))?;
-        msikit::snapshot::parse(&format!("generated snapshot {i}"), &line)
+        msikit::machine::snapshot::parse(&format!("generated snapshot {i}"), &line)
             .map_err(|e| format!("the generator wrote an invalid snapshot: {e}"))?;
         line.push(b'\n');
         bytes += line.len() as u64;
@@ -2292,7 +2294,7 @@ fn mangle_path(rng: &mut Rng, path: &str) -> String {
 }
 
 fn dryrun_locks(a: &DryrunArgs, problems: &mut Vec<String>) -> Result<LocksRun> {
-    use msikit::locks::{match_holders, path_key};
+    use msikit::jobs::locks::{match_holders, path_key};
     use std::collections::{BTreeMap, BTreeSet};
 
     let started = Instant::now();
@@ -2423,7 +2425,7 @@ fn dryrun_locks(a: &DryrunArgs, problems: &mut Vec<String>) -> Result<LocksRun> 
     });
     let json = serde_json::to_vec(&snapshot).map_err(|e| format!("snapshot: {e}"))?;
     drop(snapshot);
-    let snap = msikit::snapshot::parse("generated lock snapshot", &json)?;
+    let snap = msikit::machine::snapshot::parse("generated lock snapshot", &json)?;
     eprintln!(
         "xtask: generated the lock snapshot ({} processes x {} modules, {:.1} MiB of JSON) and \
          {} patched files in {:.1} s; timing match_holders, median of {} calls",

@@ -18,8 +18,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use msikit::authoring::{build, manifest, patch};
-use msikit::container::PackageKind;
+use msikit::formats::container::PackageKind;
+use msikit::jobs::authoring::{build, manifest, patch};
 use sha2::{Digest, Sha256};
 
 use crate::pe::{build_pe, Machine, PeSpec};

@@ -589,7 +589,7 @@ mod tests {
         for (machine, dll) in ALL {
             let mut s = spec(machine, dll);
             let image = build_pe(&s);
-            let got = msikit::authoring::pe::version_resource(&image)
+            let got = msikit::jobs::authoring::pe::version_resource(&image)
                 .unwrap()
                 .unwrap_or_else(|| panic!("{machine:?} dll={dll}: no version resource"));
             assert_eq!(got.version, "8.1.240.6", "{machine:?} dll={dll}");
@@ -599,7 +599,7 @@ mod tests {
             s.language = 1031;
             s.filler = &[];
             s.strings = &[];
-            let got = msikit::authoring::pe::version_resource(&build_pe(&s))
+            let got = msikit::jobs::authoring::pe::version_resource(&build_pe(&s))
                 .unwrap()
                 .unwrap();
             assert_eq!(got.version, "65535.0.7.1");

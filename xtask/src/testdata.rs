@@ -24,19 +24,19 @@ use std::process::Command;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use msi::{Category, CodePage, Column, Insert, LanguageId, Package, PackageType, Value};
-use msikit::container::{Container, CLSID_PATCH, CLSID_TRANSFORM};
 use msikit::database::{Database, DatabaseModel, TableData};
-use msikit::summary::write::SummaryWriter;
-use msikit::summary::{pid, ErrorFlags, ValidationFlags, STREAM_NAME as SUMMARY_STREAM};
-use msikit::transform::generate::generate;
-use msikit::transform::write::{write_transform, TransformOptions};
+use msikit::formats::container::{Container, CLSID_PATCH, CLSID_TRANSFORM};
+use msikit::formats::summary::write::SummaryWriter;
+use msikit::formats::summary::{pid, ErrorFlags, ValidationFlags, STREAM_NAME as SUMMARY_STREAM};
+use msikit::views::transform::generate::generate;
+use msikit::views::transform::write::{write_transform, TransformOptions};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::{build_msikit, have_program, target_dir, workspace_root, write_atomic, Result};
 
 /// A cell of a msikit [`DatabaseModel`] (the `msi` crate's `Value` is the one for authoring).
-type Cell = msikit::tables::Value;
+type Cell = msikit::formats::tables::Value;
 
 #[derive(clap::Args)]
 pub struct Args {

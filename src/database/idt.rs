@@ -1,0 +1,410 @@
+//! IDT folders, both ways. Export: every table as `Table.idt` (byte-identical to `msiinfo
+//! export`), the pseudo-tables, binary cells as files. Import, a database from an IDT folder: every `TABLE.idt` (column names, type codes, table name and
+//! keys, rows), binary cells from `TABLE/<stream name>`, `_SummaryInformation.idt` and
+//! `_ForceCodepage.idt`. The inverse of [`export_idt`].
+//!
+//! Values are read as msiinfo writes them: UTF-8, one row per CRLF line, cells separated by tabs,
+//! nothing escaped. A value that itself holds a tab or a line break cannot be told apart from the
+//! separators; such a row has the wrong number of cells and is reported, naming the file and line.
+
+use std::fs;
+use std::io::Write;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::database::{open_database, read_summary, read_table, PSEUDO_TABLES};
+use crate::formats::container::Container;
+use crate::formats::files::write_atomically;
+use crate::formats::idt;
+use crate::formats::summary;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::database::{DatabaseModel, TableData};
+use crate::error::{Error, Result};
+use crate::formats::summary::write::SummaryWriter;
+use crate::formats::tables::{Column, ColumnType, TableDef, Value};
+
+/// The `_Columns.Type` word of an IDT type code (`s72`, `L0`, `I2`, `v0`...).
+pub fn column_type(code: &str, key: bool) -> Option<ColumnType> {
+    let mut chars = code.chars();
+    let letter = chars.next()?;
+    let width: u16 = chars.as_str().parse().ok()?;
+    if width > 255 {
+        return None;
+    }
+    let nullable = letter.is_ascii_uppercase();
+    let mut ty = match letter.to_ascii_lowercase() {
+        's' => 0x0D00 | width,
+        'l' => 0x0F00 | width,
+        'i' if width == 4 => 0x0104,
+        'i' => 0x0500 | width,
+        'v' => 0x0900,
+        _ => return None,
+    };
+    if nullable {
+        ty |= ColumnType::NULLABLE;
+    }
+    if key {
+        ty |= ColumnType::KEY;
+    }
+    Some(ColumnType(ty))
+}
+
+fn read_text(path: &Path) -> Result<String> {
+    let bytes =
+        std::fs::read(path).map_err(|e| Error::io(e).in_file(path.display().to_string()))?;
+    String::from_utf8(bytes)
+        .map_err(|_| Error::malformed("is not UTF-8 text").in_file(path.display().to_string()))
+}
+
+fn read_idt_file(dir: &Path, file: &Path) -> Result<(TableData, BTreeMap<String, Vec<u8>>)> {
+    let name = file.display().to_string();
+    let bad =
+        |line: usize, msg: String| Error::malformed(format!("line {line}: {msg}")).in_file(&name);
+    let text = read_text(file)?;
+    let mut lines: Vec<&str> = text.split("\r\n").collect();
+    if lines.last() == Some(&"") {
+        lines.pop();
+    }
+    if lines.len() < 3 {
+        return Err(bad(
+            lines.len(),
+            "an IDT file has three header lines".into(),
+        ));
+    }
+    let names: Vec<&str> = lines[0].split('\t').collect();
+    let codes: Vec<&str> = lines[1].split('\t').collect();
+    let mut head = lines[2].split('\t');
+    let table = head.next().unwrap_or_default().to_string();
+    let keys: Vec<&str> = head.collect();
+    if names.len() != codes.len() {
+        return Err(bad(
+            2,
+            format!("{} type codes for {} columns", codes.len(), names.len()),
+        ));
+    }
+    let mut columns = Vec::new();
+    for (i, (n, code)) in names.iter().zip(&codes).enumerate() {
+        let ty = column_type(code, keys.contains(n))
+            .ok_or_else(|| bad(2, format!("'{code}' is not a column type (column '{n}')")))?;
+        columns.push(Column {
+            name: n.to_string(),
+            number: (i + 1) as u16,
+            ty,
+        });
+    }
+    let def = TableDef {
+        name: table.clone(),
+        columns,
+    };
+    let mut data = TableData::new(def);
+    let mut streams = BTreeMap::new();
+    for (n, line) in lines.iter().enumerate().skip(3) {
+        let cells: Vec<&str> = line.split('\t').collect();
+        if cells.len() != names.len() {
+            return Err(bad(
+                n + 1,
+                format!(
+                    "{} cells for {} columns (a value with a tab or a line break cannot be read back from IDT)",
+                    cells.len(),
+                    names.len()
+                ),
+            ));
+        }
+        let mut row = Vec::with_capacity(cells.len());
+        for (c, cell) in cells.iter().enumerate() {
+            let ty = data.def.columns[c].ty;
+            let v = if cell.is_empty() {
+                Value::Null
+            } else if ty.is_binary() {
+                let p = dir.join(&table).join(cell);
+                let bytes =
+                    std::fs::read(&p).map_err(|e| Error::io(e).in_file(p.display().to_string()))?;
+                streams.insert(cell.to_string(), bytes);
+                Value::Stream(cell.to_string())
+            } else if ty.is_string() {
+                Value::Str(cell.to_string())
+            } else {
+                Value::Int(cell.parse().map_err(|_| {
+                    bad(
+                        n + 1,
+                        format!(
+                            "'{cell}' in column '{}' is not an integer",
+                            data.def.columns[c].name
+                        ),
+                    )
+                })?)
+            };
+            row.push(v);
+        }
+        data.rows.push(row);
+    }
+    Ok((data, streams))
+}
+
+/// "YYYY/MM/DD hh:mm:ss" (UTC) as a FILETIME.
+fn filetime(text: &str) -> Option<u64> {
+    let (d, t) = text.split_once(' ')?;
+    let d: Vec<i64> = d
+        .split('/')
+        .map(|x| x.parse().ok())
+        .collect::<Option<_>>()?;
+    let t: Vec<i64> = t
+        .split(':')
+        .map(|x| x.parse().ok())
+        .collect::<Option<_>>()?;
+    let (y, m, day) = (*d.first()?, *d.get(1)?, *d.get(2)?);
+    // Days from the civil date (proleptic Gregorian), then seconds since 1601-01-01.
+    let (yy, mm) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
+    let era = yy.div_euclid(400);
+    let yoe = yy - era * 400;
+    let doy = (153 * mm + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days_since_1970 = era * 146_097 + doe - 719_468;
+    let secs = days_since_1970 * 86_400 + t.first()? * 3600 + t.get(1)? * 60 + t.get(2)?;
+    u64::try_from((secs + 11_644_473_600) * 10_000_000).ok()
+}
+
+/// The summary stream from `_SummaryInformation.idt`; none when the file lists no property (a
+/// database without a summary exports only the header lines).
+fn summary(file: &Path, codepage: u32) -> Result<Option<Vec<u8>>> {
+    let text = read_text(file)?;
+    let name = file.display().to_string();
+    let rows: Vec<(u32, &str)> = text
+        .split("\r\n")
+        .skip(3)
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            let (p, v) = l.split_once('\t').unwrap_or((l, ""));
+            p.parse::<u32>().map(|p| (p, v)).map_err(|_| {
+                Error::malformed(format!("'{l}' does not start with a property id")).in_file(&name)
+            })
+        })
+        .collect::<Result<_>>()?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let cp = rows
+        .iter()
+        .find(|(p, _)| *p == 1)
+        .and_then(|(_, v)| v.parse::<u16>().ok())
+        .unwrap_or(if codepage == 0 { 1252 } else { codepage as u16 });
+    let mut w = SummaryWriter::new(cp);
+    if !rows.iter().any(|(p, _)| *p == 1) {
+        // The source had no code-page property; do not invent one.
+        w.remove(1);
+    }
+    for (pid, v) in rows {
+        match pid {
+            1 => {}
+            10..=13 => {
+                let ft = filetime(v).ok_or_else(|| {
+                    Error::malformed(format!("property {pid}: '{v}' is not YYYY/MM/DD hh:mm:ss"))
+                        .in_file(&name)
+                })?;
+                w.filetime(pid, ft);
+            }
+            14..=16 | 19 => {
+                let n = v.parse().map_err(|_| {
+                    Error::malformed(format!("property {pid}: '{v}' is not a number"))
+                        .in_file(&name)
+                })?;
+                w.int32(pid, n);
+            }
+            _ => {
+                w.string(pid, v).map_err(|e| e.in_file(&name))?;
+            }
+        }
+    }
+    Ok(Some(w.to_bytes()))
+}
+
+/// Reads an IDT folder into a database model.
+pub fn from_folder(dir: &Path) -> Result<DatabaseModel> {
+    let folder = dir.display().to_string();
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| Error::io(e).in_file(&folder))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("idt")))
+        .collect();
+    files.sort();
+    let mut model = DatabaseModel::default();
+    if let Some(f) = files
+        .iter()
+        .find(|f| f.file_stem().is_some_and(|s| s == "_ForceCodepage"))
+    {
+        let text = read_text(f)?;
+        model.codepage = text
+            .split("\r\n")
+            .find_map(|l| {
+                l.strip_suffix("\t_ForceCodepage")
+                    .and_then(|c| c.parse().ok())
+            })
+            .unwrap_or(0);
+    }
+    for f in &files {
+        match f.file_stem().and_then(|s| s.to_str()) {
+            Some("_ForceCodepage") => {}
+            Some("_SummaryInformation") => model.summary = summary(f, model.codepage)?,
+            _ => {
+                let (t, streams) = read_idt_file(dir, f)?;
+                model.streams.extend(streams);
+                model.tables.push(t);
+            }
+        }
+    }
+    if model.tables.is_empty() {
+        return Err(Error::usage("holds no .idt table files").in_file(folder));
+    }
+    Ok(model)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type_codes_round_trip() {
+        for (code, key, word) in [
+            ("s72", true, 0x2D48u16),
+            ("S72", false, 0x1D48),
+            ("L64", false, 0x1F40),
+            ("l0", false, 0x0F00),
+            ("i2", false, 0x0502),
+            ("I2", false, 0x1502),
+            ("i4", false, 0x0104),
+            ("I4", false, 0x1104),
+            ("v0", false, 0x0900),
+            ("V0", false, 0x1900),
+            ("I1", false, 0x1501),
+        ] {
+            let ty = column_type(code, key).unwrap();
+            assert_eq!(ty.0, word, "{code}");
+            assert_eq!(ty.idt_code(), code);
+        }
+        assert!(column_type("x3", false).is_none());
+        assert!(column_type("s", false).is_none());
+    }
+
+    #[test]
+    fn filetime_of_a_date() {
+        // 2025/01/01 12:00:00 UTC.
+        let ft = filetime("2025/01/01 12:00:00").unwrap();
+        assert_eq!(
+            crate::formats::summary::format_filetime(ft),
+            "2025/01/01 12:00:00"
+        );
+    }
+}
+
+/// Writes one table, or one of the pseudo-tables `_SummaryInformation` and `_ForceCodepage`,
+/// in IDT form, byte-identical to `msiinfo export FILE NAME`.
+pub fn write_idt<W: Write>(c: &Container, name: &str, out: &mut W) -> Result<()> {
+    let db = open_database(c)?;
+    match name {
+        "_ForceCodepage" => out.write_all(&idt::forcecodepage(db.codepage()))?,
+        "_SummaryInformation" => {
+            // No summary stream: msiinfo writes the header lines alone.
+            let rows = if c.has_raw_stream("", summary::STREAM_NAME) {
+                summary_idt_rows(&read_summary(c, "")?)
+            } else {
+                Vec::new()
+            };
+            idt::write_summary(out, &rows)?;
+        }
+        _ => {
+            let t = read_table(c, name)?;
+            idt::write_table(out, &t)?;
+        }
+    }
+    Ok(())
+}
+
+/// The `_SummaryInformation.idt` rows: strings as their stored bytes, other values as text.
+fn summary_idt_rows(si: &summary::SummaryInfo) -> Vec<(u32, Vec<u8>)> {
+    si.idt_rows()
+        .into_iter()
+        .map(|(pid, text)| {
+            let raw = si
+                .property(pid)
+                .filter(|p| p.vt == summary::vt::LPSTR)
+                .map(|p| p.raw.clone());
+            (pid, raw.unwrap_or_else(|| text.into_bytes()))
+        })
+        .collect()
+}
+
+/// What `msikit export --idt` wrote.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportReport {
+    pub folder: String,
+    pub tables: Vec<String>,
+    pub streams: usize,
+}
+
+/// Makes a file name safe inside the export folder: no separators, no `..`.
+fn safe_leaf(name: &str) -> String {
+    let s: String = name
+        .chars()
+        .map(|ch| match ch {
+            '/' | '\\' | '\0' => '_',
+            c => c,
+        })
+        .collect();
+    if s.is_empty() || s == "." || s == ".." {
+        format!("_{s}")
+    } else {
+        s
+    }
+}
+
+/// `msikit export --idt DIR`: every table as `Table.idt`, `_SummaryInformation.idt`,
+/// `_ForceCodepage.idt`, and binary cells as files in `DIR/Table/` named by their stream, the
+/// layout `msidump` and MsiDb use.
+pub fn export_idt(path: &Path, dir: &Path) -> Result<ExportReport> {
+    let c = Container::open(path)?;
+    let db = open_database(&c)?;
+    let folder = dir.display().to_string();
+    fs::create_dir_all(dir).map_err(|e| Error::io(e).in_file(&folder))?;
+    let mut written = Vec::new();
+    let mut streams = 0;
+    for pseudo in PSEUDO_TABLES {
+        let mut buf = Vec::new();
+        write_idt(&c, pseudo, &mut buf)?;
+        write_atomically(&dir.join(format!("{pseudo}.idt")), &buf)?;
+        written.push(pseudo.to_string());
+    }
+    for def in db.defs() {
+        let t = db.table(&def.name)?;
+        let mut buf = Vec::new();
+        idt::write_table(&mut buf, &t)?;
+        write_atomically(&dir.join(format!("{}.idt", safe_leaf(&def.name))), &buf)?;
+        written.push(def.name.clone());
+        if def.columns.iter().any(|c| c.ty.is_binary()) {
+            let sub: PathBuf = dir.join(safe_leaf(&def.name));
+            for r in 0..t.len() {
+                for col in 0..def.columns.len() {
+                    if let crate::formats::tables::ValueRef::Stream = t.cell(r, col) {
+                        let sname = t.stream_name(r);
+                        if !db.has_stream(&sname) {
+                            continue;
+                        }
+                        let bytes = db.read_stream(&sname)?;
+                        fs::create_dir_all(&sub)
+                            .map_err(|e| Error::io(e).in_file(sub.display().to_string()))?;
+                        write_atomically(&sub.join(safe_leaf(&sname)), &bytes)?;
+                        streams += 1;
+                    }
+                }
+            }
+        }
+    }
+    Ok(ExportReport {
+        folder,
+        tables: written,
+        streams,
+    })
+}

@@ -1,0 +1,579 @@
+//! Whether patches apply to a product package, and in which order: the decision
+//! `MsiDetermineApplicablePatches` makes (`msikit check PATCH.msp... --msi TARGET.msi`).
+//!
+//! A patch applies to a package when the package's ProductCode is among the patch's targets
+//! (summary PID 7) and at least one of its main transforms validates against the package
+//! (PID 16's validation bits against the transform's PID 9 original product and version: product
+//! code, upgrade code, language, and major.minor.build of ProductVersion as flagged; see
+//! [`crate::views::transform::validate`]). Otherwise its status is 1642 (ERROR_PATCH_TARGET_NOT_FOUND),
+//! with the reasons in words.
+//!
+//! Patches that share a patch family are ordered by their MsiPatchSequence Sequence (a version)
+//! in that family; patches without sequence data keep the order given, after the sequenced ones.
+//! Each is validated against the package as the applicable patches before it leave it (so a
+//! patch made against an earlier patch's baseline applies after that patch). A patch whose row in
+//! a family has the supersede flag supersedes the applicable patches with a lower sequence in
+//! that family: they get status 1648 (ERROR_PATCH_NO_SEQUENCE), as Windows reports a superseded
+//! patch, and the others are validated again without them.
+//!
+//! The verdict also carries the ProductVersion the package has once the patch's applicable
+//! transforms are applied, so `--expect-version` can prove an update gives the version it claims.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::database::{Database, DatabaseModel};
+use crate::error::{Error, Result};
+use crate::formats::container::{Container, PackageKind};
+use crate::views::patch::{self, PatchInfo};
+use crate::views::transform::validate;
+
+/// ERROR_SUCCESS: the patch applies.
+pub const APPLICABLE: u32 = 0;
+/// ERROR_PATCH_TARGET_NOT_FOUND: no transform of the patch validates against the product.
+pub const TARGET_NOT_FOUND: u32 = 1642;
+/// ERROR_PATCH_NO_SEQUENCE: superseded by another applicable patch of its family.
+pub const SUPERSEDED: u32 = 1648;
+
+/// The check of one transform pair against the package.
+#[derive(Debug, Clone, Serialize)]
+pub struct TransformCheck {
+    pub transform: String,
+    pub target_version: Option<String>,
+    pub upgraded_version: Option<String>,
+    /// The validation conditions that fail; empty when the transform applies.
+    pub failures: Vec<String>,
+}
+
+/// The decision for one patch.
+#[derive(Debug, Clone, Serialize)]
+pub struct PatchVerdict {
+    pub patch: String,
+    pub patch_code: Option<String>,
+    pub display_name: Option<String>,
+    /// 0, 1642 or 1648, as MsiDetermineApplicablePatches gives them.
+    pub status: u32,
+    pub status_name: &'static str,
+    /// Why, in words.
+    pub reason: String,
+    /// The position among the applicable patches (0 first), if it applies.
+    pub order: Option<usize>,
+    pub transforms: Vec<TransformCheck>,
+    /// ProductVersion after this patch's transforms (alone) are applied to the package.
+    pub product_version_after: Option<String>,
+    /// The patch that supersedes this one, when one does.
+    pub superseded_by: Option<String>,
+}
+
+/// `msikit check ... --msi`.
+#[derive(Debug, Clone, Serialize)]
+pub struct PackageCheck {
+    pub package: String,
+    pub product_code: Option<String>,
+    pub product_name: Option<String>,
+    pub product_version: Option<String>,
+    pub patches: Vec<PatchVerdict>,
+    pub expected_version: Option<String>,
+    /// Whether the applicable patches, in order, give the expected version.
+    pub expectation_met: Option<bool>,
+    /// ProductVersion after every applicable patch in order.
+    pub product_version_after: Option<String>,
+}
+
+impl PackageCheck {
+    /// True when every patch applies or is superseded by one that does (so installing them
+    /// does what they say), and the expected version, if any, is reached.
+    pub fn ready(&self) -> bool {
+        self.patches.iter().all(|p| p.status != TARGET_NOT_FOUND)
+            && self.patches.iter().any(|p| p.status == APPLICABLE)
+            && self.expectation_met != Some(false)
+    }
+}
+
+fn status_name(s: u32) -> &'static str {
+    match s {
+        APPLICABLE => "ERROR_SUCCESS",
+        TARGET_NOT_FOUND => "ERROR_PATCH_TARGET_NOT_FOUND",
+        SUPERSEDED => "ERROR_PATCH_NO_SEQUENCE",
+        _ => "?",
+    }
+}
+
+fn guid_eq(a: &str, b: &str) -> bool {
+    a.trim()
+        .trim_matches(['{', '}'])
+        .eq_ignore_ascii_case(b.trim().trim_matches(['{', '}']))
+}
+
+/// The verdict of `info` against `model`, before ordering.
+fn verdict(path: &Path, info: &PatchInfo, model: &DatabaseModel) -> PatchVerdict {
+    let product_code = model.property("ProductCode").unwrap_or("");
+    let mut transforms = Vec::new();
+    for t in &info.transforms {
+        let failures = match &t.summary {
+            Some(s) => validate::failures(model, s),
+            None => vec!["the transform has no summary information".into()],
+        };
+        transforms.push(TransformCheck {
+            transform: t.transform.clone(),
+            target_version: t.target_version.clone(),
+            upgraded_version: t.upgraded_version.clone(),
+            failures,
+        });
+    }
+    let targeted = info
+        .target_product_codes
+        .iter()
+        .any(|c| guid_eq(c, product_code));
+    let (status, reason) = if !targeted {
+        (
+            TARGET_NOT_FOUND,
+            format!(
+                "ProductCode {product_code} is not among the patch's targets ({})",
+                info.target_product_codes.join(", ")
+            ),
+        )
+    } else if let Some(t) = transforms.iter().find(|t| t.failures.is_empty()) {
+        (
+            APPLICABLE,
+            format!("transform {} validates against the package", t.transform),
+        )
+    } else {
+        let why: Vec<String> = transforms
+            .iter()
+            .map(|t| format!("{}: {}", t.transform, t.failures.join("; ")))
+            .collect();
+        (
+            TARGET_NOT_FOUND,
+            format!("no transform validates ({})", why.join(" | ")),
+        )
+    };
+    PatchVerdict {
+        patch: path.display().to_string(),
+        patch_code: info.patch_code.clone(),
+        display_name: info.metadata("DisplayName").map(str::to_string),
+        status,
+        status_name: status_name(status),
+        reason,
+        order: None,
+        transforms,
+        product_version_after: None,
+        superseded_by: None,
+    }
+}
+
+fn load_package(path: &Path) -> Result<DatabaseModel> {
+    let c = Container::open(path)?;
+    if c.kind() != PackageKind::Database {
+        return Err(Error::usage("is not an installation database (.msi)").in_file(c.name()));
+    }
+    let db = Database::open(&c)?;
+    DatabaseModel::load_tables(&db)
+}
+
+/// The family sequence key of a patch: its sequence in the first family it shares with another
+/// of `infos` (else its first family); None when it has no MsiPatchSequence rows.
+fn sequence_key(infos: &[PatchInfo], i: usize) -> Option<(String, Vec<u32>)> {
+    let rows = &infos[i].sequence;
+    let shared = rows.iter().find(|r| {
+        infos
+            .iter()
+            .enumerate()
+            .any(|(j, o)| j != i && o.sequence.iter().any(|s| s.family == r.family))
+    });
+    shared
+        .or(rows.first())
+        .map(|r| (r.family.clone(), validate::version_fields(&r.sequence, 4)))
+}
+
+/// Checks `patches` against the product package `msi`: each one's status, the order of the
+/// applicable ones, and the ProductVersion they give.
+///
+/// The patches are walked in sequence order (by family sequence, then unsequenced ones as given),
+/// each validated against the package as the applicable patches before it leave it, so a patch
+/// built against an earlier patch's baseline applies after it. A patch superseded by an
+/// applicable patch of its family is then taken out, and the walk repeated without it.
+pub fn check_package(
+    patches: &[&Path],
+    msi: &Path,
+    expected_version: Option<&str>,
+) -> Result<PackageCheck> {
+    let model = load_package(msi)?;
+    let mut infos = Vec::with_capacity(patches.len());
+    for p in patches {
+        infos.push(patch::info(p)?);
+    }
+    let mut walk: Vec<usize> = (0..patches.len()).collect();
+    walk.sort_by_key(|&i| match sequence_key(&infos, i) {
+        Some((_, k)) => (0, k),
+        None => (1, Vec::new()),
+    });
+
+    let mut superseded: Vec<Option<usize>> = vec![None; patches.len()];
+    loop {
+        // Walk: validate each patch against the package as the earlier applicable ones leave it.
+        let mut verdicts: Vec<Option<PatchVerdict>> = vec![None; patches.len()];
+        let mut applied: Vec<&Path> = Vec::new();
+        let mut current = model.clone();
+        for &i in &walk {
+            if superseded[i].is_some() {
+                continue;
+            }
+            let v = verdict(patches[i], &infos[i], &current);
+            if v.status == APPLICABLE {
+                applied.push(patches[i]);
+                current = crate::views::transform::apply_files(msi, &applied, None, None)?.model;
+            }
+            verdicts[i] = Some(v);
+        }
+        // Supersedence among the applicable ones.
+        let applicable: Vec<usize> = walk
+            .iter()
+            .copied()
+            .filter(|&i| verdicts[i].as_ref().is_some_and(|v| v.status == APPLICABLE))
+            .collect();
+        let mut changed = false;
+        for &i in &applicable {
+            for row in infos[i].sequence.iter().filter(|r| r.supersede_earlier) {
+                let mine = validate::version_fields(&row.sequence, 4);
+                for &j in &applicable {
+                    let lower = infos[j].sequence.iter().any(|r| {
+                        r.family == row.family && validate::version_fields(&r.sequence, 4) < mine
+                    });
+                    if i != j && lower && superseded[j].is_none() {
+                        superseded[j] = Some(i);
+                        changed = true;
+                    }
+                }
+            }
+        }
+        if changed {
+            continue;
+        }
+
+        // Done: fill in the superseded ones, the order and the versions.
+        let mut out = Vec::with_capacity(patches.len());
+        for i in 0..patches.len() {
+            let v = match (verdicts[i].take(), superseded[i]) {
+                (_, Some(by)) => {
+                    let mut v = verdict(patches[i], &infos[i], &model);
+                    v.status = SUPERSEDED;
+                    v.status_name = status_name(SUPERSEDED);
+                    v.superseded_by = Some(patches[by].display().to_string());
+                    v.reason =
+                        format!("superseded by {} (MsiPatchSequence)", patches[by].display());
+                    v
+                }
+                (Some(v), None) => v,
+                (None, None) => verdict(patches[i], &infos[i], &model),
+            };
+            out.push(v);
+        }
+        for (n, &i) in applicable.iter().enumerate() {
+            out[i].order = Some(n);
+            let alone = crate::views::transform::apply_files(msi, &[patches[i]], None, None)?;
+            out[i].product_version_after = alone.product_version_after;
+        }
+        let all_after = current.property("ProductVersion").map(str::to_string);
+        let expectation_met = expected_version.map(|e| all_after.as_deref() == Some(e));
+        return Ok(PackageCheck {
+            package: msi.display().to_string(),
+            product_code: model.property("ProductCode").map(str::to_string),
+            product_name: model.property("ProductName").map(str::to_string),
+            product_version: model.property("ProductVersion").map(str::to_string),
+            patches: out,
+            expected_version: expected_version.map(str::to_string),
+            expectation_met,
+            product_version_after: all_after,
+        });
+    }
+}
+
+/// The decision for one installed target product of a snapshot.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProductVerdict {
+    pub product_code: String,
+    pub name: String,
+    pub version: String,
+    /// 0 applicable, 1642 not applicable, 1648 superseded; an already applied patch is 0 with
+    /// state `already-applied`.
+    pub status: u32,
+    pub status_name: &'static str,
+    /// `applicable`, `already-applied`, `superseded`, `obsoleted` or `not-applicable`.
+    pub state: &'static str,
+    pub reason: String,
+    pub transforms: Vec<TransformCheck>,
+    /// The ProductVersion the product has after the patch (its validating transform's upgraded
+    /// version).
+    pub version_after: Option<String>,
+    /// Where the patch falls among the product's applied patches of its families.
+    pub sequence_note: Option<String>,
+}
+
+/// `msikit check PATCH.msp --snapshot SERVER.json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct SnapshotCheck {
+    pub patch: String,
+    pub patch_code: Option<String>,
+    pub display_name: Option<String>,
+    pub computer: String,
+    pub snapshot: String,
+    pub products: Vec<ProductVerdict>,
+    /// Which rule file the prerequisites come from.
+    pub rules: Option<String>,
+    pub prerequisites: Vec<crate::jobs::rules::Finding>,
+    pub expected_version: Option<String>,
+    pub expectation_met: Option<bool>,
+    /// Applicable to some installed product, every prerequisite met, the expected version
+    /// reached.
+    pub ready: bool,
+}
+
+/// The database facts a transform's validation reads, for an installed product.
+fn product_model(p: &crate::machine::snapshot::Product) -> DatabaseModel {
+    use crate::database::TableData;
+    use crate::formats::tables::Value;
+    let mut t = TableData::new(crate::formats::tables::standard::property());
+    let mut add = |k: &str, v: &str| {
+        t.rows
+            .push(vec![Value::Str(k.into()), Value::Str(v.into())])
+    };
+    for (k, v) in &p.properties {
+        add(k, v);
+    }
+    add("ProductCode", &p.product_code);
+    add("ProductVersion", &p.version);
+    if let Some(u) = &p.upgrade_code {
+        add("UpgradeCode", u);
+    }
+    if let Some(l) = p.language {
+        add("ProductLanguage", &l.to_string());
+    }
+    DatabaseModel {
+        codepage: 1252,
+        tables: vec![t],
+        streams: Default::default(),
+        summary: None,
+    }
+}
+
+/// Checks `patch` against the installed products of `snap` (the MsiDeterminePatchSequence
+/// decision for each target installed), and the prerequisites of `rules`.
+pub fn check_snapshot(
+    patch_path: &Path,
+    snap: &crate::machine::snapshot::Snapshot,
+    snapshot_name: &str,
+    rules: Option<&crate::jobs::rules::RuleFile>,
+    expected_version: Option<&str>,
+) -> Result<SnapshotCheck> {
+    let info = patch::info(patch_path)?;
+    Ok(check_snapshot_with(
+        patch_path,
+        &info,
+        snap,
+        snapshot_name,
+        rules,
+        expected_version,
+    ))
+}
+
+/// [`check_snapshot`] with the patch already read (for checking many servers).
+pub fn check_snapshot_with(
+    patch_path: &Path,
+    info: &PatchInfo,
+    snap: &crate::machine::snapshot::Snapshot,
+    snapshot_name: &str,
+    rules: Option<&crate::jobs::rules::RuleFile>,
+    expected_version: Option<&str>,
+) -> SnapshotCheck {
+    use crate::machine::snapshot::PatchState;
+    let my_code = info.patch_code.clone().unwrap_or_default();
+    let mut products = Vec::new();
+    for p in &snap.products {
+        if !info
+            .target_product_codes
+            .iter()
+            .any(|c| guid_eq(c, &p.product_code))
+        {
+            continue;
+        }
+        let model = product_model(p);
+        let mut v = verdict(patch_path, info, &model);
+        let mut state = if v.status == APPLICABLE {
+            "applicable"
+        } else {
+            "not-applicable"
+        };
+        let version_after = v
+            .transforms
+            .iter()
+            .find(|t| t.failures.is_empty())
+            .and_then(|t| t.upgraded_version.clone());
+        // Already applied?
+        if let Some(x) = p
+            .patches
+            .iter()
+            .find(|x| guid_eq(&x.patch_code, &my_code) && matches!(x.state, PatchState::Applied))
+        {
+            state = "already-applied";
+            v.status = APPLICABLE;
+            v.reason = format!("the patch is already applied ({})", x.patch_code);
+        }
+        // Superseded by an applied patch of one of its families?
+        let mut notes = Vec::new();
+        for mine in &info.sequence {
+            let my_seq = validate::version_fields(&mine.sequence, 4);
+            for x in p
+                .patches
+                .iter()
+                .filter(|x| matches!(x.state, PatchState::Applied))
+            {
+                for s in x.sequences.iter().filter(|s| s.family == mine.family) {
+                    let theirs = validate::version_fields(&s.sequence, 4);
+                    let name = x
+                        .display_name
+                        .clone()
+                        .unwrap_or_else(|| x.patch_code.clone());
+                    if s.supersede && theirs > my_seq && state != "already-applied" {
+                        state = "superseded";
+                        v.status = SUPERSEDED;
+                        v.reason = format!(
+                            "superseded by the applied {name} (family {} sequence {})",
+                            s.family, s.sequence
+                        );
+                    } else if theirs < my_seq {
+                        notes.push(format!("after {name} ({})", s.sequence));
+                    } else if theirs > my_seq {
+                        notes.push(format!("before {name} ({})", s.sequence));
+                    }
+                }
+            }
+        }
+        // The machine itself may record the patch as superseded or obsoleted (its own
+        // sequencing of the patches it has, with data the snapshot may not carry).
+        if state == "applicable" || state == "not-applicable" {
+            if let Some(x) = p.patches.iter().find(|x| {
+                guid_eq(&x.patch_code, &my_code)
+                    && matches!(x.state, PatchState::Superseded | PatchState::Obsoleted)
+            }) {
+                let obsoleted = matches!(x.state, PatchState::Obsoleted);
+                state = if obsoleted { "obsoleted" } else { "superseded" };
+                v.status = SUPERSEDED;
+                v.reason = format!(
+                    "the machine records the patch as {} ({})",
+                    if obsoleted { "obsoleted" } else { "superseded" },
+                    x.patch_code
+                );
+            }
+        }
+        if state != "applicable" && state != "not-applicable" {
+            notes.clear();
+        }
+        products.push(ProductVerdict {
+            product_code: p.product_code.clone(),
+            name: p.name.clone(),
+            version: p.version.clone(),
+            status: v.status,
+            status_name: status_name(v.status),
+            state,
+            reason: v.reason,
+            transforms: v.transforms,
+            version_after: if state == "applicable" {
+                version_after
+            } else {
+                None
+            },
+            sequence_note: (!notes.is_empty()).then(|| notes.join("; ")),
+        });
+    }
+    let prerequisites = rules
+        .map(|r| crate::jobs::rules::evaluate(r, snap))
+        .unwrap_or_default();
+    let applicable = products.iter().any(|p| p.state == "applicable");
+    let expectation_met = expected_version.map(|e| {
+        products
+            .iter()
+            .any(|p| p.state == "applicable" && p.version_after.as_deref() == Some(e))
+    });
+    let ready = applicable
+        && prerequisites.iter().all(|f| f.result != "failed")
+        && expectation_met != Some(false);
+    SnapshotCheck {
+        patch: patch_path.display().to_string(),
+        patch_code: info.patch_code.clone(),
+        display_name: info.metadata("DisplayName").map(str::to_string),
+        computer: snap.computer_name.clone(),
+        snapshot: snapshot_name.to_string(),
+        products,
+        rules: rules.map(|r| r.source.clone()),
+        prerequisites,
+        expected_version: expected_version.map(str::to_string),
+        expectation_met,
+        ready,
+    }
+}
+
+/// One server of a batch: its check, or why its snapshot could not be read.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum BatchLine {
+    Checked(Box<SnapshotCheck>),
+    Error { snapshot: String, error: String },
+}
+
+/// Checks `patch` against many snapshots, on all cores; results in input order. Each input is
+/// (name, bytes of one snapshot). A snapshot that cannot be read gives an error line, not a
+/// failed batch.
+pub fn check_many(
+    patch_path: &Path,
+    inputs: &[(String, Vec<u8>)],
+    rules: Option<&crate::jobs::rules::RuleFile>,
+    expected_version: Option<&str>,
+) -> Result<Vec<BatchLine>> {
+    let info = patch::info(patch_path)?;
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, inputs.len().max(1));
+    let chunk = inputs.len().div_ceil(threads).max(1);
+    let mut out: Vec<BatchLine> = Vec::with_capacity(inputs.len());
+    std::thread::scope(|s| {
+        let handles: Vec<_> = inputs
+            .chunks(chunk)
+            .map(|part| {
+                let info = &info;
+                s.spawn(move || {
+                    part.iter()
+                        .map(
+                            |(name, bytes)| match crate::machine::snapshot::parse(name, bytes) {
+                                Ok(snap) => BatchLine::Checked(Box::new(check_snapshot_with(
+                                    patch_path,
+                                    info,
+                                    &snap,
+                                    name,
+                                    rules,
+                                    expected_version,
+                                ))),
+                                Err(e) => BatchLine::Error {
+                                    snapshot: name.clone(),
+                                    error: e.to_string(),
+                                },
+                            },
+                        )
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for h in handles {
+            match h.join() {
+                Ok(v) => out.extend(v),
+                Err(_) => out.push(BatchLine::Error {
+                    snapshot: String::new(),
+                    error: "a checking thread failed".into(),
+                }),
+            }
+        }
+    });
+    Ok(out)
+}

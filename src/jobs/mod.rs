@@ -1,0 +1,8 @@
+//! The work behind the verbs: inspection reports, applicability of patches, files in use,
+//! prerequisite rules, and authoring of packages and patches. Each job returns typed data.
+
+pub mod applicability;
+pub mod authoring;
+pub mod inspect;
+pub mod locks;
+pub mod rules;

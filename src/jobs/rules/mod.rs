@@ -1,0 +1,263 @@
+//! Prerequisite rules per KB article: data files (TOML) that say what must be true of a machine
+//! before a patch is applied, evaluated against a machine snapshot by `msikit check --snapshot`.
+//!
+//! A rule file names the KB (`kb`), the patch codes it is for, and a list of `[[require]]`
+//! entries, each of one kind:
+//!
+//! * `product-installed` (`product_code`): the product is installed;
+//! * `no-patch-outside-family` (`product_code`, `family`): every applied patch of the product
+//!   belongs to that MsiPatchSequence family (interim updates outside a rollup's family must be
+//!   removed first); patches are named;
+//! * `path-exists` (`path`, `%VAR%` expanded from the snapshot's environment);
+//! * `services-not-disabled` (`services` or `service_prefix`): none of these services has start
+//!   type Disabled.
+//!
+//! Built-in files (this folder) are compiled into the binary and picked by the patch's
+//! `KBArticle Number` metadata or its patch code; `--rules FILE` gives any other file.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::machine::snapshot::{self, Snapshot};
+
+/// The built-in rule files: (name, text).
+const BUILT_IN: &[(&str, &str)] = &[("kb930809.toml", include_str!("kb930809.toml"))];
+
+/// A rule file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleFile {
+    pub kb: String,
+    pub title: String,
+    #[serde(default)]
+    pub patch_codes: Vec<String>,
+    #[serde(default, rename = "require")]
+    pub requires: Vec<Require>,
+    /// Where it was read from (a built-in name or a path).
+    #[serde(skip)]
+    pub source: String,
+}
+
+/// One prerequisite.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Require {
+    pub id: String,
+    pub kind: String,
+    pub title: String,
+    pub fix: Option<String>,
+    pub product_code: Option<String>,
+    pub family: Option<String>,
+    pub path: Option<String>,
+    #[serde(default)]
+    pub services: Vec<String>,
+    pub service_prefix: Option<String>,
+}
+
+/// A prerequisite evaluated against a snapshot.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub id: String,
+    pub title: String,
+    /// `ok`, `failed`, or `unknown` (the snapshot does not say).
+    pub result: &'static str,
+    pub detail: String,
+    /// What to do, when it failed.
+    pub fix: Option<String>,
+}
+
+fn parse(name: &str, text: &str) -> Result<RuleFile> {
+    let mut f: RuleFile = toml::from_str(text).map_err(|e| {
+        Error::usage(format!(
+            "not a rule file: {}",
+            crate::jobs::authoring::manifest::toml_error(text, &e)
+        ))
+        .in_file(name)
+    })?;
+    f.source = name.to_string();
+    for r in &f.requires {
+        let need = |v: bool, field: &str| {
+            if v {
+                Ok(())
+            } else {
+                Err(Error::usage(format!("rule {} ({}) needs {field}", r.id, r.kind)).in_file(name))
+            }
+        };
+        match r.kind.as_str() {
+            "product-installed" => need(r.product_code.is_some(), "product_code")?,
+            "no-patch-outside-family" => need(
+                r.product_code.is_some() && r.family.is_some(),
+                "product_code and family",
+            )?,
+            "path-exists" => need(r.path.is_some(), "path")?,
+            "services-not-disabled" => need(
+                !r.services.is_empty() || r.service_prefix.is_some(),
+                "services or service_prefix",
+            )?,
+            other => {
+                return Err(Error::usage(format!(
+                    "rule {}: unknown kind {other:?} (product-installed, \
+                     no-patch-outside-family, path-exists, services-not-disabled)",
+                    r.id
+                ))
+                .in_file(name))
+            }
+        }
+    }
+    Ok(f)
+}
+
+/// Reads a rule file.
+pub fn load(path: &Path) -> Result<RuleFile> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(e).in_file(&name))?;
+    parse(&name, &text)
+}
+
+/// The built-in rule file for a patch, by its KB article number or patch code.
+pub fn built_in(kb: Option<&str>, patch_code: Option<&str>) -> Result<Option<RuleFile>> {
+    for (name, text) in BUILT_IN {
+        let f = parse(name, text)?;
+        let by_kb = kb.is_some_and(|k| k.trim().trim_start_matches("KB") == f.kb);
+        let by_code =
+            patch_code.is_some_and(|c| f.patch_codes.iter().any(|p| snapshot::guid_eq(p, c)));
+        if by_kb || by_code {
+            return Ok(Some(f));
+        }
+    }
+    Ok(None)
+}
+
+/// Evaluates every prerequisite of `rules` against `snap`.
+pub fn evaluate(rules: &RuleFile, snap: &Snapshot) -> Vec<Finding> {
+    rules
+        .requires
+        .iter()
+        .map(|r| evaluate_one(r, snap))
+        .collect()
+}
+
+fn evaluate_one(r: &Require, snap: &Snapshot) -> Finding {
+    let (result, detail) = match r.kind.as_str() {
+        "product-installed" => {
+            let code = r.product_code.as_deref().unwrap_or("");
+            match snap.product(code) {
+                Some(p) => ("ok", format!("{} {} is installed", p.name, p.version)),
+                None => ("failed", format!("product {code} is not installed")),
+            }
+        }
+        "no-patch-outside-family" => {
+            let code = r.product_code.as_deref().unwrap_or("");
+            let family = r.family.as_deref().unwrap_or("");
+            match snap.product(code) {
+                None => ("ok", format!("product {code} is not installed")),
+                Some(p) => {
+                    let outside: Vec<String> = p
+                        .patches
+                        .iter()
+                        .filter(|x| matches!(x.state, snapshot::PatchState::Applied))
+                        .filter(|x| !x.sequences.iter().any(|s| s.family == family))
+                        .map(|x| match &x.display_name {
+                            Some(n) => format!("{n} {}", x.patch_code),
+                            None => x.patch_code.clone(),
+                        })
+                        .collect();
+                    if outside.is_empty() {
+                        (
+                            "ok",
+                            format!("no applied patch outside the family {family}"),
+                        )
+                    } else {
+                        (
+                            "failed",
+                            format!(
+                                "applied outside the family {family}: {}",
+                                outside.join("; ")
+                            ),
+                        )
+                    }
+                }
+            }
+        }
+        "path-exists" => {
+            let path = r.path.as_deref().unwrap_or("");
+            let expanded = snap.expand_env(path);
+            match snap.path_exists(path) {
+                Some(true) => ("ok", format!("{expanded} exists")),
+                Some(false) => ("failed", format!("{expanded} does not exist")),
+                None => (
+                    "unknown",
+                    format!("the snapshot does not say whether {expanded} exists"),
+                ),
+            }
+        }
+        "services-not-disabled" => {
+            let disabled: Vec<String> = snap
+                .services
+                .iter()
+                .filter(|s| {
+                    r.services.iter().any(|n| n.eq_ignore_ascii_case(&s.name))
+                        || r.service_prefix.as_deref().is_some_and(|p| {
+                            s.name
+                                .to_ascii_lowercase()
+                                .starts_with(&p.to_ascii_lowercase())
+                        })
+                })
+                .filter(|s| matches!(s.start_type, snapshot::StartType::Disabled))
+                .map(|s| s.name.clone())
+                .collect();
+            if disabled.is_empty() {
+                ("ok", "none is disabled".to_string())
+            } else {
+                ("failed", format!("disabled: {}", disabled.join(", ")))
+            }
+        }
+        other => ("unknown", format!("unknown rule kind {other}")),
+    };
+    Finding {
+        id: r.id.clone(),
+        title: r.title.clone(),
+        result,
+        detail,
+        fix: (result == "failed").then(|| r.fix.clone()).flatten(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_built_in_file_parses_and_is_found_by_kb_and_code() {
+        let f = built_in(Some("930809"), None).unwrap().unwrap();
+        assert_eq!(f.requires.len(), 4);
+        assert!(built_in(Some("KB930809"), None).unwrap().is_some());
+        assert!(
+            built_in(None, Some("{dcf5afe2-e80a-42fb-a60d-a3b75e8ec394}"))
+                .unwrap()
+                .is_some()
+        );
+        assert!(built_in(Some("1"), None).unwrap().is_none());
+    }
+
+    #[test]
+    fn bad_rule_files_name_the_rule() {
+        let e = parse(
+            "r.toml",
+            "kb='1'\ntitle='t'\n[[require]]\nid='x'\nkind='path-exists'\ntitle='t'\n",
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().contains("rule x (path-exists) needs path"),
+            "{e}"
+        );
+        let e = parse(
+            "r.toml",
+            "kb='1'\ntitle='t'\n[[require]]\nid='y'\nkind='nope'\ntitle='t'\n",
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("unknown kind"), "{e}");
+    }
+}

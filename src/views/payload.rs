@@ -1,0 +1,915 @@
+//! The files a package installs: where each goes (Directory resolution), which cabinet or source
+//! file holds it, and extraction into a folder.
+//!
+//! A file belongs to the Media row with the smallest LastSequence at or above its Sequence. A
+//! Cabinet of `#name` is a stream of the package; any other name is a file beside the package
+//! (matched case-insensitively); a Media row without a cabinet means the file is uncompressed at
+//! its source path beside the package (the source half of DefaultDir). Cabinet entries are File
+//! keys. Each cabinet folder is decompressed once (on a thread of its own while its files are
+//! written), and the folders of all cabinets, being independent streams, on all cores at once
+//! (the biggest first); bad data in one folder stops that folder only. An embedded cabinet is
+//! read straight from its stream in the package.
+//!
+//! Layout of `extract`: the install path without its drive (`Program Files (x86)/Acme/x.dll`),
+//! with the standard folders as a 64-bit Windows names them. msiextract names ProgramFilesFolder
+//! `Program Files` and otherwise uses the DefaultDir names; the `anchor` and `subpath` of each
+//! file (the standard folder or root it hangs from, and the path below it) make the two
+//! comparable.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::database::DatabaseModel;
+use crate::error::{Error, Result};
+use crate::formats::cabinet::{CabFile, Cabinet, CabinetSet, FileChunk, FolderUnit};
+use crate::formats::container::Container;
+use crate::formats::tables::Value;
+use crate::views::paths::{long_name, Resolver};
+
+/// One file of a package.
+#[derive(Debug, Clone, Serialize)]
+pub struct PackageFile {
+    pub file: String,
+    pub component: String,
+    /// The long file name.
+    pub name: String,
+    /// The Windows path it installs to.
+    pub path: String,
+    /// The directory its path hangs from (TARGETDIR, ProgramFilesFolder, ...) and the folder
+    /// path below that, `/`-separated.
+    pub anchor: String,
+    pub subpath: String,
+    pub size: i32,
+    pub version: Option<String>,
+    pub language: Option<String>,
+    pub sequence: i32,
+    pub disk_id: Option<i32>,
+    /// `#stream` for an embedded cabinet, a file name for an external one, none for an
+    /// uncompressed source file.
+    pub cabinet: Option<String>,
+}
+
+fn s(v: Option<&Value>) -> Option<String> {
+    match v {
+        Some(Value::Str(x)) => Some(x.clone()),
+        Some(Value::Int(i)) => Some(i.to_string()),
+        _ => None,
+    }
+}
+
+fn i(v: Option<&Value>) -> i32 {
+    match v {
+        Some(Value::Int(x)) => *x,
+        _ => 0,
+    }
+}
+
+fn col(m: &DatabaseModel, table: &str, name: &str) -> Option<usize> {
+    m.table(table).and_then(|t| t.def.column_index(name))
+}
+
+/// `msikit files PACKAGE.msi`: every file with its install path, in File-table order.
+pub fn list(model: &DatabaseModel, properties: &HashMap<String, String>) -> Vec<PackageFile> {
+    let resolver = Resolver::new(model, properties);
+    let comp_dir: HashMap<String, String> = match (
+        model.table("Component"),
+        col(model, "Component", "Directory_"),
+    ) {
+        (Some(t), Some(d)) => t
+            .rows
+            .iter()
+            .filter_map(|r| Some((s(r.first())?, s(r.get(d))?)))
+            .collect(),
+        _ => HashMap::new(),
+    };
+    let mut media: Vec<(i32, i32, Option<String>)> = match model.table("Media") {
+        Some(t) => {
+            let (last, cab) = (
+                t.def.column_index("LastSequence"),
+                t.def.column_index("Cabinet"),
+            );
+            t.rows
+                .iter()
+                .map(|r| {
+                    (
+                        i(r.first()),
+                        last.map_or(0, |c| i(r.get(c))),
+                        cab.and_then(|c| s(r.get(c))),
+                    )
+                })
+                .collect()
+        }
+        None => Vec::new(),
+    };
+    media.sort_by_key(|m| m.1);
+    let Some(t) = model.table("File") else {
+        return Vec::new();
+    };
+    let c = |n: &str| t.def.column_index(n);
+    let (comp, name, size, ver, lang, seq) = (
+        c("Component_"),
+        c("FileName"),
+        c("FileSize"),
+        c("Version"),
+        c("Language"),
+        c("Sequence"),
+    );
+    t.rows
+        .iter()
+        .map(|r| {
+            let file = s(r.first()).unwrap_or_default();
+            let component = comp.and_then(|x| s(r.get(x))).unwrap_or_default();
+            let fname = long_name(&name.and_then(|x| s(r.get(x))).unwrap_or_default()).to_string();
+            let dir = comp_dir.get(&component).cloned().unwrap_or_default();
+            let path = resolver.file(&dir, &fname).unwrap_or_else(|| fname.clone());
+            let (anchor, subpath) = resolver
+                .anchor(&dir)
+                .map(|(a, r)| (a.to_string(), r.to_string()))
+                .unwrap_or_default();
+            let sequence = seq.map_or(0, |x| i(r.get(x)));
+            let m = media.iter().find(|m| m.1 >= sequence);
+            PackageFile {
+                file,
+                component,
+                name: fname,
+                path,
+                anchor,
+                subpath,
+                size: size.map_or(0, |x| i(r.get(x))),
+                version: ver.and_then(|x| s(r.get(x))),
+                language: lang.and_then(|x| s(r.get(x))),
+                sequence,
+                disk_id: m.map(|m| m.0),
+                cabinet: m.and_then(|m| m.2.clone()).filter(|c| !c.is_empty()),
+            }
+        })
+        .collect()
+}
+
+/// Opens a package and lists its files.
+pub fn files(path: &Path, properties: &HashMap<String, String>) -> Result<Vec<PackageFile>> {
+    let c = Container::open(path)?;
+    let model = DatabaseModel::load_tables(&crate::database::open_database(&c)?)?;
+    Ok(list(&model, properties))
+}
+
+/// What `extract` wrote, and what it could not.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct ExtractReport {
+    pub written: usize,
+    pub bytes: u64,
+    /// Files that were to be written and were not.
+    pub not_written: usize,
+    /// Files that could not be written, with the reason (a missing cabinet, a cabinet entry
+    /// that is missing, ...). The others were written.
+    pub problems: Vec<String>,
+    /// File rows not written because a later one (by sequence) goes to the same path: what
+    /// msiextract leaves there too. Not an error.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub shadowed: Vec<String>,
+}
+
+/// Keeps a path component inside the extraction folder: no separators, `..`, drive or device
+/// names.
+pub fn safe_component(s: &str) -> String {
+    let cleaned: String = s
+        .chars()
+        .map(|c| {
+            if matches!(c, '/' | '\\' | ':' | '\0') || c.is_control() {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    let upper = cleaned.to_ascii_uppercase();
+    let stem = upper.split('.').next().unwrap_or("").trim_end();
+    let device = matches!(stem, "CON" | "PRN" | "AUX" | "NUL")
+        || (stem.len() == 4
+            && (stem.starts_with("COM") || stem.starts_with("LPT"))
+            && stem.as_bytes()[3].is_ascii_digit());
+    if cleaned.is_empty() || cleaned == "." || cleaned == ".." || device {
+        format!("_{cleaned}")
+    } else {
+        cleaned
+    }
+}
+
+/// The relative path a file extracts to: its install path without the drive.
+pub fn relative_path(f: &PackageFile) -> PathBuf {
+    f.path
+        .split('\\')
+        .enumerate()
+        .filter(|(n, part)| !(part.is_empty() || *n == 0 && part.ends_with(':')))
+        .map(|(_, p)| safe_component(p))
+        .collect()
+}
+
+/// Case-insensitive `*`/`?` match.
+pub fn glob(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.to_lowercase().chars().collect();
+    let t: Vec<char> = text.to_lowercase().chars().collect();
+    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(sp) = star {
+            pi = sp + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    while pi < p.len() && p[pi] == '*' {
+        pi += 1;
+    }
+    pi == p.len()
+}
+
+/// Writes `bytes` at `rel` inside `dir`: folders created, no writing through a symbolic link
+/// already in the folder, a temporary name and a rename.
+pub fn write_file(dir: &Path, rel: &Path, bytes: &[u8]) -> Result<()> {
+    make_folder_inside(dir, rel.parent().unwrap_or(Path::new("")))?;
+    crate::formats::files::write_atomically(&dir.join(rel), bytes)
+}
+
+/// Creates the folder `rel` inside `dir`, refusing to go through a symbolic link that is
+/// already there.
+fn make_folder_inside(dir: &Path, rel: &Path) -> Result<()> {
+    let mut p = dir.to_path_buf();
+    for comp in rel.components() {
+        p.push(comp);
+        if std::fs::symlink_metadata(&p)
+            .map(|m| m.file_type().is_symlink())
+            .unwrap_or(false)
+        {
+            return Err(Error::usage(format!(
+                "{} is a symbolic link; not writing through it",
+                p.display()
+            )));
+        }
+    }
+    std::fs::create_dir_all(&p).map_err(|e| Error::io(e).in_file(p.display().to_string()))
+}
+
+/// Writes files that arrive in pieces (a cabinet's chunked callback), each through a temporary
+/// name in its final folder and a rename when complete, so memory stays at one piece and a
+/// failure leaves no half-written file. Several files may be open at once (a cabinet may
+/// interleave them); they are keyed by their index in the cabinet.
+pub struct ChunkWriter<'d> {
+    dir: &'d Path,
+    open: HashMap<usize, (std::fs::File, PathBuf, PathBuf, u64)>,
+    /// Folders (relative) already checked for symbolic links and created by this writer, so
+    /// that each is looked at once, not once per file in it.
+    ready: HashSet<PathBuf>,
+}
+
+impl<'d> ChunkWriter<'d> {
+    pub fn new(dir: &'d Path) -> Self {
+        ChunkWriter {
+            dir,
+            open: HashMap::new(),
+            ready: HashSet::new(),
+        }
+    }
+
+    /// Starts file `index`, to be written at `rel` inside the folder.
+    pub fn begin(&mut self, index: usize, rel: &Path) -> Result<()> {
+        let path = self.dir.join(rel);
+        let folder = rel.parent().unwrap_or(Path::new(""));
+        if !self.ready.contains(folder) {
+            make_folder_inside(self.dir, folder)?;
+            self.ready.insert(folder.to_path_buf());
+        }
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        // Unique in the process: writers on other threads may be writing the same path.
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tmp = path.with_file_name(format!(".{name}.{index}-{n}.msikit-tmp"));
+        let f = std::fs::File::create(&tmp)
+            .map_err(|e| Error::io(e).in_file(tmp.display().to_string()))?;
+        self.open.insert(index, (f, tmp, path, 0));
+        Ok(())
+    }
+
+    /// Whether file `index` is being written.
+    pub fn is_open(&self, index: usize) -> bool {
+        self.open.contains_key(&index)
+    }
+
+    pub fn data(&mut self, index: usize, bytes: &[u8]) -> Result<()> {
+        use std::io::Write;
+        if let Some((f, tmp, _, n)) = self.open.get_mut(&index) {
+            f.write_all(bytes)
+                .map_err(|e| Error::io(e).in_file(tmp.display().to_string()))?;
+            *n += bytes.len() as u64;
+        }
+        Ok(())
+    }
+
+    /// Finishes file `index`; returns its size.
+    pub fn end(&mut self, index: usize) -> Result<u64> {
+        let Some((f, tmp, path, n)) = self.open.remove(&index) else {
+            return Ok(0);
+        };
+        drop(f);
+        std::fs::rename(&tmp, &path).map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            Error::io(e).in_file(path.display().to_string())
+        })?;
+        Ok(n)
+    }
+}
+
+impl Drop for ChunkWriter<'_> {
+    fn drop(&mut self) {
+        // Files never finished (an error in the middle) leave nothing behind.
+        for (_, (_, tmp, _, _)) in self.open.drain() {
+            let _ = std::fs::remove_file(tmp);
+        }
+    }
+}
+
+/// Where a cabinet to extract from is read.
+enum CabSource {
+    /// The stream of this raw name in the package.
+    Stream(String),
+    /// A file beside the package.
+    File(PathBuf),
+    /// A copy of an embedded cabinet in a temporary file, removed once opened.
+    Spooled(PathBuf),
+}
+
+/// Finds `name` in `dir`, case-insensitively.
+fn beside(dir: &Path, name: &str) -> Option<PathBuf> {
+    let exact = dir.join(name);
+    if exact.is_file() {
+        return Some(exact);
+    }
+    std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok())
+        .find(|e| e.file_name().to_string_lossy().eq_ignore_ascii_case(name))
+        .map(|e| e.path())
+}
+
+/// `msikit extract PACKAGE.msi -C DIR [--flat] [--only PATTERN]`.
+pub fn extract(
+    path: &Path,
+    dir: &Path,
+    flat: bool,
+    only: Option<&str>,
+    properties: &HashMap<String, String>,
+    progress: bool,
+) -> Result<ExtractReport> {
+    let c = Container::open(path)?;
+    // The tables are not needed once the files are listed: freeing them keeps the peak down.
+    let all = list(
+        &DatabaseModel::load_tables(&crate::database::open_database(&c)?)?,
+        properties,
+    );
+    let mut chosen: Vec<&PackageFile> = all
+        .iter()
+        .filter(|f| {
+            only.is_none_or(|p| {
+                glob(p, &relative_path(f).to_string_lossy().replace('\\', "/")) || glob(p, &f.name)
+            })
+        })
+        .collect();
+    let mut report = ExtractReport::default();
+    if !flat {
+        report.shadowed = keep_last_per_path(&mut chosen);
+    }
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(e).in_file(dir.display().to_string()))?;
+    let rel_of = |f: &PackageFile| -> PathBuf {
+        if flat {
+            PathBuf::from(safe_component(&f.name))
+        } else {
+            relative_path(f)
+        }
+    };
+    // Flat names that collide get their File key.
+    let mut seen = HashSet::new();
+    let mut targets: HashMap<String, PathBuf> = HashMap::new();
+    for f in &chosen {
+        let mut rel = rel_of(f);
+        if flat && !seen.insert(rel.to_string_lossy().to_lowercase()) {
+            rel = PathBuf::from(safe_component(&format!("{}.{}", f.name, f.file)));
+        }
+        targets.insert(f.file.clone(), rel);
+    }
+    let bar = progress_bar(progress, chosen.len());
+    let package_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    // Group the chosen files by cabinet.
+    let mut by_cab: HashMap<Option<String>, Vec<&PackageFile>> = HashMap::new();
+    for f in &chosen {
+        by_cab.entry(f.cabinet.clone()).or_default().push(f);
+    }
+    // (cabinet name, where it is read from, files wanted from it). An embedded cabinet is read
+    // block by block from its stream in the package; when the package cannot be opened again (it
+    // is standard input, or its last sectors are missing) it is first copied out into a
+    // temporary file in DIR. Memory does not grow with the cabinet's size either way.
+    let mut jobs: Vec<(String, CabSource, Vec<&PackageFile>)> = Vec::new();
+    let reopen = path != Path::new("-") && c.missing_bytes() == 0 && path.is_file();
+    for (cab, files) in by_cab {
+        match cab {
+            Some(name) if name.starts_with('#') => {
+                let leaf = crate::formats::container::streamname::encode(&name[1..], false);
+                if !c.has_raw_stream("", &leaf) {
+                    report.problems.push(format!(
+                        "cabinet stream '{}' is missing: {} files not written",
+                        &name[1..],
+                        files.len()
+                    ));
+                    continue;
+                }
+                if reopen {
+                    jobs.push((name.clone(), CabSource::Stream(leaf), files));
+                    continue;
+                }
+                let spool = dir.join(format!(".msikit-cab-{}.tmp", jobs.len()));
+                let copied = std::fs::File::create(&spool)
+                    .map_err(|e| Error::io(e).in_file(spool.display().to_string()))
+                    .and_then(|f| {
+                        let mut w = std::io::BufWriter::new(f);
+                        let n = c.copy_raw_stream("", &leaf, &mut w)?;
+                        std::io::Write::flush(&mut w).map_err(Error::io)?;
+                        Ok(n)
+                    });
+                match copied {
+                    Ok(_) => jobs.push((name.clone(), CabSource::Spooled(spool), files)),
+                    Err(e) => {
+                        let _ = std::fs::remove_file(&spool);
+                        report
+                            .problems
+                            .push(format!("{e}: {} files not written", files.len()))
+                    }
+                }
+            }
+            Some(name) => match beside(&package_dir, &name) {
+                Some(p) => jobs.push((name.clone(), CabSource::File(p), files)),
+                None => report.problems.push(format!(
+                    "external cabinet '{name}' is not beside the package: {} files not written",
+                    files.len()
+                )),
+            },
+            None => {
+                // Uncompressed: the file at its source path beside the package.
+                for f in files {
+                    let src = package_dir
+                        .join(f.subpath.replace('/', std::path::MAIN_SEPARATOR_STR))
+                        .join(&f.name);
+                    let alt = package_dir.join(&f.name);
+                    match std::fs::read(&src).or_else(|_| std::fs::read(&alt)) {
+                        Ok(b) => {
+                            write_file(dir, &targets[&f.file], &b)?;
+                            report.written += 1;
+                            report.bytes += b.len() as u64;
+                        }
+                        Err(_) => report.problems.push(format!(
+                            "{}: uncompressed source file not found beside the package",
+                            f.file
+                        )),
+                    }
+                    bar.inc(1);
+                }
+            }
+        }
+    }
+    // Every cabinet opened, and for each File key wanted from it the first entry of that name
+    // (InstallFiles matches cabinet entries to File keys case-insensitively).
+    let mut opened: Vec<Opened<'_>> = Vec::new();
+    for (name, source, files) in jobs {
+        let cab = match open_cabinet(path, &source) {
+            Ok(c) => c,
+            Err(e) => {
+                report.problems.push(format!(
+                    "{}: {} files not written",
+                    e.at(format!("cabinet '{name}'")),
+                    files.len()
+                ));
+                continue;
+            }
+        };
+        let mut wanted: HashMap<String, (&str, &PathBuf)> = files
+            .iter()
+            .map(|f| (f.file.to_lowercase(), (f.file.as_str(), &targets[&f.file])))
+            .collect();
+        let mut chosen = HashMap::new();
+        for entry in cab.files() {
+            if let Some((_, rel)) = wanted.remove(&entry.name.to_lowercase()) {
+                chosen.insert(entry.index, rel);
+            }
+        }
+        let mut missing: Vec<&str> = wanted.values().map(|(k, _)| *k).collect();
+        missing.sort_unstable();
+        for k in missing {
+            report
+                .problems
+                .push(format!("{k}: not in cabinet '{name}'"));
+        }
+        opened.push(Opened { name, cab, chosen });
+    }
+    // The work: each folder holding a wanted file, of every cabinet; folders are independent
+    // compressed streams, so they decode on all cores at once.
+    let mut work: Vec<(usize, FolderUnit<'_>)> = Vec::new();
+    for (k, o) in opened.iter().enumerate() {
+        match o.cab.folder_units() {
+            Ok(units) => {
+                for mut unit in units {
+                    unit.files.retain(|f| o.chosen.contains_key(&f.index));
+                    if !unit.files.is_empty() {
+                        work.push((k, unit));
+                    }
+                }
+            }
+            Err(e) => report.problems.push(format!(
+                "{}: {} files not written",
+                e.at(format!("cabinet '{}'", o.name)),
+                o.chosen.len()
+            )),
+        }
+    }
+    let results = on_cores(
+        &work,
+        |(_, unit)| unit.blocks,
+        |(k, unit)| {
+            let o = &opened[*k];
+            let context = format!("cabinet '{}'", o.name);
+            write_folder(&o.cab, unit, dir, &bar, Some(&context), |cf| {
+                o.chosen.get(&cf.index).copied()
+            })
+        },
+    );
+    bar.finish_and_clear();
+    report.merge(results);
+    report.problems.sort();
+    report.not_written = chosen.len().saturating_sub(report.written);
+    Ok(report)
+}
+
+/// When File rows resolve to the same path, keeps the one with the highest sequence (the last
+/// in cabinet order, which msiextract writes last) and says which were dropped, so the result
+/// does not depend on which folder finishes first.
+fn keep_last_per_path(chosen: &mut Vec<&PackageFile>) -> Vec<String> {
+    let mut last: HashMap<PathBuf, &PackageFile> = HashMap::new();
+    for &f in chosen.iter() {
+        let slot = last.entry(relative_path(f)).or_insert(f);
+        if (f.sequence, &f.file) > (slot.sequence, &slot.file) {
+            *slot = f;
+        }
+    }
+    let mut shadowed = Vec::new();
+    chosen.retain(|f| {
+        let rel = relative_path(f);
+        let winner = last[&rel];
+        if std::ptr::eq(winner, *f) {
+            return true;
+        }
+        shadowed.push(format!(
+            "{} (sequence {}) goes to {} as {} (sequence {}) does; {} is written",
+            f.file,
+            f.sequence,
+            rel.display(),
+            winner.file,
+            winner.sequence,
+            winner.file
+        ));
+        false
+    });
+    shadowed.sort();
+    shadowed
+}
+
+/// `msikit cab extract FILE.cab [MORE.cab...] -C DIR`: every file of a cabinet or of a set, at
+/// the path its name gives inside `dir` (each part made safe), folders decoded on all cores at
+/// once. A cabinet that cannot be extracted at all (a file continued in a volume not given, a
+/// compression msikit does not decode) is an error before anything is written; a folder whose
+/// data is bad is a problem in the report, the other folders' files written. When entries
+/// share a path, the last in the cabinet's order is written (as cabextract leaves it).
+pub fn extract_cabinet(set: &CabinetSet, dir: &Path, progress: bool) -> Result<ExtractReport> {
+    let units = set.folder_units()?;
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(e).in_file(dir.display().to_string()))?;
+    // Cabinet names use `\` between folders; each part is kept inside DIR.
+    let mut by_path: HashMap<PathBuf, usize> = HashMap::new();
+    for f in set.files() {
+        let rel: PathBuf = f
+            .name
+            .split(['\\', '/'])
+            .filter(|p| !p.is_empty())
+            .map(safe_component)
+            .collect();
+        by_path.insert(rel, f.index);
+    }
+    let chosen: HashMap<usize, PathBuf> = by_path.into_iter().map(|(p, i)| (i, p)).collect();
+    let work: Vec<FolderUnit<'_>> = units
+        .into_iter()
+        .map(|mut u| {
+            u.files.retain(|f| chosen.contains_key(&f.index));
+            u
+        })
+        .filter(|u| !u.files.is_empty())
+        .collect();
+    let bar = progress_bar(progress, chosen.len());
+    let results = on_cores(
+        &work,
+        |unit| unit.blocks,
+        |unit| write_folder(set, unit, dir, &bar, None, |cf| chosen.get(&cf.index)),
+    );
+    bar.finish_and_clear();
+    let mut report = ExtractReport::default();
+    report.merge(results);
+    report.problems.sort();
+    report.not_written = chosen.len().saturating_sub(report.written);
+    Ok(report)
+}
+
+/// A cabinet opened for `extract`: its name in the Media table, and where each entry to write
+/// goes (by its index in the cabinet).
+struct Opened<'a> {
+    name: String,
+    cab: Cabinet,
+    chosen: HashMap<usize, &'a PathBuf>,
+}
+
+/// Opens a cabinet where `source` says, naming the package for an embedded one.
+fn open_cabinet(package: &Path, source: &CabSource) -> Result<Cabinet> {
+    match source {
+        CabSource::Stream(leaf) => Cabinet::open_in_package(package, leaf),
+        CabSource::File(p) => Cabinet::open(p),
+        CabSource::Spooled(p) => {
+            let opened = Cabinet::open(p);
+            // Open files stay readable after the name is gone (the reader holds it).
+            let _ = std::fs::remove_file(p);
+            opened.map_err(|mut e| {
+                // The spooled copy is an implementation detail: name the package.
+                e.file = Some(package.display().to_string());
+                e
+            })
+        }
+    }
+}
+
+/// What a folder is decoded from: a cabinet, or a set of volumes.
+trait FolderSource: Sync {
+    fn decode<'m>(
+        &'m self,
+        unit: &FolderUnit<'m>,
+        f: &mut dyn FnMut(FileChunk<'_>) -> Result<()>,
+    ) -> Result<()>;
+}
+
+impl FolderSource for Cabinet {
+    fn decode<'m>(
+        &'m self,
+        unit: &FolderUnit<'m>,
+        f: &mut dyn FnMut(FileChunk<'_>) -> Result<()>,
+    ) -> Result<()> {
+        self.for_each_file_in(unit, f)
+    }
+}
+
+impl FolderSource for CabinetSet {
+    fn decode<'m>(
+        &'m self,
+        unit: &FolderUnit<'m>,
+        f: &mut dyn FnMut(FileChunk<'_>) -> Result<()>,
+    ) -> Result<()> {
+        self.for_each_file_in(unit, f)
+    }
+}
+
+/// Decodes one folder and writes the files `target` gives a path for, each through a temporary
+/// name. On an error, the report has the files written before it and the error (in `context`,
+/// when given), with how many of the folder's files were not written.
+fn write_folder<'m, P: AsRef<Path>>(
+    source: &'m impl FolderSource,
+    unit: &FolderUnit<'m>,
+    dir: &Path,
+    bar: &indicatif::ProgressBar,
+    context: Option<&str>,
+    target: impl Fn(&CabFile) -> Option<P>,
+) -> ExtractReport {
+    let mut r = ExtractReport::default();
+    let mut writer = ChunkWriter::new(dir);
+    let outcome = source.decode(unit, &mut |chunk| {
+        match chunk {
+            FileChunk::Begin(cf) => {
+                if let Some(rel) = target(cf) {
+                    writer.begin(cf.index, rel.as_ref())?;
+                }
+            }
+            FileChunk::Data(cf, data) => writer.data(cf.index, data)?,
+            FileChunk::End(cf) => {
+                if writer.is_open(cf.index) {
+                    r.bytes += writer.end(cf.index)?;
+                    r.written += 1;
+                    bar.inc(1);
+                }
+            }
+        }
+        Ok(())
+    });
+    if let Err(mut e) = outcome {
+        if let Some(c) = context {
+            e = e.at(c);
+        }
+        let left = unit.files.len().saturating_sub(r.written);
+        r.problems.push(format!(
+            "{e}: {left} files of folder {} not written",
+            unit.folder
+        ));
+    }
+    r
+}
+
+impl ExtractReport {
+    /// Adds the reports of the folders (`None`: a folder whose thread failed).
+    fn merge(&mut self, results: Vec<Option<ExtractReport>>) {
+        for r in results {
+            match r {
+                Some(x) => {
+                    self.written += x.written;
+                    self.bytes += x.bytes;
+                    self.problems.extend(x.problems);
+                }
+                None => self
+                    .problems
+                    .push("a folder was not extracted: its thread failed (a bug)".into()),
+            }
+        }
+    }
+}
+
+/// A progress bar of `files` files on standard error, or a hidden one.
+fn progress_bar(progress: bool, files: usize) -> indicatif::ProgressBar {
+    if !progress {
+        return indicatif::ProgressBar::hidden();
+    }
+    let b = indicatif::ProgressBar::new(files as u64);
+    b.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} files {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    b
+}
+
+/// Runs `work` on every job on up to one thread per core, the heaviest (by `weight`) first so
+/// that a big folder does not start last; the results come in the order of `jobs`, `None` for
+/// a job that panicked.
+fn on_cores<J: Sync, R: Send>(
+    jobs: &[J],
+    weight: impl Fn(&J) -> u64,
+    work: impl Fn(&J) -> R + Sync,
+) -> Vec<Option<R>> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    let mut order: Vec<usize> = (0..jobs.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(weight(&jobs[i])));
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<R>>> = Mutex::new((0..jobs.len()).map(|_| None).collect());
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..cores.min(jobs.len()))
+            .map(|_| {
+                scope.spawn(|| {
+                    while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+                        // A job that panics (a bug) loses its own result only.
+                        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                            work(&jobs[i])
+                        }));
+                        if let (Ok(r), Ok(mut all)) = (r, results.lock()) {
+                            all[i] = Some(r);
+                        }
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            let _ = h.join();
+        }
+    });
+    results.into_inner().unwrap_or_else(|p| p.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_stay_inside() {
+        assert_eq!(safe_component(".."), "_..");
+        assert_eq!(safe_component("a/b\\c:d"), "a_b_c_d");
+        assert_eq!(safe_component("CON"), "_CON");
+        assert_eq!(safe_component("com1.txt"), "_com1.txt");
+        assert_eq!(safe_component("console.log"), "console.log");
+        let f = PackageFile {
+            file: "f".into(),
+            component: "c".into(),
+            name: "x.dll".into(),
+            path: "C:\\..\\..\\etc\\x.dll".into(),
+            anchor: String::new(),
+            subpath: String::new(),
+            size: 0,
+            version: None,
+            language: None,
+            sequence: 1,
+            disk_id: None,
+            cabinet: None,
+        };
+        let rel = relative_path(&f);
+        assert!(
+            rel.components()
+                .all(|c| matches!(c, std::path::Component::Normal(_))),
+            "{rel:?}"
+        );
+    }
+
+    #[test]
+    fn rows_to_one_path_keep_the_last_by_sequence() {
+        let file = |key: &str, name: &str, sequence: i32| PackageFile {
+            file: key.into(),
+            component: "c".into(),
+            name: name.into(),
+            path: format!("C:\\App\\{name}"),
+            anchor: "TARGETDIR".into(),
+            subpath: "App".into(),
+            size: 0,
+            version: None,
+            language: None,
+            sequence,
+            disk_id: None,
+            cabinet: None,
+        };
+        let rows = [
+            file("late", "a.dll", 9),
+            file("early", "a.dll", 2),
+            file("other", "b.dll", 5),
+            file("middle", "a.dll", 4),
+        ];
+        let mut chosen: Vec<&PackageFile> = rows.iter().collect();
+        let shadowed = keep_last_per_path(&mut chosen);
+        let kept: Vec<&str> = chosen.iter().map(|f| f.file.as_str()).collect();
+        assert_eq!(kept, ["late", "other"]);
+        assert_eq!(shadowed.len(), 2);
+        assert!(
+            shadowed[0].starts_with("early (sequence 2) goes to "),
+            "{shadowed:?}"
+        );
+        assert!(shadowed[1].ends_with("late is written"), "{shadowed:?}");
+    }
+
+    #[test]
+    fn jobs_run_at_once_and_results_keep_their_order() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::time::{Duration, Instant};
+        let running = AtomicUsize::new(0);
+        let most = AtomicUsize::new(0);
+        let jobs: Vec<u64> = (0..8).collect();
+        let out = on_cores(
+            &jobs,
+            |&j| j,
+            |&j| {
+                let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(now, Ordering::SeqCst);
+                // Stay a while, so that another thread can be seen running at the same time.
+                let until = Instant::now() + Duration::from_millis(100);
+                while Instant::now() < until && most.load(Ordering::SeqCst) < 2 {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                running.fetch_sub(1, Ordering::SeqCst);
+                assert!(j != 5, "job 5 fails");
+                j * 10
+            },
+        );
+        let want: Vec<Option<u64>> = (0..8).map(|j| (j != 5).then_some(j * 10)).collect();
+        assert_eq!(out, want);
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        assert_eq!(
+            most.load(Ordering::SeqCst) >= 2,
+            cores >= 2,
+            "cores: {cores}"
+        );
+    }
+
+    #[test]
+    fn globbing() {
+        assert!(glob("*.dll", "Bin/Store.DLL"));
+        assert!(glob("bin/*", "Bin/x"));
+        assert!(!glob("*.exe", "a.dll"));
+        assert!(glob("s?ore.exe", "store.exe"));
+    }
+}

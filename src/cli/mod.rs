@@ -138,8 +138,8 @@ pub fn run() -> i32 {
     match result {
         Ok(code) => code,
         Err(e) => {
-            if let msikit::ErrorKind::Io(io) = &e.kind {
-                if io.kind() == std::io::ErrorKind::BrokenPipe && e.file.is_none() {
+            if let msikit::ErrorKind::Io(io) = e.kind() {
+                if io.kind() == std::io::ErrorKind::BrokenPipe && e.file().is_none() {
                     return 0;
                 }
             }

@@ -257,7 +257,7 @@ pub fn from_folder(dir: &Path) -> Result<DatabaseModel> {
         }
     }
     if model.tables.is_empty() {
-        return Err(Error::usage("holds no .idt table files").in_file(folder));
+        return Err(Error::refused("holds no .idt table files").in_file(folder));
     }
     Ok(model)
 }

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Missing, Place, Result};
 use crate::formats::container::Container;
 use crate::formats::strings::StringPool;
 use crate::formats::tables::{
@@ -78,7 +78,7 @@ impl<'c> Database<'c> {
                     r + 1,
                     t.def.columns[c].name
                 ))
-                .at(format!("table '{}'", t.def.name))
+                .at(Place::table(&t.def.name))
                 .in_file(&file)),
             }
         };
@@ -113,7 +113,7 @@ impl<'c> Database<'c> {
                         "row {}: column number {other:?} of table '{table}' is not 1..255",
                         r + 1
                     ))
-                    .at("table '_Columns'")
+                    .at(Place::table("_Columns"))
                     .in_file(&file))
                 }
             };
@@ -125,7 +125,7 @@ impl<'c> Database<'c> {
                         "row {}: column '{name}' of table '{table}' has no type",
                         r + 1
                     ))
-                    .at("table '_Columns'")
+                    .at(Place::table("_Columns"))
                     .in_file(&file))
                 }
             };
@@ -140,7 +140,7 @@ impl<'c> Database<'c> {
 
     fn read_rows(&self, def: &TableDef) -> Result<Table> {
         let file = self.container.name();
-        let place = || format!("table '{}'", def.name);
+        let place = || Place::table(&def.name);
         let widths = def.widths(self.pool.ref_size()).ok_or_else(|| {
             let bad = def
                 .columns
@@ -217,7 +217,8 @@ impl<'c> Database<'c> {
             "_Tables" => tables_def(),
             "_Columns" => columns_def(),
             _ => self.def(name).cloned().ok_or_else(|| {
-                Error::not_found(format!("no table '{name}'")).in_file(self.container.name())
+                Error::not_found(Missing::Table, name, format!("no table '{name}'"))
+                    .in_file(self.container.name())
             })?,
         };
         self.read_rows(&def)
@@ -227,7 +228,7 @@ impl<'c> Database<'c> {
     pub fn row_count(&self, name: &str) -> Result<usize> {
         let def = self
             .def(name)
-            .ok_or_else(|| Error::not_found(format!("no table '{name}'")))?;
+            .ok_or_else(|| Error::not_found(Missing::Table, name, format!("no table '{name}'")))?;
         let size: usize = def
             .widths(self.pool.ref_size())
             .map(|w| w.iter().sum())

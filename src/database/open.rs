@@ -2,7 +2,7 @@
 //! changes), one table by name, and the summary information of a storage.
 
 use crate::database::Database;
-use crate::error::{Error, Result};
+use crate::error::{Error, Missing, Place, Result};
 use crate::formats::container::{streamname, Container, PackageKind};
 use crate::formats::summary;
 use crate::formats::tables::Table;
@@ -11,7 +11,7 @@ use crate::formats::tables::Table;
 /// the transform verbs).
 pub fn open_database(c: &Container) -> Result<Database<'_>> {
     if c.kind() == PackageKind::Transform {
-        return Err(Error::usage(
+        return Err(Error::refused(
             "is a transform: its table streams are changes to another database, not tables; `msikit info` and `msikit streams` show what it holds",
         )
         .in_file(c.name()));
@@ -25,10 +25,12 @@ pub fn read_table(c: &Container, name: &str) -> Result<Table> {
     if !db.has_table(name) {
         let mut known: Vec<&str> = db.defs().iter().map(|d| d.name.as_str()).collect();
         known.sort_unstable();
-        return Err(
-            Error::not_found(format!("no table '{name}' (tables: {})", known.join(", ")))
-                .in_file(c.name()),
-        );
+        return Err(Error::not_found(
+            Missing::Table,
+            name,
+            format!("no table '{name}' (tables: {})", known.join(", ")),
+        )
+        .in_file(c.name()));
     }
     db.table(name)
 }
@@ -39,13 +41,10 @@ pub fn read_summary(c: &Container, storage: &str) -> Result<summary::SummaryInfo
     let bytes = c.read_raw_stream(storage, "\u{5}SummaryInformation")?;
     summary::parse(&bytes).map_err(|e| {
         let place = if storage.is_empty() {
-            "stream '[5]SummaryInformation'".to_string()
+            "[5]SummaryInformation".to_string()
         } else {
-            format!(
-                "stream '{}/[5]SummaryInformation'",
-                streamname::decode(storage).name
-            )
+            format!("{}/[5]SummaryInformation", streamname::decode(storage).name)
         };
-        e.at(place).in_file(c.name())
+        e.at(Place::Stream(place)).in_file(c.name())
     })
 }

@@ -78,7 +78,7 @@ pub fn write_database(model: &DatabaseModel, kind: PackageKind) -> Result<Vec<u8
         PackageKind::Database => CLSID_DATABASE,
         PackageKind::Patch => CLSID_PATCH,
         PackageKind::Transform => {
-            return Err(Error::usage(
+            return Err(Error::refused(
                 "a transform is not a database: the database writer cannot write one",
             ))
         }
@@ -160,8 +160,10 @@ fn place_error(model: &DatabaseModel, place: Place, msg: impl Fn(&str) -> String
     match place {
         Place::Table(t) => table_error(&model.tables[t].def, msg("the table name")),
         Place::Column(t, c) => Error::unsupported(msg("the column name"))
-            .at(format!("column '{}'", model.tables[t].def.columns[c].name))
-            .at(format!("table '{}'", model.tables[t].def.name)),
+            .at(crate::error::Place::column(
+                &model.tables[t].def.columns[c].name,
+            ))
+            .at(crate::error::Place::table(&model.tables[t].def.name)),
         Place::Cell(t, r, c) => cell_error(model, t, r, c, msg("the text")),
     }
 }
@@ -180,12 +182,15 @@ fn cell_error(model: &DatabaseModel, t: usize, r: usize, c: usize, msg: String) 
     let def = &model.tables[t].def;
     let col = def.columns.get(c).map(|c| c.name.as_str()).unwrap_or("?");
     Error::unsupported(msg)
-        .at(format!("row {}, column '{col}'", r + 1))
-        .at(format!("table '{}'", def.name))
+        .at(crate::error::Place::Cell {
+            row: r + 1,
+            column: col.to_string(),
+        })
+        .at(crate::error::Place::table(&def.name))
 }
 
 fn table_error(def: &TableDef, msg: String) -> Error {
-    Error::unsupported(msg).at(format!("table '{}'", def.name))
+    Error::unsupported(msg).at(crate::error::Place::table(&def.name))
 }
 
 /// Checks a table's schema: a writable name, column names, numbers 1..=255 strictly increasing
@@ -630,7 +635,7 @@ impl<'m> Plan<'m> {
             let packed = streamname::encode(name, false);
             check_entry_name(&packed).map_err(|m| {
                 Error::unsupported(format!("the name cannot be a stream name: {m}"))
-                    .at(format!("stream '{name}'"))
+                    .at(crate::error::Place::stream(name))
             })?;
             out.push((packed, Cow::Borrowed(data.as_slice())));
         }

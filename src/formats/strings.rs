@@ -76,7 +76,7 @@ impl StringPool {
                 continue;
             } else if len == 0 {
                 if i >= count {
-                    return Err(Error::malformed(format!(
+                    return Err(Error::truncated(format!(
                         "_StringPool: string {id} announces a long length but the pool ends"
                     )));
                 }
@@ -87,7 +87,7 @@ impl StringPool {
                 len as usize
             };
             let end = offset.checked_add(len).filter(|&e| e <= data.len()).ok_or_else(|| {
-                Error::malformed(format!(
+                Error::truncated(format!(
                     "_StringPool: string {id} is {len} bytes at offset {offset}, past the end of _StringData ({} bytes)",
                     data.len()
                 ))

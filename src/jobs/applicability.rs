@@ -166,7 +166,7 @@ fn verdict(path: &Path, info: &PatchInfo, model: &DatabaseModel) -> PatchVerdict
 fn load_package(path: &Path) -> Result<DatabaseModel> {
     let c = Container::open(path)?;
     if c.kind() != PackageKind::Database {
-        return Err(Error::usage("is not an installation database (.msi)").in_file(c.name()));
+        return Err(Error::refused("is not an installation database (.msi)").in_file(c.name()));
     }
     let db = Database::open(&c)?;
     DatabaseModel::load_tables(&db)

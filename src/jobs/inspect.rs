@@ -7,7 +7,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::database::{open_database, read_summary, Database};
-use crate::error::{Error, Result};
+use crate::error::{Error, Missing, Place, Result};
 use crate::formats::container::{Container, Entry, PackageKind};
 use crate::formats::summary;
 
@@ -188,10 +188,17 @@ pub fn streams(path: &Path) -> Result<Vec<StreamInfo>> {
 pub fn cat(path: &Path, name: &str) -> Result<Vec<u8>> {
     let c = Container::open(path)?;
     let e = c.find(name).ok_or_else(|| {
-        Error::not_found(format!("no stream '{name}' (see `msikit streams`)")).in_file(c.name())
+        Error::not_found(
+            Missing::Stream,
+            name,
+            format!("no stream '{name}' (see `msikit streams`)"),
+        )
+        .in_file(c.name())
     })?;
     if e.is_storage {
-        return Err(Error::usage(format!("'{name}' is a storage, not a stream")).in_file(c.name()));
+        return Err(
+            Error::refused(format!("'{name}' is a storage, not a stream")).in_file(c.name()),
+        );
     }
     let leaf = e.raw_path.rsplit('/').next().unwrap_or("");
     c.read_raw_stream(e.parent_raw(), leaf)
@@ -202,7 +209,7 @@ pub fn first_stream_error(path: &Path, list: &[StreamInfo]) -> Option<Error> {
     list.iter().find_map(|s| {
         s.error.as_ref().map(|m| {
             Error::malformed(m.clone())
-                .at(format!("stream '{}'", s.name))
+                .at(Place::stream(&s.name))
                 .in_file(path.display().to_string())
         })
     })

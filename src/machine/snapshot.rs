@@ -409,7 +409,7 @@ impl Limits {
 }
 
 fn too_big(len: u64, limit: u64) -> Error {
-    Error::malformed(format!(
+    Error::limit(format!(
         "{len} bytes, more than the {limit} bytes a snapshot may have"
     ))
 }
@@ -516,7 +516,7 @@ fn validate(s: &Snapshot, limits: &Limits) -> Result<()> {
     let max = limits.entries;
     let count = |list: &str, n: usize| -> Result<()> {
         if n > max {
-            return Err(Error::malformed(format!(
+            return Err(Error::limit(format!(
                 "{n} entries, more than the {max} a snapshot may hold"
             ))
             .at(list.to_string()));
@@ -531,7 +531,7 @@ fn validate(s: &Snapshot, limits: &Limits) -> Result<()> {
     count("warnings", s.warnings.len())?;
     let patches: usize = s.products.iter().map(|p| p.patches.len()).sum();
     if patches > max {
-        return Err(Error::malformed(format!(
+        return Err(Error::limit(format!(
             "{patches} patches over all products, more than the {max} a snapshot may hold"
         ))
         .at("products[].patches"));
@@ -542,7 +542,7 @@ fn validate(s: &Snapshot, limits: &Limits) -> Result<()> {
         .map(|p| p.modules.as_ref().map_or(0, Vec::len) + p.open_files.as_ref().map_or(0, Vec::len))
         .sum();
     if held > max {
-        return Err(Error::malformed(format!(
+        return Err(Error::limit(format!(
             "{held} modules and open files over all processes, more than the {max} a snapshot may hold"
         ))
         .at("processes[].modules"));
@@ -1770,7 +1770,7 @@ mod tests {
         v["snapshot_version"] = serde_json::json!(2);
         v["new_in_version_2"] = serde_json::json!(true);
         let e = parse_value(&v).unwrap_err();
-        assert!(matches!(e.kind, crate::ErrorKind::Unsupported(_)));
+        assert!(matches!(e.kind(), crate::ErrorKind::Unsupported(_)));
         assert_eq!(
             e.to_string(),
             "snap.json: snapshot_version: version 2; this msikit reads version 1"
@@ -1885,7 +1885,7 @@ mod tests {
     fn load_names_the_file_and_refuses_nothing_there() {
         let e = load(Path::new("/nonexistent/snap.json")).unwrap_err();
         assert!(e.to_string().starts_with("/nonexistent/snap.json: "));
-        assert!(matches!(e.kind, crate::ErrorKind::Io(_)));
+        assert!(matches!(e.kind(), crate::ErrorKind::Io(_)));
     }
 
     #[test]

@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::database::DatabaseModel;
-use crate::error::{Error, Result};
+use crate::error::{Error, Place, Result};
 use crate::formats::cabinet::{CabFile, Cabinet, CabinetSet, FileChunk, FolderUnit};
 use crate::formats::container::Container;
 use crate::formats::tables::Value;
@@ -251,7 +251,7 @@ fn make_folder_inside(dir: &Path, rel: &Path) -> Result<()> {
             .map(|m| m.file_type().is_symlink())
             .unwrap_or(false)
         {
-            return Err(Error::usage(format!(
+            return Err(Error::refused(format!(
                 "{} is a symbolic link; not writing through it",
                 p.display()
             )));
@@ -496,7 +496,7 @@ pub fn extract(
             Err(e) => {
                 report.problems.push(format!(
                     "{}: {} files not written",
-                    e.at(format!("cabinet '{name}'")),
+                    e.at(Place::cabinet(name)),
                     files.len()
                 ));
                 continue;
@@ -536,7 +536,7 @@ pub fn extract(
             }
             Err(e) => report.problems.push(format!(
                 "{}: {} files not written",
-                e.at(format!("cabinet '{}'", o.name)),
+                e.at(Place::cabinet(&o.name)),
                 o.chosen.len()
             )),
         }
@@ -652,10 +652,9 @@ fn open_cabinet(package: &Path, source: &CabSource) -> Result<Cabinet> {
             let opened = Cabinet::open(p);
             // Open files stay readable after the name is gone (the reader holds it).
             let _ = std::fs::remove_file(p);
-            opened.map_err(|mut e| {
+            opened.map_err(|e| {
                 // The spooled copy is an implementation detail: name the package.
-                e.file = Some(package.display().to_string());
-                e
+                e.with_file(package.display().to_string())
             })
         }
     }

@@ -15,7 +15,7 @@ use flate2::{Decompress, FlushDecompress, Status};
 use super::lzx::Lzx;
 use super::source::Source;
 use super::{CabFolder, Compression};
-use crate::error::{Error, Result};
+use crate::error::{Defect, Error, Result};
 
 /// Most bytes one block may decode to.
 pub const BLOCK_MAX: usize = 32768;
@@ -122,57 +122,76 @@ impl<'a> Blocks<'a> {
         }
         let number = self.read;
         let offset = self.pos;
-        let place = |m: String| {
-            Error::malformed(format!(
-                "folder {}: data block {number} at offset {offset}: {m}",
-                self.folder
-            ))
+        let place = |d: Defect, m: String| {
+            Error::defect(
+                d,
+                format!(
+                    "folder {}: data block {number} at offset {offset}: {m}",
+                    self.folder
+                ),
+            )
         };
         let mut h = [0u8; DATA_HEADER_LEN];
         let n = self.src.read_at(offset, &mut h)?;
         if n < DATA_HEADER_LEN {
-            return Err(place(format!(
-                "the block header (8 bytes) is cut off: the cabinet ends at byte {}",
-                self.src.len()
-            )));
+            return Err(place(
+                Defect::Truncated,
+                format!(
+                    "the block header (8 bytes) is cut off: the cabinet ends at byte {}",
+                    self.src.len()
+                ),
+            ));
         }
         let stored_sum = u32::from_le_bytes([h[0], h[1], h[2], h[3]]);
         let compressed = usize::from(u16::from_le_bytes([h[4], h[5]]));
         let uncompressed = usize::from(u16::from_le_bytes([h[6], h[7]]));
         if compressed > INPUT_MAX {
-            return Err(place(format!(
+            return Err(place(
+                Defect::Limit,
+                format!(
                 "it says it holds {compressed} compressed bytes; a block holds at most {INPUT_MAX}"
-            )));
+            ),
+            ));
         }
         if uncompressed == 0 && !self.allow_split {
             return Err(place(
+                Defect::Other,
                 "its uncompressed size is 0, which marks a block split across cabinets; the rest \
                  of it is in the next cabinet, which is not given"
                     .to_string(),
             ));
         }
         if uncompressed > BLOCK_MAX {
-            return Err(place(format!(
+            return Err(place(
+                Defect::Limit,
+                format!(
                 "it says it decodes to {uncompressed} bytes; a block decodes to at most {BLOCK_MAX}"
-            )));
+            ),
+            ));
         }
         let data_pos = offset + DATA_HEADER_LEN as u64 + self.reserve;
         let got = self.src.read_at(data_pos, &mut self.buf[..compressed])?;
         if got < compressed {
-            return Err(place(format!(
+            return Err(place(
+                Defect::Truncated,
+                format!(
                 "its {compressed} bytes of data at offset {data_pos} are cut off: the cabinet ends \
                  at byte {}",
                 self.src.len()
-            )));
+            ),
+            ));
         }
         let data = &self.buf[..compressed];
         if stored_sum != 0 {
             let sum = block_checksum([h[4], h[5], h[6], h[7]], data);
             if sum != stored_sum {
-                return Err(place(format!(
-                    "checksum mismatch: the block says {stored_sum:#010x}, its bytes give \
+                return Err(place(
+                    Defect::Checksum,
+                    format!(
+                        "checksum mismatch: the block says {stored_sum:#010x}, its bytes give \
                      {sum:#010x}"
-                )));
+                    ),
+                ));
             }
         }
         self.read += 1;

@@ -14,7 +14,7 @@
 use super::names;
 use super::source::Source;
 use super::{CabFile, CabFolder, CabinetLink, Compression};
-use crate::error::{Error, Result};
+use crate::error::{Defect, Error, Result};
 
 pub const SIGNATURE: &[u8; 4] = b"MSCF";
 const HEADER_LEN: usize = 36;
@@ -62,7 +62,7 @@ impl Cursor<'_> {
     /// `len` bytes; checked against what is there before anything is allocated.
     fn bytes(&mut self, len: usize, what: &dyn Fn() -> String) -> Result<Vec<u8>> {
         if self.src.len().saturating_sub(self.pos) < len as u64 {
-            return Err(Error::malformed(format!(
+            return Err(Error::truncated(format!(
                 "{} at offset {} needs {len} bytes, but the cabinet ends at byte {}",
                 what(),
                 self.pos,
@@ -81,21 +81,28 @@ impl Cursor<'_> {
         let mut b = [0u8; MAX_STRING];
         let n = self.src.read_at(self.pos, &mut b)?;
         let Some(len) = b[..n].iter().position(|&c| c == 0) else {
-            return Err(Error::malformed(if n < MAX_STRING {
-                format!(
+            return Err(Error::defect(
+                if n < MAX_STRING {
+                    Defect::Truncated
+                } else {
+                    Defect::Limit
+                },
+                if n < MAX_STRING {
+                    format!(
                     "{} at offset {} runs past the end of the cabinet (byte {}) without its NUL",
                     what(),
                     self.pos,
                     self.src.len()
                 )
-            } else {
-                format!(
+                } else {
+                    format!(
                     "{} at offset {} has no NUL within {MAX_STRING} bytes (names are at most 255 \
                      bytes)",
                     what(),
                     self.pos
                 )
-            }));
+                },
+            ));
         };
         if len == 0 && !allow_empty {
             return Err(Error::malformed(format!(
@@ -131,7 +138,7 @@ pub(crate) fn parse(src: &Source) -> Result<Parsed> {
     let mut first = [0u8; 4];
     let n = src.read_at(0, &mut first)?;
     if n < 4 || &first != SIGNATURE {
-        return Err(Error::malformed(
+        return Err(Error::signature(
             "not a cabinet: it does not start with the signature 'MSCF'",
         ));
     }

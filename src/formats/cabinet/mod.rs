@@ -42,7 +42,7 @@ use std::fs::File;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Missing, Result};
 use source::{Input, Source};
 
 pub use set::CabinetSet;
@@ -249,7 +249,7 @@ impl Cabinet {
         let file = File::open(path).map_err(|e| Error::io(e).in_file(&name))?;
         let meta = file.metadata().map_err(|e| Error::io(e).in_file(&name))?;
         if meta.is_dir() {
-            return Err(Error::usage("is a folder, not a file").in_file(&name));
+            return Err(Error::refused("is a folder, not a file").in_file(&name));
         }
         let source = Source::reader(Input::File(file), meta.len());
         Self::from_source(source, 0).map_err(|e| e.in_file(&name))
@@ -270,7 +270,10 @@ impl Cabinet {
             .is_stream(&path)
             .then(|| cfb.entry(&path).ok().map(|e| e.len()))
             .flatten()
-            .ok_or_else(|| Error::not_found(format!("no stream '{stream}'")).in_file(&name))?;
+            .ok_or_else(|| {
+                Error::not_found(Missing::Stream, stream, format!("no stream '{stream}'"))
+                    .in_file(&name)
+            })?;
         let source = Source::reader(
             Input::Compound {
                 cfb: Box::new(cfb),
@@ -988,7 +991,7 @@ mod pipeline_tests {
         let r = pipelined(decoder(&fs, 30, Ok(()), &made), &mut |c| {
             record(&mut seen, c);
             if seen.len() == 100 {
-                return Err(Error::usage("disk full"));
+                return Err(Error::refused("disk full"));
             }
             Ok(())
         });

@@ -15,7 +15,7 @@ use super::{
     check_compression, data, decode_units, files_by_folder, missing_folder, stream_members,
     BlockSource, CabFile, Cabinet, Compression, FileChunk, FolderUnit, Piece, BLOCK_MAX,
 };
-use crate::error::{Error, Result};
+use crate::error::{Error, Missing, Result};
 
 /// Most volumes followed from the first by their headers' next-cabinet names.
 const MAX_VOLUMES: usize = 1 << 16;
@@ -102,16 +102,20 @@ impl CabinetSet {
                         // continued in a volume that is not there.
                         break;
                     }
-                    return Err(Error::not_found(format!(
+                    return Err(Error::not_found(
+                        Missing::Cabinet,
+                        &link.name,
+                        format!(
                         "volume '{}' is missing: '{}' names it as the next cabinet of its set, \
                          but there is no such file in '{}'",
                         link.name,
                         file_name(Path::new(prev_name)),
                         dir.display()
-                    )));
+                    ),
+                    ));
                 };
                 if volumes.len() >= MAX_VOLUMES {
-                    return Err(Error::malformed(format!(
+                    return Err(Error::limit(format!(
                         "the set goes on past {MAX_VOLUMES} volumes"
                     )));
                 }
@@ -131,12 +135,16 @@ impl CabinetSet {
                 .last()
                 .and_then(|(n, c)| c.next_cabinet().map(|l| (n, l)))
             {
-                return Err(Error::not_found(format!(
+                return Err(Error::not_found(
+                    Missing::Cabinet,
+                    &link.name,
+                    format!(
                     "volume '{}' is missing: '{}' names it as the next cabinet of its set, but \
                      it is not given",
                     link.name,
                     file_name(Path::new(last_name))
-                )));
+                ),
+                ));
             }
         }
         let (folders, files) = if volumes.len() == 1 {
@@ -161,7 +169,7 @@ impl CabinetSet {
         };
         let shown = file_name(Path::new(name));
         if prev.next_cabinet().is_none() {
-            return Err(Error::usage(format!(
+            return Err(Error::refused(format!(
                 "volume '{shown}' is given after '{}', whose header names no next cabinet",
                 file_name(Path::new(prev_name))
             )));
@@ -252,7 +260,7 @@ impl CabinetSet {
                 };
                 let mut f = file.clone();
                 f.folder = u16::try_from(logical).map_err(|_| {
-                    Error::malformed(format!("the set has more than {} folders", u16::MAX))
+                    Error::limit(format!("the set has more than {} folders", u16::MAX))
                 })?;
                 f.index = files.len();
                 files.push(f);

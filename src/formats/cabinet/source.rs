@@ -135,7 +135,7 @@ impl Source {
     pub fn read_exact_at(&self, pos: u64, buf: &mut [u8], what: &dyn Fn() -> String) -> Result<()> {
         let n = self.read_at(pos, buf)?;
         if n < buf.len() {
-            return Err(Error::malformed(format!(
+            return Err(Error::truncated(format!(
                 "{} at offset {pos} needs {} bytes, but the cabinet ends at byte {}",
                 what(),
                 buf.len(),

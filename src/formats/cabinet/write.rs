@@ -95,12 +95,12 @@ pub fn write_cabinet_in_folders(
     }
     match compression {
         Compression::MsZip(l) if !(1..=10).contains(&l) => {
-            return Err(Error::usage(format!(
+            return Err(Error::invalid(format!(
                 "MSZIP level {l} is not between 1 and 10"
             )));
         }
         Compression::Lzx { window_bits: b } if !(15..=21).contains(&b) => {
-            return Err(Error::usage(format!(
+            return Err(Error::invalid(format!(
                 "LZX window 2^{b} is not one of 2^15 to 2^21"
             )));
         }
@@ -323,7 +323,7 @@ fn dos_datetime(unix_time: i64) -> Result<(u16, u16)> {
     const LAST: i64 = 4_354_819_198;
     let t = unix_time.clamp(DOS_EPOCH_UNIX, LAST);
     let odt = time::OffsetDateTime::from_unix_timestamp(t)
-        .map_err(|e| Error::usage(format!("cabinet date {unix_time}: {e}")))?;
+        .map_err(|e| Error::invalid(format!("cabinet date {unix_time}: {e}")))?;
     let date = ((odt.year() - 1980) as u16) << 9
         | (u16::from(u8::from(odt.month()))) << 5
         | u16::from(odt.day());

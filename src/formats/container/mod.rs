@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use uuid::Uuid;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Missing, Place, Result};
 pub use streamname::DecodedName;
 
 /// Root CLSID of an installation database (.msi) and of a merge module (.msm).
@@ -184,7 +184,7 @@ impl Container {
         } else {
             let f = File::open(path).map_err(|e| Error::io(e).in_file(&name))?;
             if f.metadata().map(|m| m.is_dir()).unwrap_or(false) {
-                return Err(Error::usage("is a folder, not a file").in_file(&name));
+                return Err(Error::refused("is a folder, not a file").in_file(&name));
             }
             Source::File(BufReader::new(f))
         };
@@ -340,24 +340,24 @@ impl Container {
             let d = streamname::decode(leaf);
             let s = streamname::display(&d);
             if storage.is_empty() {
-                format!("stream '{s}'")
+                s
             } else {
-                format!("stream '{}/{s}'", streamname::decode(storage).name)
+                format!("{}/{s}", streamname::decode(storage).name)
             }
         };
         let mut cfb = self.cfb.borrow_mut();
         let mut stream = cfb.open_stream(&p).map_err(|e| {
             let err = if e.kind() == std::io::ErrorKind::NotFound {
-                Error::not_found("no such stream")
+                Error::not_found(Missing::Stream, shown(), "no such stream")
             } else {
                 Error::malformed(format!("cannot open: {e}"))
             };
-            err.at(shown()).in_file(&self.name)
+            err.at(Place::Stream(shown())).in_file(&self.name)
         })?;
         let mut buf = Vec::new();
         stream.read_to_end(&mut buf).map_err(|e| {
             Error::malformed(format!("cannot read: {e}"))
-                .at(shown())
+                .at(Place::Stream(shown()))
                 .in_file(&self.name)
         })?;
         Ok(buf)
@@ -371,21 +371,16 @@ impl Container {
         out: &mut impl std::io::Write,
     ) -> Result<u64> {
         let p = raw_join(storage, leaf);
-        let shown = || {
-            format!(
-                "stream '{}'",
-                streamname::display(&streamname::decode(leaf))
-            )
-        };
+        let shown = || streamname::display(&streamname::decode(leaf));
         let mut cfb = self.cfb.borrow_mut();
         let mut stream = cfb.open_stream(&p).map_err(|e| {
             Error::malformed(format!("cannot open: {e}"))
-                .at(shown())
+                .at(Place::Stream(shown()))
                 .in_file(&self.name)
         })?;
         std::io::copy(&mut stream, out).map_err(|e| {
             Error::malformed(format!("cannot read: {e}"))
-                .at(shown())
+                .at(Place::Stream(shown()))
                 .in_file(&self.name)
         })
     }

@@ -73,7 +73,7 @@ fn from_letters(defs: &[FlagDef], s: &str, what: &str) -> Result<u16> {
                 let mut valid: Vec<char> = defs.iter().map(|d| d.2).collect();
                 valid.sort_unstable();
                 let valid: Vec<String> = valid.iter().map(char::to_string).collect();
-                return Err(Error::usage(format!(
+                return Err(Error::invalid(format!(
                     "'{c}' is not a {what} letter (expected any of {})",
                     valid.join(" ")
                 )));
@@ -364,7 +364,7 @@ mod tests {
         assert_eq!(e.0, 0x21);
         assert_eq!(e.letters(), "af");
         let err = ValidationFlags::from_letters("grxa").unwrap_err();
-        assert!(matches!(err.kind, crate::error::ErrorKind::Usage(_)));
+        assert!(matches!(err.kind(), crate::error::ErrorKind::Invalid(_)));
         assert!(err.to_string().contains("'a'"), "{err}");
         assert!(ErrorFlags::from_letters("ag").is_err());
     }

@@ -67,7 +67,7 @@ pub struct SummaryInfo {
 /// Reads a `\x05SummaryInformation` stream.
 pub fn parse(bytes: &[u8]) -> Result<SummaryInfo> {
     if bytes.len() < HEADER_LEN {
-        return Err(Error::malformed(format!(
+        return Err(Error::truncated(format!(
             "the stream is {} bytes, shorter than the {HEADER_LEN}-byte property-set header",
             bytes.len()
         )));
@@ -97,7 +97,7 @@ pub fn parse(bytes: &[u8]) -> Result<SummaryInfo> {
     let offset = le_u32(bytes, 44).unwrap_or(0) as usize;
     let available = bytes.len().saturating_sub(offset);
     if offset > bytes.len() || available < 8 {
-        return Err(Error::malformed(format!(
+        return Err(Error::truncated(format!(
             "section offset {offset} is past the end of the {}-byte stream",
             bytes.len()
         )));
@@ -110,7 +110,7 @@ pub fn parse(bytes: &[u8]) -> Result<SummaryInfo> {
         )));
     }
     if size as usize > available {
-        return Err(Error::malformed(format!(
+        return Err(Error::truncated(format!(
             "section size {size} runs past the end of the stream ({available} bytes from offset {offset})"
         )));
     }
@@ -137,7 +137,7 @@ pub fn parse(bytes: &[u8]) -> Result<SummaryInfo> {
     let mut properties = Vec::with_capacity(entries.len());
     for &(pid, off) in &entries {
         let prop = read_value(section, pid, off, &boundaries)
-            .map_err(|e| e.at(format!("property {pid}")))?;
+            .map_err(|e| e.at(crate::error::Place::Property(pid)))?;
         properties.push(prop);
     }
 
@@ -172,14 +172,14 @@ pub fn parse(bytes: &[u8]) -> Result<SummaryInfo> {
 fn read_value(section: &[u8], pid: u32, off: u32, boundaries: &[u32]) -> Result<Property> {
     let start = off as usize;
     if start > section.len() || section.len() - start < 4 {
-        return Err(Error::malformed(format!(
+        return Err(Error::truncated(format!(
             "value offset {off} is past the end of the {}-byte section",
             section.len()
         )));
     }
     let vtype = le_u32(section, start).unwrap_or(0);
     let data = start + 4;
-    let short = |what: &str| Error::malformed(format!("{what} runs past the end of the section"));
+    let short = |what: &str| Error::truncated(format!("{what} runs past the end of the section"));
     let mut raw = Vec::new();
     let value = match vtype {
         vt::EMPTY => Value::Empty,
@@ -482,7 +482,7 @@ mod tests {
         for cut in [0, 10, 47, 48, 55, bytes.len() - 1] {
             let e = parse(&bytes[..cut]).unwrap_err();
             assert!(
-                matches!(e.kind, crate::error::ErrorKind::Malformed(_)),
+                matches!(e.kind(), crate::error::ErrorKind::Malformed { .. }),
                 "cut {cut}"
             );
         }

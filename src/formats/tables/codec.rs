@@ -70,7 +70,7 @@ pub fn decode_persistent(bytes: &[u8], widths: &[usize]) -> Result<RawRows> {
         };
     }
     if !bytes.len().is_multiple_of(row_size) {
-        return Err(Error::malformed(format!(
+        return Err(Error::truncated(format!(
             "table stream is {} bytes, not a whole number of {row_size}-byte rows",
             bytes.len()
         )));

@@ -87,7 +87,7 @@ pub fn timestamp(declared: Option<i64>) -> Result<i64> {
     }
     match std::env::var("SOURCE_DATE_EPOCH") {
         Ok(v) => v.trim().parse().map_err(|_| {
-            Error::usage(format!(
+            Error::invalid(format!(
                 "SOURCE_DATE_EPOCH is {v:?}, not a number of seconds"
             ))
         }),
@@ -102,7 +102,7 @@ pub fn compression(level: Option<u8>) -> Result<Compression> {
         None => Ok(crate::formats::cabinet::write::DEFAULT_COMPRESSION),
         Some(0) => Ok(Compression::None),
         Some(l @ 1..=10) => Ok(Compression::MsZip(l)),
-        Some(l) => Err(Error::usage(format!(
+        Some(l) => Err(Error::invalid(format!(
             "compression_level {l} is not 0 (stored) or 1 to 10 (MSZIP)"
         ))),
     }
@@ -120,7 +120,7 @@ pub fn guid(s: &str, what: &str) -> Result<String> {
     let u = uuid::Uuid::parse_str(inner)
         .ok()
         .filter(|_| inner.len() == 36)
-        .ok_or_else(|| Error::usage(format!("{what}: {s:?} is not a GUID")))?;
+        .ok_or_else(|| Error::invalid(format!("{what}: {s:?} is not a GUID")))?;
     Ok(braced(&u))
 }
 
@@ -153,7 +153,7 @@ fn int(v: i32) -> Value {
 
 fn need<'a>(v: &'a Option<String>, what: &str) -> Result<&'a str> {
     v.as_deref()
-        .ok_or_else(|| Error::usage(format!("the manifest has no {what}")))
+        .ok_or_else(|| Error::invalid(format!("the manifest has no {what}")))
 }
 
 /// A `a.b.c.d` version (1 to 4 parts, each at most 65535).
@@ -163,7 +163,7 @@ pub fn check_version(v: &str, what: &str) -> Result<()> {
     if ok {
         Ok(())
     } else {
-        Err(Error::usage(format!(
+        Err(Error::invalid(format!(
             "{what}: {v:?} is not a version (1 to 4 numbers up to 65535, joined by dots)"
         )))
     }
@@ -181,7 +181,7 @@ fn check_id(id: &str, what: &str) -> Result<()> {
     if ok {
         Ok(())
     } else {
-        Err(Error::usage(format!(
+        Err(Error::invalid(format!(
             "{what} id {id:?} is not an identifier (letters, digits, _ and ., up to 72, \
              not starting with a digit or .)"
         )))
@@ -236,7 +236,7 @@ impl ShortNames {
     /// short name already, else `SHORT~N.EXT|long`.
     fn filename(&mut self, dir: &str, long: &str) -> Result<String> {
         if long.is_empty() || long.contains(['\\', '/', ':', '*', '?', '"', '<', '>', '|']) {
-            return Err(Error::usage(format!(
+            return Err(Error::invalid(format!(
                 "{long:?} cannot be a file or directory name"
             )));
         }
@@ -290,7 +290,7 @@ fn events(when: Option<&str>, default: &str, install: i32, uninstall: i32) -> Re
         "install" => Ok(install),
         "uninstall" => Ok(uninstall),
         "both" => Ok(install | uninstall),
-        other => Err(Error::usage(format!(
+        other => Err(Error::invalid(format!(
             "{other:?} is not one of install, uninstall, both, none"
         ))),
     }
@@ -350,7 +350,7 @@ pub fn build(m: &Manifest) -> Result<Built> {
         "x64" | "X64" | "amd64" => "x64",
         "Intel" | "intel" | "x86" => "Intel",
         other => {
-            return Err(Error::usage(format!(
+            return Err(Error::invalid(format!(
                 "[product] platform {other:?} is not x64 or Intel"
             )))
         }
@@ -417,7 +417,7 @@ pub fn build(m: &Manifest) -> Result<Built> {
     }
     for d in &m.directories {
         if !dir_ids.insert(&d.id) {
-            return Err(Error::usage(format!(
+            return Err(Error::invalid(format!(
                 "directory {} is declared twice",
                 d.id
             )));
@@ -426,7 +426,7 @@ pub fn build(m: &Manifest) -> Result<Built> {
     for d in &m.directories {
         let parent = d.parent.as_deref().unwrap_or("TARGETDIR");
         if !dir_ids.contains(parent) {
-            return Err(Error::usage(format!(
+            return Err(Error::invalid(format!(
                 "directory {}: parent {parent} is neither a directory of the manifest nor a \
                  standard folder",
                 d.id
@@ -438,7 +438,7 @@ pub fn build(m: &Manifest) -> Result<Built> {
 
     // Features.
     if m.features.is_empty() {
-        return Err(Error::usage(
+        return Err(Error::invalid(
             "the manifest declares no feature ([[feature]])",
         ));
     }
@@ -446,14 +446,14 @@ pub fn build(m: &Manifest) -> Result<Built> {
     for (i, f) in m.features.iter().enumerate() {
         check_id(&f.id, "feature")?;
         if f.id.len() > 38 {
-            return Err(Error::usage(format!(
+            return Err(Error::invalid(format!(
                 "feature id {} is longer than 38 characters",
                 f.id
             )));
         }
         if let Some(par) = f.parent.as_deref() {
             if !feature_ids.contains(par) {
-                return Err(Error::usage(format!(
+                return Err(Error::invalid(format!(
                     "feature {}: parent {par} is not a feature",
                     f.id
                 )));
@@ -482,10 +482,10 @@ pub fn build(m: &Manifest) -> Result<Built> {
     for (i, f) in m.files.iter().enumerate() {
         check_id(&f.id, "file")?;
         if !seen_files.insert(f.id.as_str()) {
-            return Err(Error::usage(format!("file {} is declared twice", f.id)));
+            return Err(Error::invalid(format!("file {} is declared twice", f.id)));
         }
         if !comp_ids.contains(f.component.as_str()) {
-            return Err(Error::usage(format!(
+            return Err(Error::invalid(format!(
                 "file {}: component {} is not declared",
                 f.id, f.component
             )));
@@ -504,13 +504,13 @@ pub fn build(m: &Manifest) -> Result<Built> {
     for c in &m.components {
         check_id(&c.id, "component")?;
         if !seen_comps.insert(c.id.as_str()) {
-            return Err(Error::usage(format!(
+            return Err(Error::invalid(format!(
                 "component {} is declared twice",
                 c.id
             )));
         }
         if !dir_ids.contains(c.directory.as_str()) {
-            return Err(Error::usage(format!(
+            return Err(Error::invalid(format!(
                 "component {}: directory {} is not declared",
                 c.id, c.directory
             )));
@@ -523,7 +523,7 @@ pub fn build(m: &Manifest) -> Result<Built> {
             Some(k) => {
                 let is_file = files.iter().any(|&i| m.files[i].id == k);
                 if !is_file && !registry_ids.contains(k) {
-                    return Err(Error::usage(format!(
+                    return Err(Error::invalid(format!(
                         "component {}: key path {k} is neither one of its files nor a registry \
                          value",
                         c.id
@@ -570,7 +570,7 @@ pub fn build(m: &Manifest) -> Result<Built> {
         };
         for f in features {
             if !feature_ids.contains(f) {
-                return Err(Error::usage(format!(
+                return Err(Error::invalid(format!(
                     "component {}: feature {f} is not declared",
                     c.id
                 )));
@@ -622,7 +622,7 @@ pub fn build(m: &Manifest) -> Result<Built> {
     for sv in &m.services {
         check_id(&sv.id, "service")?;
         if !comp_ids.contains(sv.component.as_str()) {
-            return Err(Error::usage(format!(
+            return Err(Error::invalid(format!(
                 "service {}: component {} is not declared",
                 sv.id, sv.component
             )));
@@ -633,7 +633,7 @@ pub fn build(m: &Manifest) -> Result<Built> {
                 "demand" => 3,
                 "disabled" => 4,
                 other => {
-                    return Err(Error::usage(format!(
+                    return Err(Error::invalid(format!(
                         "service {}: start_type {other:?} is not auto, demand or disabled",
                         sv.id
                     )))
@@ -644,7 +644,7 @@ pub fn build(m: &Manifest) -> Result<Built> {
                 "normal" => 1,
                 "critical" => 3,
                 other => {
-                    return Err(Error::usage(format!(
+                    return Err(Error::invalid(format!(
                         "service {}: error_control {other:?} is not ignore, normal or critical",
                         sv.id
                     )))
@@ -695,7 +695,7 @@ pub fn build(m: &Manifest) -> Result<Built> {
     for r in &m.registry {
         check_id(&r.id, "registry value")?;
         if !comp_ids.contains(r.component.as_str()) {
-            return Err(Error::usage(format!(
+            return Err(Error::invalid(format!(
                 "registry value {}: component {} is not declared",
                 r.id, r.component
             )));
@@ -707,7 +707,7 @@ pub fn build(m: &Manifest) -> Result<Built> {
             "HKLM" => 2,
             "HKU" => 3,
             other => {
-                return Err(Error::usage(format!(
+                return Err(Error::invalid(format!(
                     "registry value {}: root {other:?} is not HKCR, HKCU, HKLM, HKU or HKMU",
                     r.id
                 )))

@@ -238,12 +238,12 @@ fn read_chain(path: &Path, seen: &mut Vec<PathBuf>) -> Result<Manifest> {
     let name = path.display().to_string();
     let canon = std::fs::canonicalize(path).map_err(|e| Error::io(e).in_file(&name))?;
     if seen.contains(&canon) {
-        return Err(Error::usage("`extends` goes round in a circle").in_file(&name));
+        return Err(Error::invalid("`extends` goes round in a circle").in_file(&name));
     }
     seen.push(canon);
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(e).in_file(&name))?;
     let mut m: Manifest = toml::from_str(&text).map_err(|e| {
-        Error::usage(format!("not a build manifest: {}", toml_error(&text, &e))).in_file(&name)
+        Error::invalid(format!("not a build manifest: {}", toml_error(&text, &e))).in_file(&name)
     })?;
     let dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
     for f in &mut m.files {
@@ -262,9 +262,11 @@ fn read_chain(path: &Path, seen: &mut Vec<PathBuf>) -> Result<Manifest> {
 /// Parses a manifest from text (no `extends`; sources relative to `dir`).
 pub fn parse(text: &str, dir: &Path) -> Result<Manifest> {
     let mut m: Manifest = toml::from_str(text)
-        .map_err(|e| Error::usage(format!("not a build manifest: {}", toml_error(text, &e))))?;
+        .map_err(|e| Error::invalid(format!("not a build manifest: {}", toml_error(text, &e))))?;
     if m.extends.is_some() {
-        return Err(Error::usage("`extends` needs a manifest read from a file"));
+        return Err(Error::invalid(
+            "`extends` needs a manifest read from a file",
+        ));
     }
     for f in &mut m.files {
         f.base_dir = dir.to_path_buf();

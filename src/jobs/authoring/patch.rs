@@ -155,7 +155,7 @@ pub fn read_manifest(path: &Path) -> Result<PatchManifest> {
     let name = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(e).in_file(&name))?;
     let mut m: PatchManifest = toml::from_str(&text).map_err(|e| {
-        Error::usage(format!(
+        Error::invalid(format!(
             "not a patch manifest: {}",
             super::manifest::toml_error(&text, &e)
         ))
@@ -361,7 +361,7 @@ fn prepare(t: &Target, index: usize) -> Result<Prepared> {
 pub fn create(m: &PatchManifest) -> Result<(Vec<u8>, PatchReport)> {
     let p = &m.patch;
     if m.targets.is_empty() {
-        return Err(Error::usage(
+        return Err(Error::invalid(
             "a patch needs at least one target (--target OLD.msi --upgraded NEW.msi, or \
              [[target]] in the manifest)",
         ));
@@ -373,7 +373,7 @@ pub fn create(m: &PatchManifest) -> Result<(Vec<u8>, PatchReport)> {
         .map(|o| guid(o, "[patch] obsoletes"))
         .collect::<Result<Vec<_>>>()?;
     if p.family.is_empty() || p.family.len() > 72 {
-        return Err(Error::usage("[patch] family must be 1 to 72 characters"));
+        return Err(Error::invalid("[patch] family must be 1 to 72 characters"));
     }
     let id = p.id.clone().unwrap_or_else(|| p.family.clone());
     let cabinet = p
@@ -393,7 +393,7 @@ pub fn create(m: &PatchManifest) -> Result<(Vec<u8>, PatchReport)> {
     names.sort_unstable();
     names.dedup();
     if names.len() != prepared.len() {
-        return Err(Error::usage("two targets have the same transform name"));
+        return Err(Error::invalid("two targets have the same transform name"));
     }
 
     // The union of carried files, one sequence each, and their bytes (equal across targets).
@@ -403,7 +403,7 @@ pub fn create(m: &PatchManifest) -> Result<(Vec<u8>, PatchReport)> {
             let data = t.bytes.get(k).cloned().unwrap_or_default();
             match files.get(k) {
                 Some((_, d)) if *d != data => {
-                    return Err(Error::usage(format!(
+                    return Err(Error::refused(format!(
                         "file {k} has different bytes in two upgraded images; one patch \
                          cabinet cannot hold both"
                     )))
@@ -625,7 +625,7 @@ fn patched_model(
         .table_mut("Media")
         .ok_or_else(|| Error::malformed("the upgraded image has no Media table"))?;
     if media.rows.iter().any(|r| int_at(r, 0) == disk_id) {
-        return Err(Error::usage(format!(
+        return Err(Error::invalid(format!(
             "Media DiskId {disk_id} is taken in target {}; choose another with disk_id",
             t.name
         )));

@@ -70,7 +70,7 @@ pub struct Finding {
 
 fn parse(name: &str, text: &str) -> Result<RuleFile> {
     let mut f: RuleFile = toml::from_str(text).map_err(|e| {
-        Error::usage(format!(
+        Error::invalid(format!(
             "not a rule file: {}",
             crate::jobs::authoring::manifest::toml_error(text, &e)
         ))
@@ -82,7 +82,10 @@ fn parse(name: &str, text: &str) -> Result<RuleFile> {
             if v {
                 Ok(())
             } else {
-                Err(Error::usage(format!("rule {} ({}) needs {field}", r.id, r.kind)).in_file(name))
+                Err(
+                    Error::invalid(format!("rule {} ({}) needs {field}", r.id, r.kind))
+                        .in_file(name),
+                )
             }
         };
         match r.kind.as_str() {
@@ -97,7 +100,7 @@ fn parse(name: &str, text: &str) -> Result<RuleFile> {
                 "services or service_prefix",
             )?,
             other => {
-                return Err(Error::usage(format!(
+                return Err(Error::invalid(format!(
                     "rule {}: unknown kind {other:?} (product-installed, \
                      no-patch-outside-family, path-exists, services-not-disabled)",
                     r.id

@@ -214,7 +214,7 @@ pub fn files(
                 .find(|n| !n.starts_with('#'))
                 .unwrap_or_default();
             if name.is_empty() {
-                return Err(Error::usage(
+                return Err(Error::refused(
                     "no transform of this patch applies to this database (see `msikit patch view`)",
                 )
                 .in_file(t.display().to_string()));

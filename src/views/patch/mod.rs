@@ -169,7 +169,7 @@ pub fn open(path: &Path) -> Result<Container> {
     let c = Container::open(path)?;
     if c.kind() != PackageKind::Patch {
         return Err(
-            Error::usage(format!("is a {}, not a patch (.msp)", c.kind().as_str()))
+            Error::refused(format!("is a {}, not a patch (.msp)", c.kind().as_str()))
                 .in_file(c.name()),
         );
     }

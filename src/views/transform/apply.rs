@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::database::{DatabaseModel, TableData};
-use crate::error::{Error, Result};
+use crate::error::{Error, Missing, Place, Result};
 use crate::formats::container::{streamname, Container, PackageKind};
 use crate::formats::strings::StringPool;
 use crate::formats::summary::{self, ErrorFlags, TransformSummary};
@@ -25,7 +25,7 @@ impl<'c> TransformSource<'c> {
     /// The root of a standalone transform file.
     pub fn root(container: &'c Container) -> Result<Self> {
         if container.kind() != PackageKind::Transform {
-            return Err(Error::usage(format!(
+            return Err(Error::refused(format!(
                 "is a {}, not a transform",
                 container.kind().as_str()
             ))
@@ -45,7 +45,12 @@ impl<'c> TransformSource<'c> {
             .into_iter()
             .find(|e| e.leaf().name == name)
             .ok_or_else(|| {
-                Error::not_found(format!("no transform storage '{name}'")).in_file(container.name())
+                Error::not_found(
+                    Missing::Transform,
+                    name,
+                    format!("no transform storage '{name}'"),
+                )
+                .in_file(container.name())
             })?;
         Ok(TransformSource {
             container,
@@ -54,11 +59,11 @@ impl<'c> TransformSource<'c> {
         })
     }
 
-    fn place(&self) -> String {
+    fn place(&self) -> Place {
         if self.storage.is_empty() {
-            "transform".to_string()
+            Place::from("transform")
         } else {
-            format!("transform '{}'", self.name)
+            Place::Transform(self.name.clone())
         }
     }
 
@@ -227,7 +232,7 @@ struct Applier<'a, 'c> {
 impl Applier<'_, '_> {
     fn err(&self, table: &str, msg: String) -> Error {
         Error::malformed(msg)
-            .at(format!("table '{table}'"))
+            .at(Place::table(table))
             .at(self.src.place())
             .in_file(self.src.container.name())
     }
@@ -247,7 +252,7 @@ impl Applier<'_, '_> {
                 "{reason}, and the transform does not suppress the {} condition",
                 condition_name(flag)
             ))
-            .at(format!("table '{table}'"))
+            .at(Place::table(table))
             .at(self.src.place())
             .in_file(self.src.container.name()))
         }
@@ -280,7 +285,7 @@ impl Applier<'_, '_> {
 
     fn tables_records(&mut self, bytes: &[u8], pool: &StringPool) -> Result<()> {
         let records = decode_records(bytes, &tables_def(), pool).map_err(|e| {
-            e.at("table '_Tables'")
+            e.at(Place::table("_Tables"))
                 .at(self.src.place())
                 .in_file(self.src.container.name())
         })?;
@@ -337,7 +342,7 @@ impl Applier<'_, '_> {
 
     fn columns_records(&mut self, bytes: &[u8], pool: &StringPool) -> Result<()> {
         let records = decode_records(bytes, &columns_def(), pool).map_err(|e| {
-            e.at("table '_Columns'")
+            e.at(Place::table("_Columns"))
                 .at(self.src.place())
                 .in_file(self.src.container.name())
         })?;
@@ -440,7 +445,7 @@ impl Applier<'_, '_> {
             );
         };
         let records = decode_records(bytes, &def, pool).map_err(|e| {
-            e.at(format!("table '{table}'"))
+            e.at(Place::table(table))
                 .at(self.src.place())
                 .in_file(self.src.container.name())
         })?;

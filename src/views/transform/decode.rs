@@ -86,7 +86,7 @@ pub fn decode_records(bytes: &[u8], def: &TableDef, pool: &StringPool) -> Result
         for &i in &present {
             let w = widths[i];
             if bytes.len() - pos < w {
-                return Err(Error::malformed(format!(
+                return Err(Error::truncated(format!(
                     "record {n} at byte {start}: ends inside column '{}'",
                     def.columns[i].name
                 )));

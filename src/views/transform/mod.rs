@@ -59,11 +59,11 @@ pub fn sources<'c>(c: &'c Container, storage: Option<&str>) -> Result<Vec<Transf
                 .map(|n| TransformSource::storage(c, n))
                 .collect()
         }
-        (PackageKind::Transform, Some(_)) => Err(Error::usage(
+        (PackageKind::Transform, Some(_)) => Err(Error::refused(
             "--storage names a transform inside a patch; this file is a transform itself",
         )
         .in_file(c.name())),
-        (PackageKind::Database, _) => Err(Error::usage(
+        (PackageKind::Database, _) => Err(Error::refused(
             "is an installation database, not a transform or a patch",
         )
         .in_file(c.name())),
@@ -94,7 +94,7 @@ pub fn apply_files(
     let db = crate::database::open_database(&bc)?;
     if bc.kind() != PackageKind::Database {
         return Err(
-            Error::usage("the base must be an installation database (.msi or .msm)")
+            Error::refused("the base must be an installation database (.msi or .msm)")
                 .in_file(bc.name()),
         );
     }
@@ -139,7 +139,7 @@ pub(crate) fn load_model(path: &Path) -> Result<DatabaseModel> {
     let c = Container::open(path)?;
     if c.kind() != PackageKind::Database {
         return Err(
-            Error::usage("is not an installation database (.msi or .msm)").in_file(c.name()),
+            Error::refused("is not an installation database (.msi or .msm)").in_file(c.name()),
         );
     }
     let db = Database::open(&c)?;

@@ -26,7 +26,7 @@ mod validate;
 
 pub use load::{load, parse};
 pub use model::*;
-pub use query::{guid_eq, is_guid, pack_guid, unpack_guid, windows_path_key, FileUse};
+pub use query::FileUse;
 
 /// The format version this msikit reads and writes (`"snapshot_version": 1`).
 pub const SNAPSHOT_VERSION: u32 = 1;

@@ -4,149 +4,15 @@ use std::fmt;
 
 use serde::Serialize;
 
-pub use super::validate::is_guid;
 use super::{
     InstallContext, Patch, PatchState, PathFact, PathKind, Process, Product, Service, Snapshot,
 };
+use crate::formats::guid::Guid;
+use crate::formats::winpath::{self, eq_fold, WinPath};
 
 // ------------------------------------------------------------------------------------------------
 // Look-ups
 // ------------------------------------------------------------------------------------------------
-
-/// Compares two GUIDs as Windows does: case-insensitively, braces optional on either side.
-pub fn guid_eq(a: &str, b: &str) -> bool {
-    fn bare(s: &str) -> &str {
-        let s = s.trim();
-        s.strip_prefix('{')
-            .and_then(|s| s.strip_suffix('}'))
-            .unwrap_or(s)
-    }
-    bare(a).eq_ignore_ascii_case(bare(b))
-}
-
-/// The packed form of a GUID that Windows Installer uses in registry key names: the first three
-/// groups reversed character by character, each of the last eight bytes with its two hex digits
-/// swapped, no braces or hyphens. `{24B2C164-DE66-44FE-B468-A46D9D5E6B31}` packs to
-/// `461C2B4266EDEF444B864AD6D9E5B613`. `None` when `guid` is not a GUID.
-pub fn pack_guid(guid: &str) -> Option<String> {
-    let braced;
-    let g = if guid.starts_with('{') {
-        guid
-    } else {
-        braced = format!("{{{guid}}}");
-        &braced
-    };
-    if !is_guid(g) {
-        return None;
-    }
-    let hex: Vec<char> = g.chars().filter(char::is_ascii_hexdigit).collect();
-    let mut out = String::with_capacity(32);
-    out.extend(hex[0..8].iter().rev());
-    out.extend(hex[8..12].iter().rev());
-    out.extend(hex[12..16].iter().rev());
-    for pair in hex[16..32].chunks_exact(2) {
-        out.push(pair[1]);
-        out.push(pair[0]);
-    }
-    Some(out.to_ascii_uppercase())
-}
-
-/// The GUID, upper case with braces, from its packed registry form; `None` when `packed` is
-/// not 32 hex digits.
-pub fn unpack_guid(packed: &str) -> Option<String> {
-    if packed.len() != 32 || !packed.bytes().all(|c| c.is_ascii_hexdigit()) {
-        return None;
-    }
-    let h: Vec<char> = packed.to_ascii_uppercase().chars().collect();
-    let mut out = String::with_capacity(38);
-    out.push('{');
-    out.extend(h[0..8].iter().rev());
-    out.push('-');
-    out.extend(h[8..12].iter().rev());
-    out.push('-');
-    out.extend(h[12..16].iter().rev());
-    out.push('-');
-    for (n, pair) in h[16..32].chunks_exact(2).enumerate() {
-        if n == 2 {
-            out.push('-');
-        }
-        out.push(pair[1]);
-        out.push(pair[0]);
-    }
-    out.push('}');
-    Some(out)
-}
-
-/// Case folding for names Windows compares without case.
-pub(super) fn fold(s: &str) -> String {
-    s.chars().flat_map(char::to_lowercase).collect()
-}
-
-fn eq_fold(a: &str, b: &str) -> bool {
-    a.chars()
-        .flat_map(char::to_lowercase)
-        .eq(b.chars().flat_map(char::to_lowercase))
-}
-
-/// A Windows path reduced to a key that compares as Windows compares paths: quotes around it
-/// dropped, `/` read as `\`, a `\\?\` prefix dropped, `.` and `..` segments resolved, repeated
-/// and trailing separators dropped (a drive root keeps its `\`), lower case. Environment
-/// variables are not expanded here; [`Snapshot::path_key`] does that first.
-pub fn windows_path_key(path: &str) -> String {
-    let p = path.trim();
-    let p = p
-        .strip_prefix('"')
-        .and_then(|q| q.strip_suffix('"'))
-        .unwrap_or(p);
-    let p = p.replace('/', "\\");
-    let p = if let Some(rest) = p.strip_prefix("\\\\?\\UNC\\") {
-        format!("\\\\{rest}")
-    } else if let Some(rest) = p.strip_prefix("\\\\?\\") {
-        rest.to_string()
-    } else {
-        p
-    };
-    // The part that `..` cannot climb out of: `c:`, `\\server\share`, `\` or nothing.
-    let (root, rest, sep_after_root) = if let Some(unc) = p.strip_prefix("\\\\") {
-        let mut parts = unc.splitn(3, '\\');
-        let server = parts.next().unwrap_or("");
-        let share = parts.next().unwrap_or("");
-        let rest = parts.next().unwrap_or("");
-        (format!("\\\\{server}\\{share}"), rest.to_string(), true)
-    } else if p.len() >= 2 && p.as_bytes()[1] == b':' && p.is_char_boundary(2) {
-        let rest = &p[2..];
-        let absolute = rest.starts_with('\\');
-        (p[..2].to_string(), rest.to_string(), absolute)
-    } else if let Some(rest) = p.strip_prefix('\\') {
-        (String::new(), rest.to_string(), true)
-    } else {
-        (String::new(), p.clone(), false)
-    };
-    let mut segments: Vec<&str> = Vec::new();
-    for seg in rest.split('\\') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                segments.pop();
-            }
-            s => segments.push(s),
-        }
-    }
-    let mut key = root;
-    let drive_root = key.len() == 2 && sep_after_root;
-    if sep_after_root && (drive_root || key.is_empty() || !segments.is_empty()) {
-        key.push('\\');
-    }
-    key.push_str(&segments.join("\\"));
-    fold(&key)
-}
-
-/// `child` is `parent` or lies below it; both are keys from [`windows_path_key`].
-fn key_within(child: &str, parent: &str) -> bool {
-    child == parent
-        || (child.starts_with(parent)
-            && (parent.ends_with('\\') || child[parent.len()..].starts_with('\\')))
-}
 
 /// How a process uses a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -168,7 +34,7 @@ impl Snapshot {
         let mut matching = self
             .products
             .iter()
-            .filter(|p| guid_eq(&p.product_code, code));
+            .filter(|p| Guid::same_code(&p.product_code, code));
         let first = matching.next()?;
         if first.install_context == InstallContext::Machine {
             return Some(first);
@@ -191,39 +57,18 @@ impl Snapshot {
     /// Expands `%NAME%` from the snapshot's environment, as ExpandEnvironmentStrings does: in one
     /// pass, an unknown name left as it is.
     pub fn expand_env(&self, text: &str) -> String {
-        let mut out = String::with_capacity(text.len());
-        let mut rest = text;
-        while let Some(i) = rest.find('%') {
-            out.push_str(&rest[..i]);
-            let after = &rest[i + 1..];
-            match after.find('%') {
-                Some(j) => {
-                    let name = &after[..j];
-                    match (!name.is_empty()).then(|| self.env(name)).flatten() {
-                        Some(value) => {
-                            out.push_str(value);
-                            rest = &after[j + 1..];
-                        }
-                        None => {
-                            out.push('%');
-                            rest = after;
-                        }
-                    }
-                }
-                None => {
-                    out.push_str(&rest[i..]);
-                    rest = "";
-                }
-            }
-        }
-        out.push_str(rest);
-        out
+        winpath::expand_env(text, &|name| self.env(name).map(str::to_string))
     }
 
-    /// The comparison key of a path on this machine: variables expanded, then
-    /// [`windows_path_key`].
+    /// A path on this machine as a [`WinPath`]: variables expanded from the snapshot's
+    /// environment (the well-known folders it lacks from [`winpath::default_env`]).
+    pub fn win_path(&self, path: &str) -> WinPath {
+        WinPath::with_env(path, &|name| self.env(name).map(str::to_string))
+    }
+
+    /// The comparison key of a path on this machine: [`Snapshot::win_path`]'s key.
     pub fn path_key(&self, path: &str) -> String {
-        windows_path_key(&self.expand_env(path))
+        self.win_path(path).into_key()
     }
 
     /// Whether two paths name the same file on this machine.
@@ -241,18 +86,17 @@ impl Snapshot {
     /// `true` when something below it exists; else `false` when a folder above it is missing or
     /// is a file. `None` when the snapshot does not say.
     pub fn path_exists(&self, path: &str) -> Option<bool> {
-        let key = self.path_key(path);
+        let key = self.win_path(path);
         let mut below_exists = false;
         let mut above_missing = false;
         for fact in &self.paths {
-            let fkey = self.path_key(&fact.path);
+            let fkey = self.win_path(&fact.path);
             if fkey == key {
                 return Some(fact.exists);
             }
-            if fact.exists && key_within(&fkey, &key) {
+            if fact.exists && fkey.within(&key) {
                 below_exists = true;
-            } else if key_within(&key, &fkey) && (!fact.exists || fact.kind == Some(PathKind::File))
-            {
+            } else if key.within(&fkey) && (!fact.exists || fact.kind == Some(PathKind::File)) {
                 above_missing = true;
             }
         }
@@ -312,7 +156,9 @@ impl Snapshot {
 impl Product {
     /// The patch with this patch code (case-insensitive, braces optional).
     pub fn patch(&self, code: &str) -> Option<&Patch> {
-        self.patches.iter().find(|p| guid_eq(&p.patch_code, code))
+        self.patches
+            .iter()
+            .find(|p| Guid::same_code(&p.patch_code, code))
     }
 
     /// The patches in one state.

@@ -4,6 +4,7 @@ use std::path::Path;
 use super::load::parse_limited;
 use super::validate::{is_timestamp, is_version, Limits};
 use super::*;
+use crate::formats::winpath::WinPath;
 use crate::Result;
 
 const EXCHANGE: &str = "{24B2C164-DE66-44FE-B468-A46D9D5E6B31}";
@@ -542,30 +543,6 @@ fn product_prefers_the_machine_installation() {
 }
 
 #[test]
-fn guid_helpers() {
-    assert!(guid_eq(EXCHANGE, "{24b2c164-de66-44fe-b468-a46d9d5e6b31}"));
-    assert!(!guid_eq(EXCHANGE, UR1));
-    assert!(is_guid(EXCHANGE));
-    assert!(!is_guid("{24B2C164-DE66-44FE-B468-A46D9D5E6B3}"));
-    assert!(!is_guid("{24B2C164+DE66-44FE-B468-A46D9D5E6B31}"));
-    assert_eq!(
-        pack_guid(EXCHANGE).as_deref(),
-        Some("461C2B4266EDEF444B864AD6D9E5B613")
-    );
-    assert_eq!(
-        pack_guid("dcf5afe2-e80a-42fb-a60d-a3b75e8ec394").as_deref(),
-        Some("2EFA5FCDA08EBF246AD03A7BE5E83C49")
-    );
-    assert_eq!(
-        unpack_guid("461c2b4266edef444b864ad6d9e5b613").as_deref(),
-        Some(EXCHANGE)
-    );
-    assert_eq!(unpack_guid(&pack_guid(UR1).unwrap()).as_deref(), Some(UR1));
-    assert_eq!(pack_guid("nope"), None);
-    assert_eq!(unpack_guid("461C2B42"), None);
-}
-
-#[test]
 fn env_ignores_case_and_expands() {
     let s = parse_value(&minimal()).unwrap();
     assert_eq!(s.env("systemdrive"), Some("C:"));
@@ -581,6 +558,7 @@ fn env_ignores_case_and_expands() {
 
 #[test]
 fn path_keys() {
+    let windows_path_key = |p: &str| WinPath::new(p).into_key();
     assert_eq!(
         windows_path_key(r"C:\Program Files\X\"),
         r"c:\program files\x"

@@ -3,8 +3,9 @@
 
 use std::collections::HashSet;
 
-use super::query::fold;
 use super::{Snapshot, MAX_ENTRIES, MAX_FILE_BYTES};
+use crate::formats::guid::{Guid, NotAGuid};
+use crate::formats::winpath::fold;
 use crate::{Error, Result};
 
 /// What one read may hold: the file's size and the entries of any one list.
@@ -191,20 +192,12 @@ pub(super) fn validate(s: &Snapshot, limits: &Limits) -> Result<()> {
     Ok(())
 }
 
-fn not_guid(s: &str) -> String {
-    format!("`{s}` is not a GUID in braces ({{24B2C164-DE66-44FE-B468-A46D9D5E6B31}})")
+fn is_guid(s: &str) -> bool {
+    Guid::parse(s).is_some()
 }
 
-/// `{XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}`, hex digits in either case.
-pub fn is_guid(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 38
-        && b[0] == b'{'
-        && b[37] == b'}'
-        && b[1..37].iter().enumerate().all(|(i, &c)| match i {
-            8 | 13 | 18 | 23 => c == b'-',
-            _ => c.is_ascii_hexdigit(),
-        })
+fn not_guid(s: &str) -> String {
+    NotAGuid(s.to_string()).to_string()
 }
 
 /// Version syntax: one to four dot-separated decimal fields, each at most 65535.

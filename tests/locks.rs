@@ -138,3 +138,56 @@ fn a_bad_snapshot_is_one_line_and_exit_2() {
         "{err}"
     );
 }
+
+/// `locks` and the snapshot's own look-ups key paths the same way: a file is held by the same
+/// processes whichever asks, however the path is written.
+#[test]
+fn locks_and_the_snapshot_agree_on_paths() {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    use msikit::jobs::locks::match_holders;
+    use msikit::machine::snapshot;
+
+    let json = r#"{
+      "snapshot_version": 1,
+      "collected_at": "2010-03-08T09:41:27Z",
+      "collector": {"name": "test", "version": "0"},
+      "computer_name": "EXCH01",
+      "os": {"version": "5.2.3790", "build": 3790, "architecture": "x64", "product_type": "server"},
+      "environment": {"SystemDrive": "C:", "SystemRoot": "C:\\WINDOWS"},
+      "products": [], "services": [],
+      "processes": [
+        {"pid": 10, "name": "a.exe", "image_path": "\\\\?\\C:\\Program Files\\X\\a.exe",
+         "modules": ["c:/program files/x/a.dll", "%SystemRoot%\\system32\\x.dll"], "open_files": []},
+        {"pid": 11, "name": "b.exe", "modules": ["C:\\a\\..\\Program Files\\X\\A.DLL"]}
+      ],
+      "paths": []
+    }"#;
+    let snap = snapshot::parse("snap.json", json.as_bytes()).unwrap();
+    for (target, pids) in [
+        (r"C:\Program Files\X\a.dll", vec![10, 11]),
+        (r"\\?\C:\PROGRAM FILES\x\A.dll", vec![10, 11]),
+        (r"C:\Windows\System32\X.dll", vec![10]),
+        (r"%SystemRoot%\System32\x.DLL", vec![10]),
+        (r"c:\program files\x\a.exe", vec![10]),
+        (r"C:\Program Files\X\b.dll", vec![]),
+    ] {
+        let by_snapshot: Vec<u32> = snap
+            .processes_using(target)
+            .iter()
+            .map(|u| u.process.pid)
+            .collect();
+        let targets =
+            BTreeMap::from([(snap.path_key(target), ("F".to_string(), target.to_string()))]);
+        let by_locks: Vec<u32> = match_holders(&targets, &BTreeSet::new(), &snap)
+            .iter()
+            .map(|h| h.pid)
+            .collect();
+        assert_eq!(by_snapshot, pids, "{target}");
+        assert_eq!(by_locks, pids, "{target}");
+    }
+    assert_eq!(
+        msikit::jobs::locks::path_key(r"\\?\C:\Program Files\X\a.dll"),
+        snap.path_key("c:/program files/x/a.dll")
+    );
+}

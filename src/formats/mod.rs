@@ -5,7 +5,9 @@
 pub mod cabinet;
 pub mod container;
 pub mod files;
+pub mod guid;
 pub mod idt;
 pub mod strings;
 pub mod summary;
 pub mod tables;
+pub mod winpath;

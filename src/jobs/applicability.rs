@@ -26,6 +26,7 @@ use serde::Serialize;
 use crate::database::{Database, DatabaseModel};
 use crate::error::{Error, Result};
 use crate::formats::container::{Container, PackageKind};
+use crate::formats::guid::Guid;
 use crate::views::patch::{self, PatchInfo};
 use crate::views::transform::validate;
 
@@ -100,12 +101,6 @@ fn status_name(s: u32) -> &'static str {
     }
 }
 
-fn guid_eq(a: &str, b: &str) -> bool {
-    a.trim()
-        .trim_matches(['{', '}'])
-        .eq_ignore_ascii_case(b.trim().trim_matches(['{', '}']))
-}
-
 /// The verdict of `info` against `model`, before ordering.
 fn verdict(path: &Path, info: &PatchInfo, model: &DatabaseModel) -> PatchVerdict {
     let product_code = model.property("ProductCode").unwrap_or("");
@@ -125,7 +120,7 @@ fn verdict(path: &Path, info: &PatchInfo, model: &DatabaseModel) -> PatchVerdict
     let targeted = info
         .target_product_codes
         .iter()
-        .any(|c| guid_eq(c, product_code));
+        .any(|c| Guid::same_code(c, product_code));
     let (status, reason) = if !targeted {
         (
             TARGET_NOT_FOUND,
@@ -394,7 +389,7 @@ pub fn check_snapshot_with(
         if !info
             .target_product_codes
             .iter()
-            .any(|c| guid_eq(c, &p.product_code))
+            .any(|c| Guid::same_code(c, &p.product_code))
         {
             continue;
         }
@@ -411,11 +406,9 @@ pub fn check_snapshot_with(
             .find(|t| t.failures.is_empty())
             .and_then(|t| t.upgraded_version.clone());
         // Already applied?
-        if let Some(x) = p
-            .patches
-            .iter()
-            .find(|x| guid_eq(&x.patch_code, &my_code) && matches!(x.state, PatchState::Applied))
-        {
+        if let Some(x) = p.patches.iter().find(|x| {
+            Guid::same_code(&x.patch_code, &my_code) && matches!(x.state, PatchState::Applied)
+        }) {
             state = "already-applied";
             v.status = APPLICABLE;
             v.reason = format!("the patch is already applied ({})", x.patch_code);
@@ -454,7 +447,7 @@ pub fn check_snapshot_with(
         // sequencing of the patches it has, with data the snapshot may not carry).
         if state == "applicable" || state == "not-applicable" {
             if let Some(x) = p.patches.iter().find(|x| {
-                guid_eq(&x.patch_code, &my_code)
+                Guid::same_code(&x.patch_code, &my_code)
                     && matches!(x.state, PatchState::Superseded | PatchState::Obsoleted)
             }) {
                 let obsoleted = matches!(x.state, PatchState::Obsoleted);

@@ -138,7 +138,7 @@ fn hex(bytes: &[u8]) -> String {
 
 /// The CLSID as `{XXXXXXXX-...}` in upper case.
 pub fn clsid_text(u: &uuid::Uuid) -> String {
-    format!("{{{}}}", u.hyphenated().to_string().to_uppercase())
+    crate::formats::guid::Guid::from_uuid(*u).to_string()
 }
 
 /// `msikit streams`: every storage and stream at any depth. A stream that cannot be read is

@@ -24,6 +24,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::error::Result;
+use crate::formats::winpath::WinPath;
 use crate::machine::snapshot::Snapshot;
 
 /// How a process holds a file.
@@ -78,12 +79,10 @@ pub struct LocksReport {
     pub actions: Vec<String>,
 }
 
-/// A Windows path for comparison: backslashes, no trailing one, lower case.
+/// A Windows path for comparison, without a snapshot's environment: [`WinPath`]'s key (the
+/// same key as [`Snapshot::path_key`] for a path without `%NAME%` variables).
 pub fn path_key(p: &str) -> String {
-    p.trim()
-        .replace('/', "\\")
-        .trim_end_matches('\\')
-        .to_lowercase()
+    WinPath::new(p).into_key()
 }
 
 /// Properties for path resolution from the snapshot: the product's own (INSTALLDIR, ...) and
@@ -121,7 +120,7 @@ pub fn predict(patch: &Path, msi: &Path, snap: &Snapshot) -> Result<LocksReport>
     let mut targets: BTreeMap<String, (String, String)> = BTreeMap::new();
     for f in &pf.files {
         if let Some(p) = &f.target_path {
-            targets.insert(path_key(p), (f.file.clone(), p.clone()));
+            targets.insert(snap.path_key(p), (f.file.clone(), p.clone()));
         }
     }
 
@@ -199,7 +198,7 @@ pub fn predict(patch: &Path, msi: &Path, snap: &Snapshot) -> Result<LocksReport>
     })
 }
 
-/// The processes of `snap` that hold a file of `targets` (by [`path_key`]: File key and target
+/// The processes of `snap` that hold a file of `targets` (by [`Snapshot::path_key`]: File key and target
 /// path), with the predicted outcome for each; `stops` are the services the package stops on
 /// install. One hash look-up per image, module and open file.
 pub fn match_holders(
@@ -215,7 +214,7 @@ pub fn match_holders(
     for p in &snap.processes {
         let mut held: Vec<HeldFile> = Vec::new();
         let mut look = |path: &str, how: Hold| {
-            if let Some((file, target)) = targets.get(path_key(path).as_str()).copied() {
+            if let Some((file, target)) = targets.get(snap.path_key(path).as_str()).copied() {
                 if !held.iter().any(|h| h.file == *file) {
                     held.push(HeldFile {
                         file: file.clone(),

@@ -375,18 +375,10 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 }
 
 fn guid_text(b: &[u8]) -> String {
-    if b.len() != 16 {
-        return String::from("?");
+    match <[u8; 16]>::try_from(b) {
+        Ok(bytes) => crate::formats::guid::Guid::from_bytes_le(bytes).to_string(),
+        Err(_) => String::from("?"),
     }
-    let d1 = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
-    let d2 = u16::from_le_bytes([b[4], b[5]]);
-    let d3 = u16::from_le_bytes([b[6], b[7]]);
-    let tail: String = b[8..].iter().map(|x| format!("{x:02X}")).collect();
-    format!(
-        "{{{d1:08X}-{d2:04X}-{d3:04X}-{}-{}}}",
-        &tail[..4],
-        &tail[4..]
-    )
 }
 
 fn le_u16(b: &[u8], at: usize) -> Option<u16> {

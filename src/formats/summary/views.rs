@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::flags::{ErrorFlags, ValidationFlags};
 use super::pid;
 use super::propset::SummaryInfo;
+use crate::formats::guid::Guid;
 
 /// A `platform;language[,language...]` pair (PID 7 of a database or transform, PID 8 of a
 /// transform).
@@ -390,18 +391,9 @@ fn split_list(s: &str) -> Vec<String> {
         .collect()
 }
 
-/// `{GUID}` at the very start of `s`: the GUID and the rest.
+/// `{GUID}` at the very start of `s`: the GUID as written and the rest.
 fn take_guid(s: &str) -> Option<(&str, &str)> {
-    let b = s.as_bytes();
-    if b.len() < 38 || b[0] != b'{' || b[37] != b'}' {
-        return None;
-    }
-    let ok = b[1..37].iter().enumerate().all(|(i, &c)| match i {
-        8 | 13 | 18 | 23 => c == b'-',
-        _ => c.is_ascii_hexdigit(),
-    });
-    // All 38 bytes are ASCII, so 38 is a character boundary.
-    ok.then(|| s.split_at(38))
+    Guid::take_prefix(s).map(|(_, text, rest)| (text, rest))
 }
 
 /// The GUIDs written one after the other from the start of `s` (separators and spaces between

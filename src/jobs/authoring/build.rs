@@ -37,6 +37,7 @@ use crate::database::{DatabaseModel, TableData};
 use crate::error::{Error, Result};
 use crate::formats::cabinet::write::{write_cabinet, Compression, NewFile, DOS_EPOCH_UNIX};
 use crate::formats::container::PackageKind;
+use crate::formats::guid::Guid;
 use crate::formats::summary::pid;
 use crate::formats::summary::write::SummaryWriter;
 use crate::formats::tables::Value;
@@ -117,15 +118,14 @@ pub fn filetime(unix: i64) -> u64 {
 /// the error.
 pub fn guid(s: &str, what: &str) -> Result<String> {
     let inner = s.trim().trim_start_matches('{').trim_end_matches('}');
-    let u = uuid::Uuid::parse_str(inner)
-        .ok()
-        .filter(|_| inner.len() == 36)
+    let g = Guid::parse_bare(inner)
         .ok_or_else(|| Error::invalid(format!("{what}: {s:?} is not a GUID")))?;
-    Ok(braced(&u))
+    Ok(g.to_string())
 }
 
+/// The registry form of `u`, upper case in braces.
 pub fn braced(u: &uuid::Uuid) -> String {
-    format!("{{{}}}", u.hyphenated().to_string().to_uppercase())
+    Guid::from_uuid(*u).to_string()
 }
 
 /// A GUID derived from `parts` (SHA-256, as a version 8 UUID): stable across builds.

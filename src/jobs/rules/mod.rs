@@ -20,6 +20,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::formats::guid::Guid;
 use crate::machine::snapshot::{self, Snapshot};
 
 /// The built-in rule files: (name, text).
@@ -125,7 +126,7 @@ pub fn built_in(kb: Option<&str>, patch_code: Option<&str>) -> Result<Option<Rul
         let f = parse(name, text)?;
         let by_kb = kb.is_some_and(|k| k.trim().trim_start_matches("KB") == f.kb);
         let by_code =
-            patch_code.is_some_and(|c| f.patch_codes.iter().any(|p| snapshot::guid_eq(p, c)));
+            patch_code.is_some_and(|c| f.patch_codes.iter().any(|p| Guid::same_code(p, c)));
         if by_kb || by_code {
             return Ok(Some(f));
         }

@@ -78,7 +78,7 @@ pub fn run(a: Args, style: &Style) -> msikit::Result<i32> {
         .map(|p| {
             vec![
                 p.patch.clone(),
-                format!("{} {}", p.status, p.status_name),
+                format!("{} {}", p.status.code(), p.status.name()),
                 p.order.map(|o| (o + 1).to_string()).unwrap_or_default(),
                 opt(&p.product_version_after),
                 p.reason.clone(),
@@ -123,16 +123,7 @@ fn patch_and_rules(
             "a snapshot check takes one patch at a time; give one PATCH.msp",
         ));
     };
-    let rules = match &a.rules {
-        Some(r) => Some(msikit::jobs::rules::load(r)?),
-        None => {
-            let info = msikit::views::patch::info(patch)?;
-            msikit::jobs::rules::built_in(
-                info.metadata("KBArticle Number"),
-                info.patch_code.as_deref(),
-            )?
-        }
-    };
+    let rules = msikit::jobs::rules::for_patch(a.rules.as_deref(), patch)?;
     Ok((patch.as_path(), rules))
 }
 
@@ -140,32 +131,7 @@ fn patch_and_rules(
 /// server is ready, 1 when one is not (or its snapshot cannot be read).
 fn run_batch(a: &Args, many: &std::path::Path) -> msikit::Result<i32> {
     let (patch, rules) = patch_and_rules(a)?;
-    let name = many.display().to_string();
-    let mut inputs: Vec<(String, Vec<u8>)> = Vec::new();
-    if many.is_dir() {
-        let mut paths: Vec<PathBuf> = std::fs::read_dir(many)
-            .map_err(|e| msikit::Error::io(e).in_file(&name))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| {
-                p.extension()
-                    .is_some_and(|x| x.eq_ignore_ascii_case("json"))
-            })
-            .collect();
-        paths.sort();
-        for p in paths {
-            let bytes = std::fs::read(&p)
-                .map_err(|e| msikit::Error::io(e).in_file(p.display().to_string()))?;
-            inputs.push((p.display().to_string(), bytes));
-        }
-    } else {
-        let text = std::fs::read(many).map_err(|e| msikit::Error::io(e).in_file(&name))?;
-        for (i, line) in text.split(|&b| b == b'\n').enumerate() {
-            if line.iter().all(u8::is_ascii_whitespace) {
-                continue;
-            }
-            inputs.push((format!("{name}:{}", i + 1), line.to_vec()));
-        }
-    }
+    let inputs = msikit::jobs::applicability::read_snapshots(many)?;
     let lines = msikit::jobs::applicability::check_many(
         patch,
         &inputs,
@@ -225,7 +191,7 @@ fn run_snapshot(a: &Args, snap_path: &std::path::Path, style: &Style) -> msikit:
             .map(|p| {
                 vec![
                     format!("{} {}", p.name, p.version),
-                    format!("{} {}", p.status, p.state),
+                    format!("{} {}", p.status.code(), p.state),
                     opt(&p.version_after),
                     match &p.sequence_note {
                         Some(n) => format!("{}; {n}", p.reason),

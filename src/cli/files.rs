@@ -97,7 +97,7 @@ pub fn run_extract(a: ExtractArgs, style: &Style) -> msikit::Result<i32> {
         a.flat,
         a.only.as_deref(),
         &super::parse_properties(&a.properties)?,
-        progress,
+        &render::progress_bar(progress),
     )?;
     let mut out = std::io::stdout().lock();
     if a.json {

@@ -24,14 +24,14 @@ pub struct Args {
 pub fn run(a: Args, style: &Style) -> msikit::Result<i32> {
     let snap = msikit::machine::snapshot::load(&a.snapshot)?;
     let r = msikit::jobs::locks::predict(&a.patch, &a.msi, &snap)?;
-    let code = if r
-        .holders
-        .iter()
-        .any(|h| h.outcome != "freed-by-stopservices")
-    {
-        1
-    } else {
+    use msikit::jobs::locks::LockOutcome;
+    let code = if r.holders.iter().all(|h| match h.outcome {
+        LockOutcome::FreedByStopServices => true,
+        LockOutcome::Reboot3010 | LockOutcome::Error1306 => false,
+    }) {
         0
+    } else {
+        1
     };
     let mut out = std::io::stdout().lock();
     if a.json {
@@ -93,8 +93,11 @@ pub fn run(a: Args, style: &Style) -> msikit::Result<i32> {
         &mut out,
         style,
         &[
-            ("Silent install (/qn)".into(), r.silent_outcome.clone()),
-            ("Interactive install".into(), r.interactive_outcome.clone()),
+            ("Silent install (/qn)".into(), r.silent_outcome.to_string()),
+            (
+                "Interactive install".into(),
+                r.interactive_outcome.to_string(),
+            ),
         ],
     )?;
     if !r.actions.is_empty() {

@@ -392,16 +392,7 @@ pub fn run(cmd: Command, style: &Style) -> msikit::Result<i32> {
             json,
         } => {
             let refs: Vec<&std::path::Path> = patches.iter().map(|p| p.as_path()).collect();
-            let ordered = msikit::views::patch::sequence_order(&refs)?;
-            let refs: Vec<&std::path::Path> = ordered.iter().map(|p| p.as_path()).collect();
-            let applied = msikit::views::transform::apply_files(&target, &refs, None, None)?;
-            if let Some(o) = output {
-                msikit::database::write::write_database_file(
-                    &applied.model,
-                    msikit::formats::container::PackageKind::Database,
-                    &o,
-                )?;
-            }
+            let applied = msikit::views::patch::view(&target, &refs, output.as_deref())?;
             super::transform::print(&applied, json, style)
         }
     }

@@ -44,6 +44,37 @@ impl Style {
     }
 }
 
+/// A receiver of the library's extraction progress that draws a bar of files on standard error
+/// when `show`, nothing otherwise.
+pub fn progress_bar(show: bool) -> impl Fn(msikit::views::payload::Progress) + Sync {
+    use msikit::views::payload::Progress;
+    let bar = std::sync::OnceLock::<indicatif::ProgressBar>::new();
+    move |event| match event {
+        Progress::Start { files } => {
+            let _ = bar.set(if show {
+                let b = indicatif::ProgressBar::new(files as u64);
+                b.set_style(
+                    indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} files {msg}")
+                        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                );
+                b
+            } else {
+                indicatif::ProgressBar::hidden()
+            });
+        }
+        Progress::FileWritten => {
+            if let Some(b) = bar.get() {
+                b.inc(1);
+            }
+        }
+        Progress::Finish => {
+            if let Some(b) = bar.get() {
+                b.finish_and_clear();
+            }
+        }
+    }
+}
+
 /// Prints rows as an aligned table with a header line: no borders, columns separated by two
 /// spaces, no trailing blanks (the look of `ls -l` or msiinfo). Layout by comfy-table; control
 /// characters in cells are shown escaped so a row stays on one line.

@@ -45,13 +45,12 @@ fn open(path: &Path, more: &[PathBuf]) -> msikit::Result<CabinetSet> {
     CabinetSet::open(path, more).map_err(|e| e.in_file(path.display().to_string()))
 }
 
-pub fn run(cmd: Command, style: &Style) -> msikit::Result<i32> {
+pub fn run(cmd: Command, out: &mut dyn Write, style: &Style) -> msikit::Result<i32> {
     match cmd {
         Command::List { file, more, json } => {
             let cab = open(&file, &more)?;
-            let mut out = std::io::stdout().lock();
             if json {
-                render::json(&mut out, &cab.files())?;
+                render::json(out, &cab.files())?;
             } else {
                 let rows: Vec<Vec<String>> = cab
                     .files()
@@ -69,7 +68,7 @@ pub fn run(cmd: Command, style: &Style) -> msikit::Result<i32> {
                     })
                     .collect();
                 render::table(
-                    &mut out,
+                    out,
                     style,
                     &["NAME", "SIZE", "FOLDER", "COMPRESSION", "DATE"],
                     &rows,
@@ -87,9 +86,8 @@ pub fn run(cmd: Command, style: &Style) -> msikit::Result<i32> {
                 &render::progress_bar(progress),
             )
             .map_err(|e| e.in_file(file.display().to_string()))?;
-            let mut out = std::io::stdout().lock();
             render::fields(
-                &mut out,
+                out,
                 style,
                 &[
                     ("Folder".into(), dir.display().to_string()),

@@ -37,12 +37,12 @@ pub struct Args {
     json: bool,
 }
 
-pub fn run(a: Args, style: &Style) -> msikit::Result<i32> {
+pub fn run(a: Args, out: &mut dyn Write, style: &Style) -> msikit::Result<i32> {
     if let Some(snap) = &a.snapshot {
-        return run_snapshot(&a, snap, style);
+        return run_snapshot(&a, snap, out, style);
     }
     if let Some(many) = &a.snapshots {
-        return run_batch(&a, many);
+        return run_batch(&a, many, out);
     }
     let Some(msi) = &a.msi else {
         return Err(msikit::Error::usage(
@@ -52,15 +52,14 @@ pub fn run(a: Args, style: &Style) -> msikit::Result<i32> {
     let refs: Vec<&std::path::Path> = a.patches.iter().map(|p| p.as_path()).collect();
     let c = msikit::jobs::applicability::check_package(&refs, msi, a.expect_version.as_deref())?;
     let code = if c.ready() { 0 } else { 1 };
-    let mut out = std::io::stdout().lock();
     if a.json {
-        render::json(&mut out, &c)?;
+        render::json(out, &c)?;
         out.flush()?;
         return Ok(code);
     }
     let opt = |v: &Option<String>| v.clone().unwrap_or_default();
     render::fields(
-        &mut out,
+        out,
         style,
         &[
             ("Package".into(), c.package.clone()),
@@ -86,7 +85,7 @@ pub fn run(a: Args, style: &Style) -> msikit::Result<i32> {
         })
         .collect();
     render::table(
-        &mut out,
+        out,
         style,
         &["PATCH", "STATUS", "ORDER", "VERSION IF ALONE", "WHY"],
         &rows,
@@ -109,7 +108,7 @@ pub fn run(a: Args, style: &Style) -> msikit::Result<i32> {
             "not applicable (see STATUS and WHY)".into()
         },
     ));
-    render::fields(&mut out, style, &verdict)?;
+    render::fields(out, style, &verdict)?;
     out.flush()?;
     Ok(code)
 }
@@ -129,7 +128,7 @@ fn patch_and_rules(
 
 /// `--snapshots DIR|FILE.jsonl`: one JSON line per server, in input order. Exit 0 when every
 /// server is ready, 1 when one is not (or its snapshot cannot be read).
-fn run_batch(a: &Args, many: &std::path::Path) -> msikit::Result<i32> {
+fn run_batch(a: &Args, many: &std::path::Path, out: &mut dyn Write) -> msikit::Result<i32> {
     let (patch, rules) = patch_and_rules(a)?;
     let inputs = msikit::jobs::applicability::read_snapshots(many)?;
     let lines = msikit::jobs::applicability::check_many(
@@ -138,18 +137,23 @@ fn run_batch(a: &Args, many: &std::path::Path) -> msikit::Result<i32> {
         rules.as_ref(),
         a.expect_version.as_deref(),
     )?;
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let out = &mut std::io::BufWriter::new(&mut *out);
     let mut all_ready = true;
     for l in &lines {
         all_ready &= matches!(l, msikit::jobs::applicability::BatchLine::Checked(c) if c.ready);
-        serde_json::to_writer(&mut out, l).map_err(std::io::Error::from)?;
+        serde_json::to_writer(&mut *out, l).map_err(std::io::Error::from)?;
         writeln!(out)?;
     }
     out.flush()?;
     Ok(if all_ready { 0 } else { 1 })
 }
 
-fn run_snapshot(a: &Args, snap_path: &std::path::Path, style: &Style) -> msikit::Result<i32> {
+fn run_snapshot(
+    a: &Args,
+    snap_path: &std::path::Path,
+    out: &mut dyn Write,
+    style: &Style,
+) -> msikit::Result<i32> {
     let (patch, rules) = patch_and_rules(a)?;
     let snap = msikit::machine::snapshot::load(snap_path)?;
     let c = msikit::jobs::applicability::check_snapshot(
@@ -160,15 +164,14 @@ fn run_snapshot(a: &Args, snap_path: &std::path::Path, style: &Style) -> msikit:
         a.expect_version.as_deref(),
     )?;
     let code = if c.ready { 0 } else { 1 };
-    let mut out = std::io::stdout().lock();
     if a.json {
-        render::json(&mut out, &c)?;
+        render::json(out, &c)?;
         out.flush()?;
         return Ok(code);
     }
     let opt = |v: &Option<String>| v.clone().unwrap_or_default();
     render::fields(
-        &mut out,
+        out,
         style,
         &[
             (
@@ -201,7 +204,7 @@ fn run_snapshot(a: &Args, snap_path: &std::path::Path, style: &Style) -> msikit:
             })
             .collect();
         render::table(
-            &mut out,
+            out,
             style,
             &["INSTALLED PRODUCT", "STATUS", "VERSION AFTER", "WHY"],
             &rows,
@@ -228,12 +231,7 @@ fn run_snapshot(a: &Args, snap_path: &std::path::Path, style: &Style) -> msikit:
                 ]
             })
             .collect();
-        render::table(
-            &mut out,
-            style,
-            &["RESULT", "PREREQUISITE", "DETAIL"],
-            &rows,
-        )?;
+        render::table(out, style, &["RESULT", "PREREQUISITE", "DETAIL"], &rows)?;
     }
     writeln!(out)?;
     let mut verdict = expectation(&c.expected_version, c.expectation_met);
@@ -245,7 +243,7 @@ fn run_snapshot(a: &Args, snap_path: &std::path::Path, style: &Style) -> msikit:
             "not ready (see STATUS and RESULT)".into()
         },
     ));
-    render::fields(&mut out, style, &verdict)?;
+    render::fields(out, style, &verdict)?;
     out.flush()?;
     Ok(code)
 }

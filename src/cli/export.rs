@@ -17,14 +17,13 @@ pub struct Args {
     json: bool,
 }
 
-pub fn run(a: Args, style: &Style) -> msikit::Result<i32> {
+pub fn run(a: Args, out: &mut dyn Write, style: &Style) -> msikit::Result<i32> {
     let report = msikit::database::idt::export_idt(&a.file, &a.idt)?;
-    let mut out = std::io::stdout().lock();
     if a.json {
-        render::json(&mut out, &report)?;
+        render::json(out, &report)?;
     } else {
         render::fields(
-            &mut out,
+            out,
             style,
             &[
                 ("Folder".into(), report.folder.clone()),

@@ -42,11 +42,10 @@ pub struct ExtractArgs {
     json: bool,
 }
 
-pub fn run_files(a: FilesArgs, style: &Style) -> msikit::Result<i32> {
+pub fn run_files(a: FilesArgs, out: &mut dyn Write, style: &Style) -> msikit::Result<i32> {
     let files = msikit::views::payload::files(&a.file, &super::parse_properties(&a.properties)?)?;
-    let mut out = std::io::stdout().lock();
     if a.json {
-        render::json(&mut out, &files)?;
+        render::json(out, &files)?;
     } else {
         let headers = [
             "FILE",
@@ -75,21 +74,21 @@ pub fn run_files(a: FilesArgs, style: &Style) -> msikit::Result<i32> {
             .collect();
         if a.csv {
             render::csv_line(
-                &mut out,
+                out,
                 &headers.iter().map(|h| h.to_string()).collect::<Vec<_>>(),
             )?;
             for r in &rows {
-                render::csv_line(&mut out, r)?;
+                render::csv_line(out, r)?;
             }
         } else {
-            render::table(&mut out, style, &headers, &rows)?;
+            render::table(out, style, &headers, &rows)?;
         }
     }
     out.flush()?;
     Ok(0)
 }
 
-pub fn run_extract(a: ExtractArgs, style: &Style) -> msikit::Result<i32> {
+pub fn run_extract(a: ExtractArgs, out: &mut dyn Write, style: &Style) -> msikit::Result<i32> {
     let progress = !a.json && std::io::stderr().is_terminal();
     let report = msikit::views::payload::extract(
         &a.file,
@@ -99,12 +98,11 @@ pub fn run_extract(a: ExtractArgs, style: &Style) -> msikit::Result<i32> {
         &super::parse_properties(&a.properties)?,
         &render::progress_bar(progress),
     )?;
-    let mut out = std::io::stdout().lock();
     if a.json {
-        render::json(&mut out, &report)?;
+        render::json(out, &report)?;
     } else {
         render::fields(
-            &mut out,
+            out,
             style,
             &[
                 ("Folder".into(), a.dir.display().to_string()),

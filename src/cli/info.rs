@@ -20,11 +20,10 @@ fn langs(v: &[u16]) -> String {
     v.iter().map(u16::to_string).collect::<Vec<_>>().join(",")
 }
 
-pub fn run(a: Args, style: &Style) -> msikit::Result<i32> {
+pub fn run(a: Args, out: &mut dyn Write, style: &Style) -> msikit::Result<i32> {
     let info = msikit::jobs::inspect::info(&a.file)?;
-    let mut out = std::io::stdout().lock();
     if a.json {
-        render::json(&mut out, &info)?;
+        render::json(out, &info)?;
         out.flush()?;
         return Ok(0);
     }
@@ -156,7 +155,7 @@ pub fn run(a: Args, style: &Style) -> msikit::Result<i32> {
             ),
         );
     }
-    render::fields(&mut out, style, &f)?;
+    render::fields(out, style, &f)?;
     if !info.transforms.is_empty() {
         writeln!(out)?;
         let rows: Vec<Vec<String>> = info
@@ -185,7 +184,7 @@ pub fn run(a: Args, style: &Style) -> msikit::Result<i32> {
             })
             .collect();
         render::table(
-            &mut out,
+            out,
             style,
             &["TRANSFORM", "PRESENT", "TARGET", "UPGRADED", "CONDITIONS"],
             &rows,

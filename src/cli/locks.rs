@@ -21,7 +21,7 @@ pub struct Args {
     json: bool,
 }
 
-pub fn run(a: Args, style: &Style) -> msikit::Result<i32> {
+pub fn run(a: Args, out: &mut dyn Write, style: &Style) -> msikit::Result<i32> {
     let snap = msikit::machine::snapshot::load(&a.snapshot)?;
     let r = msikit::jobs::locks::predict(&a.patch, &a.msi, &snap)?;
     use msikit::jobs::locks::LockOutcome;
@@ -33,14 +33,13 @@ pub fn run(a: Args, style: &Style) -> msikit::Result<i32> {
     } else {
         1
     };
-    let mut out = std::io::stdout().lock();
     if a.json {
-        render::json(&mut out, &r)?;
+        render::json(out, &r)?;
         out.flush()?;
         return Ok(code);
     }
     render::fields(
-        &mut out,
+        out,
         style,
         &[
             ("Patch".into(), r.patch.clone()),
@@ -82,7 +81,7 @@ pub fn run(a: Args, style: &Style) -> msikit::Result<i32> {
             })
             .collect();
         render::table(
-            &mut out,
+            out,
             style,
             &["PROCESS", "SERVICES", "HOLDS", "OUTCOME"],
             &rows,
@@ -90,7 +89,7 @@ pub fn run(a: Args, style: &Style) -> msikit::Result<i32> {
     }
     writeln!(out)?;
     render::fields(
-        &mut out,
+        out,
         style,
         &[
             ("Silent install (/qn)".into(), r.silent_outcome.to_string()),

@@ -105,36 +105,9 @@ pub fn run() -> i32 {
         }
     };
     let style = Style::new(cli.color);
-    let result = match cli.command {
-        Command::Info(a) => info::run(a, &style),
-        Command::Tables(a) => tables::run(a, &style),
-        Command::Table(a) => table::run(a, &style),
-        Command::Streams(a) => streams::run(a, &style),
-        Command::Cat(a) => cat::run(a),
-        Command::Export(a) => export::run(a, &style),
-        Command::Transform(c) => transform::run(c, &style),
-        Command::Diff(a) => diff::run(a, &style),
-        Command::Patch(c) => patch::run(c, &style),
-        Command::Files(a) => files::run_files(a, &style),
-        Command::Cab(c) => cab::run(c, &style),
-        Command::Build(a) => build::run(a, &style),
-        Command::Check(a) => check::run(a, &style),
-        Command::Locks(a) => locks::run(a, &style),
-        Command::Extract(a) => files::run_extract(a, &style),
-        Command::Completions { shell } => {
-            let mut cmd = Cli::command();
-            clap_complete::generate(shell, &mut cmd, "msikit", &mut std::io::stdout());
-            Ok(0)
-        }
-        Command::Man => {
-            let mut buf = Vec::new();
-            clap_mangen::Man::new(Cli::command())
-                .render(&mut buf)
-                .map_err(msikit::Error::io)
-                .and_then(|_| std::io::stdout().write_all(&buf).map_err(msikit::Error::io))
-                .map(|_| 0)
-        }
-    };
+    let stdout = std::io::stdout();
+    let mut lock = stdout.lock();
+    let result = dispatch(cli.command, &mut lock, &style);
     match result {
         Ok(code) => code,
         Err(e) => {
@@ -145,6 +118,40 @@ pub fn run() -> i32 {
             }
             eprintln!("{}msikit: error:{} {e}", style.err_on(), style.off());
             2
+        }
+    }
+}
+
+/// Runs one verb, its output into `out`; the exit code or the error.
+pub fn dispatch(command: Command, out: &mut dyn Write, style: &Style) -> msikit::Result<i32> {
+    match command {
+        Command::Info(a) => info::run(a, out, style),
+        Command::Tables(a) => tables::run(a, out, style),
+        Command::Table(a) => table::run(a, out, style),
+        Command::Streams(a) => streams::run(a, out, style),
+        Command::Cat(a) => cat::run(a, out),
+        Command::Export(a) => export::run(a, out, style),
+        Command::Transform(c) => transform::run(c, out, style),
+        Command::Diff(a) => diff::run(a, out, style),
+        Command::Patch(c) => patch::run(c, out, style),
+        Command::Files(a) => files::run_files(a, out, style),
+        Command::Cab(c) => cab::run(c, out, style),
+        Command::Build(a) => build::run(a, out, style),
+        Command::Check(a) => check::run(a, out, style),
+        Command::Locks(a) => locks::run(a, out, style),
+        Command::Extract(a) => files::run_extract(a, out, style),
+        Command::Completions { shell } => {
+            let mut cmd = Cli::command();
+            clap_complete::generate(shell, &mut cmd, "msikit", out);
+            Ok(0)
+        }
+        Command::Man => {
+            let mut buf = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut buf)
+                .map_err(msikit::Error::io)
+                .and_then(|_| out.write_all(&buf).map_err(msikit::Error::io))
+                .map(|_| 0)
         }
     }
 }

@@ -90,13 +90,12 @@ pub enum Command {
     },
 }
 
-pub fn run(cmd: Command, style: &Style) -> msikit::Result<i32> {
+pub fn run(cmd: Command, out: &mut dyn Write, style: &Style) -> msikit::Result<i32> {
     match cmd {
         Command::Info { patch, json } => {
             let p = msikit::views::patch::info(&patch)?;
-            let mut out = std::io::stdout().lock();
             if json {
-                render::json(&mut out, &p)?;
+                render::json(out, &p)?;
                 out.flush()?;
                 return Ok(0);
             }
@@ -138,7 +137,7 @@ pub fn run(cmd: Command, style: &Style) -> msikit::Result<i32> {
             if !p.missing_transforms.is_empty() {
                 push("MISSING transforms", p.missing_transforms.join(" "));
             }
-            render::fields(&mut out, style, &f)?;
+            render::fields(out, style, &f)?;
             writeln!(out)?;
             let rows: Vec<Vec<String>> = p
                 .transforms
@@ -157,7 +156,7 @@ pub fn run(cmd: Command, style: &Style) -> msikit::Result<i32> {
                 })
                 .collect();
             render::table(
-                &mut out,
+                out,
                 style,
                 &["TRANSFORMS", "TARGET", "UPGRADED", "VALIDATION"],
                 &rows,
@@ -181,7 +180,7 @@ pub fn run(cmd: Command, style: &Style) -> msikit::Result<i32> {
                     })
                     .collect();
                 render::table(
-                    &mut out,
+                    out,
                     style,
                     &["FAMILY", "PRODUCT", "SEQUENCE", "SUPERSEDES"],
                     &rows,
@@ -221,12 +220,7 @@ pub fn run(cmd: Command, style: &Style) -> msikit::Result<i32> {
                     ),
                 ]);
             }
-            render::table(
-                &mut out,
-                style,
-                &["CABINET", "SIZE", "SHA256", "MEDIA"],
-                &rows,
-            )?;
+            render::table(out, style, &["CABINET", "SIZE", "SHA256", "MEDIA"], &rows)?;
             out.flush()?;
             Ok(0)
         }
@@ -242,9 +236,8 @@ pub fn run(cmd: Command, style: &Style) -> msikit::Result<i32> {
                 msi.as_deref(),
                 &super::parse_properties(&props)?,
             )?;
-            let mut out = std::io::stdout().lock();
             if json {
-                render::json(&mut out, &list)?;
+                render::json(out, &list)?;
                 out.flush()?;
                 return Ok(0);
             }
@@ -314,11 +307,11 @@ pub fn run(cmd: Command, style: &Style) -> msikit::Result<i32> {
                 )?;
             } else if csv {
                 render::csv_line(
-                    &mut out,
+                    out,
                     &headers.iter().map(|h| h.to_string()).collect::<Vec<_>>(),
                 )?;
                 for r in &rows {
-                    render::csv_line(&mut out, r)?;
+                    render::csv_line(out, r)?;
                 }
             } else {
                 // The human table keeps the columns a person scans; --json and --csv have all.
@@ -331,7 +324,7 @@ pub fn run(cmd: Command, style: &Style) -> msikit::Result<i32> {
                     .iter()
                     .map(|r| keep.iter().filter_map(|&i| r.get(i).cloned()).collect())
                     .collect();
-                render::table(&mut out, style, &h, &r)?;
+                render::table(out, style, &h, &r)?;
             }
             out.flush()?;
             Ok(0)
@@ -349,9 +342,8 @@ pub fn run(cmd: Command, style: &Style) -> msikit::Result<i32> {
                 msi.as_deref(),
                 &super::parse_properties(&props)?,
             )?;
-            let mut out = std::io::stdout().lock();
             if json {
-                render::json(&mut out, &written)?;
+                render::json(out, &written)?;
             } else {
                 let rows: Vec<Vec<String>> = written
                     .iter()
@@ -366,7 +358,7 @@ pub fn run(cmd: Command, style: &Style) -> msikit::Result<i32> {
                         ]
                     })
                     .collect();
-                render::table(&mut out, style, &["WRITTEN", "DELIVERY", "SIZE"], &rows)?;
+                render::table(out, style, &["WRITTEN", "DELIVERY", "SIZE"], &rows)?;
             }
             out.flush()?;
             Ok(0)
@@ -377,10 +369,9 @@ pub fn run(cmd: Command, style: &Style) -> msikit::Result<i32> {
             upgraded,
             output,
             json,
-        } => create(&manifest, targets, upgraded, &output, json, style),
+        } => create(&manifest, targets, upgraded, &output, json, out, style),
         Command::Xml { patch } => {
             let p = msikit::views::patch::info(&patch)?;
-            let mut out = std::io::stdout().lock();
             out.write_all(msikit::views::patch::xml::applicability_xml(&p).as_bytes())?;
             out.flush()?;
             Ok(0)
@@ -393,7 +384,7 @@ pub fn run(cmd: Command, style: &Style) -> msikit::Result<i32> {
         } => {
             let refs: Vec<&std::path::Path> = patches.iter().map(|p| p.as_path()).collect();
             let applied = msikit::views::patch::view(&target, &refs, output.as_deref())?;
-            super::transform::print(&applied, json, style)
+            super::transform::print(&applied, json, out, style)
         }
     }
 }
@@ -404,6 +395,7 @@ fn create(
     upgraded: Vec<PathBuf>,
     output: &std::path::Path,
     json: bool,
+    out: &mut dyn Write,
     style: &Style,
 ) -> msikit::Result<i32> {
     use msikit::jobs::authoring::patch;
@@ -424,14 +416,13 @@ fn create(
         });
     }
     let r = patch::create_file(&m, output)?;
-    let mut out = std::io::stdout().lock();
     if json {
-        render::json(&mut out, &r)?;
+        render::json(out, &r)?;
         out.flush()?;
         return Ok(0);
     }
     render::fields(
-        &mut out,
+        out,
         style,
         &[
             ("Wrote".into(), r.output.clone()),
@@ -456,7 +447,7 @@ fn create(
             ]
         })
         .collect();
-    render::table(&mut out, style, &["TRANSFORMS", "TARGET", "VERSION"], &rows)?;
+    render::table(out, style, &["TRANSFORMS", "TARGET", "VERSION"], &rows)?;
     writeln!(out)?;
     let rows: Vec<Vec<String>> = r
         .files
@@ -470,12 +461,7 @@ fn create(
             ]
         })
         .collect();
-    render::table(
-        &mut out,
-        style,
-        &["FILE", "SEQUENCE", "SIZE", "CHANGE"],
-        &rows,
-    )?;
+    render::table(out, style, &["FILE", "SEQUENCE", "SIZE", "CHANGE"], &rows)?;
     out.flush()?;
     Ok(0)
 }

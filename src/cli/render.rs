@@ -78,7 +78,7 @@ pub fn progress_bar(show: bool) -> impl Fn(msikit::views::payload::Progress) + S
 /// Prints rows as an aligned table with a header line: no borders, columns separated by two
 /// spaces, no trailing blanks (the look of `ls -l` or msiinfo). Layout by comfy-table; control
 /// characters in cells are shown escaped so a row stays on one line.
-pub fn table<W: Write>(
+pub fn table<W: Write + ?Sized>(
     out: &mut W,
     style: &Style,
     headers: &[&str],
@@ -124,7 +124,11 @@ pub fn one_line(s: &str) -> String {
 }
 
 /// Key/value lines ("Title:  Installation Database"), keys aligned.
-pub fn fields<W: Write>(out: &mut W, style: &Style, pairs: &[(String, String)]) -> io::Result<()> {
+pub fn fields<W: Write + ?Sized>(
+    out: &mut W,
+    style: &Style,
+    pairs: &[(String, String)],
+) -> io::Result<()> {
     let w = pairs
         .iter()
         .map(|(k, _)| k.chars().count())
@@ -144,7 +148,7 @@ pub fn fields<W: Write>(out: &mut W, style: &Style, pairs: &[(String, String)]) 
 
 /// Pretty JSON with a final newline. (A closed pipe stays an I/O error of kind BrokenPipe, which the
 /// binary ends quietly on.)
-pub fn json<W: Write, T: serde::Serialize>(out: &mut W, value: &T) -> io::Result<()> {
+pub fn json<W: Write + ?Sized, T: serde::Serialize>(out: &mut W, value: &T) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, value).map_err(io::Error::from)?;
     writeln!(out)
 }
@@ -164,7 +168,7 @@ pub fn csv_field(s: &str) -> String {
 }
 
 /// A CSV line with CRLF, as RFC 4180 asks.
-pub fn csv_line<W: Write>(out: &mut W, cells: &[String]) -> io::Result<()> {
+pub fn csv_line<W: Write + ?Sized>(out: &mut W, cells: &[String]) -> io::Result<()> {
     let line: Vec<String> = cells.iter().map(|c| csv_field(c)).collect();
     write!(out, "{}\r\n", line.join(","))
 }

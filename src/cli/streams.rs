@@ -14,11 +14,10 @@ pub struct Args {
     json: bool,
 }
 
-pub fn run(a: Args, style: &Style) -> msikit::Result<i32> {
+pub fn run(a: Args, out: &mut dyn Write, style: &Style) -> msikit::Result<i32> {
     let streams = msikit::jobs::inspect::streams(&a.file)?;
-    let mut out = std::io::stdout().lock();
     if a.json {
-        render::json(&mut out, &streams)?;
+        render::json(out, &streams)?;
     } else {
         let rows: Vec<Vec<String>> = streams
             .iter()
@@ -40,7 +39,7 @@ pub fn run(a: Args, style: &Style) -> msikit::Result<i32> {
             })
             .collect();
         render::table(
-            &mut out,
+            out,
             style,
             &["NAME", "KIND", "SIZE", "SHA256 / CLSID"],
             &rows,

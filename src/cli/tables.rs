@@ -14,17 +14,16 @@ pub struct Args {
     json: bool,
 }
 
-pub fn run(a: Args, style: &Style) -> msikit::Result<i32> {
+pub fn run(a: Args, out: &mut dyn Write, style: &Style) -> msikit::Result<i32> {
     let tables = msikit::jobs::inspect::tables(&a.file)?;
-    let mut out = std::io::stdout().lock();
     if a.json {
-        render::json(&mut out, &tables)?;
+        render::json(out, &tables)?;
     } else {
         let rows: Vec<Vec<String>> = tables
             .iter()
             .map(|t| vec![t.name.clone(), t.rows.to_string(), t.columns.to_string()])
             .collect();
-        render::table(&mut out, style, &["TABLE", "ROWS", "COLUMNS"], &rows)?;
+        render::table(out, style, &["TABLE", "ROWS", "COLUMNS"], &rows)?;
     }
     out.flush()?;
     Ok(0)

@@ -168,3 +168,59 @@ pub fn parse_properties(
         })
         .collect()
 }
+
+/// Verbs run in process, into a buffer, against the snapshots tests/cli.rs takes of the binary.
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs `msikit ARGS` in process without colour: the exit code and what it wrote.
+    fn run_in_process(args: &[&str]) -> (i32, String) {
+        let cli = Cli::try_parse_from(std::iter::once("msikit").chain(args.iter().copied()))
+            .expect("arguments parse");
+        let style = Style::new(ColorChoice::Never);
+        let mut out = Vec::new();
+        let code = dispatch(cli.command, &mut out, &style).expect("the verb succeeds");
+        (code, String::from_utf8(out).expect("UTF-8 output"))
+    }
+
+    /// The body of the insta snapshot tests/snapshots/cli__NAME.snap (after its header).
+    fn snapshot(name: &str) -> String {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/snapshots")
+            .join(format!("cli__{name}.snap"));
+        let text = std::fs::read_to_string(&path).expect("snapshot file");
+        let body = text
+            .strip_prefix("---\n")
+            .and_then(|t| t.split_once("\n---\n"))
+            .map(|(_, b)| b)
+            .expect("snapshot header");
+        body.to_string()
+    }
+
+    #[test]
+    fn verbs_in_process_write_what_the_binary_writes() {
+        // cargo runs unit tests in the crate's folder, as tests/cli.rs runs the binary.
+        for (name, args) in [
+            ("info_msi", &["info", "testdata/sample.msi"][..]),
+            (
+                "info_msi_json",
+                &["info", "--json", "testdata/sample.msi"][..],
+            ),
+            ("tables_msi", &["tables", "testdata/sample.msi"][..]),
+            (
+                "tables_msp_json",
+                &["tables", "--json", "testdata/sample.msp"][..],
+            ),
+            ("streams_msi", &["streams", "testdata/sample.msi"][..]),
+            (
+                "table_file_text",
+                &["table", "--format", "text", "testdata/sample.msi", "File"][..],
+            ),
+        ] {
+            let (code, out) = run_in_process(args);
+            assert_eq!(code, 0, "{name}");
+            assert_eq!(out.trim_end(), snapshot(name).trim_end(), "{name}");
+        }
+    }
+}

@@ -26,9 +26,7 @@ pub struct Args {
 pub fn run(a: Args, out: &mut dyn Write, style: &Style) -> msikit::Result<i32> {
     if let Some(manifest) = a.manifest {
         let r = msikit::jobs::authoring::build::build_file(&manifest, &a.output)?;
-        if a.json {
-            render::json(out, &r)?;
-        } else {
+        render::show(out, a.json, &r, |out| {
             render::fields(
                 out,
                 style,
@@ -49,8 +47,8 @@ pub fn run(a: Args, out: &mut dyn Write, style: &Style) -> msikit::Result<i32> {
                     ("Size".into(), format!("{} bytes", r.package_bytes)),
                 ],
             )?;
-        }
-        out.flush()?;
+            Ok(())
+        })?;
         return Ok(0);
     }
     let Some(dir) = a.idt else {

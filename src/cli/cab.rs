@@ -49,9 +49,7 @@ pub fn run(cmd: Command, out: &mut dyn Write, style: &Style) -> msikit::Result<i
     match cmd {
         Command::List { file, more, json } => {
             let cab = open(&file, &more)?;
-            if json {
-                render::json(out, &cab.files())?;
-            } else {
+            render::show(out, json, &cab.files(), |out| {
                 let rows: Vec<Vec<String>> = cab
                     .files()
                     .iter()
@@ -73,8 +71,8 @@ pub fn run(cmd: Command, out: &mut dyn Write, style: &Style) -> msikit::Result<i
                     &["NAME", "SIZE", "FOLDER", "COMPRESSION", "DATE"],
                     &rows,
                 )?;
-            }
-            out.flush()?;
+                Ok(())
+            })?;
             Ok(0)
         }
         Command::Extract { file, more, dir } => {

@@ -52,64 +52,61 @@ pub fn run(a: Args, out: &mut dyn Write, style: &Style) -> msikit::Result<i32> {
     let refs: Vec<&std::path::Path> = a.patches.iter().map(|p| p.as_path()).collect();
     let c = msikit::jobs::applicability::check_package(&refs, msi, a.expect_version.as_deref())?;
     let code = if c.ready() { 0 } else { 1 };
-    if a.json {
-        render::json(out, &c)?;
-        out.flush()?;
-        return Ok(code);
-    }
-    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
-    render::fields(
-        out,
-        style,
-        &[
-            ("Package".into(), c.package.clone()),
-            (
-                "Product".into(),
-                format!("{} {}", opt(&c.product_name), opt(&c.product_version)),
+    render::show(out, a.json, &c, |out| {
+        let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+        render::fields(
+            out,
+            style,
+            &[
+                ("Package".into(), c.package.clone()),
+                (
+                    "Product".into(),
+                    format!("{} {}", opt(&c.product_name), opt(&c.product_version)),
+                ),
+                ("Product code".into(), opt(&c.product_code)),
+            ],
+        )?;
+        writeln!(out)?;
+        let rows: Vec<Vec<String>> = c
+            .patches
+            .iter()
+            .map(|p| {
+                vec![
+                    p.patch.clone(),
+                    format!("{} {}", p.status.code(), p.status.name()),
+                    p.order.map(|o| (o + 1).to_string()).unwrap_or_default(),
+                    opt(&p.product_version_after),
+                    p.reason.clone(),
+                ]
+            })
+            .collect();
+        render::table(
+            out,
+            style,
+            &["PATCH", "STATUS", "ORDER", "VERSION IF ALONE", "WHY"],
+            &rows,
+        )?;
+        writeln!(out)?;
+        let mut verdict = vec![(
+            "ProductVersion after".to_string(),
+            format!(
+                "{} -> {}",
+                opt(&c.product_version),
+                opt(&c.product_version_after)
             ),
-            ("Product code".into(), opt(&c.product_code)),
-        ],
-    )?;
-    writeln!(out)?;
-    let rows: Vec<Vec<String>> = c
-        .patches
-        .iter()
-        .map(|p| {
-            vec![
-                p.patch.clone(),
-                format!("{} {}", p.status.code(), p.status.name()),
-                p.order.map(|o| (o + 1).to_string()).unwrap_or_default(),
-                opt(&p.product_version_after),
-                p.reason.clone(),
-            ]
-        })
-        .collect();
-    render::table(
-        out,
-        style,
-        &["PATCH", "STATUS", "ORDER", "VERSION IF ALONE", "WHY"],
-        &rows,
-    )?;
-    writeln!(out)?;
-    let mut verdict = vec![(
-        "ProductVersion after".to_string(),
-        format!(
-            "{} -> {}",
-            opt(&c.product_version),
-            opt(&c.product_version_after)
-        ),
-    )];
-    verdict.extend(expectation(&c.expected_version, c.expectation_met));
-    verdict.push((
-        "Verdict".into(),
-        if c.ready() {
-            "applicable".into()
-        } else {
-            "not applicable (see STATUS and WHY)".into()
-        },
-    ));
-    render::fields(out, style, &verdict)?;
-    out.flush()?;
+        )];
+        verdict.extend(expectation(&c.expected_version, c.expectation_met));
+        verdict.push((
+            "Verdict".into(),
+            if c.ready() {
+                "applicable".into()
+            } else {
+                "not applicable (see STATUS and WHY)".into()
+            },
+        ));
+        render::fields(out, style, &verdict)?;
+        Ok(())
+    })?;
     Ok(code)
 }
 
@@ -164,87 +161,84 @@ fn run_snapshot(
         a.expect_version.as_deref(),
     )?;
     let code = if c.ready { 0 } else { 1 };
-    if a.json {
-        render::json(out, &c)?;
-        out.flush()?;
-        return Ok(code);
-    }
-    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
-    render::fields(
-        out,
-        style,
-        &[
-            (
-                "Patch".into(),
-                format!("{} {}", opt(&c.display_name), opt(&c.patch_code)),
-            ),
-            (
-                "Computer".into(),
-                format!("{} ({})", c.computer, c.snapshot),
-            ),
-        ],
-    )?;
-    writeln!(out)?;
-    if c.products.is_empty() {
-        writeln!(out, "No product the patch targets is installed.")?;
-    } else {
-        let rows: Vec<Vec<String>> = c
-            .products
-            .iter()
-            .map(|p| {
-                vec![
-                    format!("{} {}", p.name, p.version),
-                    format!("{} {}", p.status.code(), p.state),
-                    opt(&p.version_after),
-                    match &p.sequence_note {
-                        Some(n) => format!("{}; {n}", p.reason),
-                        None => p.reason.clone(),
-                    },
-                ]
-            })
-            .collect();
-        render::table(
+    render::show(out, a.json, &c, |out| {
+        let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+        render::fields(
             out,
             style,
-            &["INSTALLED PRODUCT", "STATUS", "VERSION AFTER", "WHY"],
-            &rows,
+            &[
+                (
+                    "Patch".into(),
+                    format!("{} {}", opt(&c.display_name), opt(&c.patch_code)),
+                ),
+                (
+                    "Computer".into(),
+                    format!("{} ({})", c.computer, c.snapshot),
+                ),
+            ],
         )?;
-    }
-    writeln!(out)?;
-    if c.prerequisites.is_empty() {
-        writeln!(
-            out,
-            "No prerequisite rules for this patch (--rules FILE gives some)."
-        )?;
-    } else {
-        let rows: Vec<Vec<String>> = c
-            .prerequisites
-            .iter()
-            .map(|f| {
-                vec![
-                    f.result.to_uppercase(),
-                    f.title.clone(),
-                    match &f.fix {
-                        Some(fix) => format!("{}. Fix: {fix}", f.detail),
-                        None => f.detail.clone(),
-                    },
-                ]
-            })
-            .collect();
-        render::table(out, style, &["RESULT", "PREREQUISITE", "DETAIL"], &rows)?;
-    }
-    writeln!(out)?;
-    let mut verdict = expectation(&c.expected_version, c.expectation_met);
-    verdict.push((
-        "Verdict".into(),
-        if c.ready {
-            "ready: the patch applies and every prerequisite is met".into()
+        writeln!(out)?;
+        if c.products.is_empty() {
+            writeln!(out, "No product the patch targets is installed.")?;
         } else {
-            "not ready (see STATUS and RESULT)".into()
-        },
-    ));
-    render::fields(out, style, &verdict)?;
-    out.flush()?;
+            let rows: Vec<Vec<String>> = c
+                .products
+                .iter()
+                .map(|p| {
+                    vec![
+                        format!("{} {}", p.name, p.version),
+                        format!("{} {}", p.status.code(), p.state),
+                        opt(&p.version_after),
+                        match &p.sequence_note {
+                            Some(n) => format!("{}; {n}", p.reason),
+                            None => p.reason.clone(),
+                        },
+                    ]
+                })
+                .collect();
+            render::table(
+                out,
+                style,
+                &["INSTALLED PRODUCT", "STATUS", "VERSION AFTER", "WHY"],
+                &rows,
+            )?;
+        }
+        writeln!(out)?;
+        if c.prerequisites.is_empty() {
+            writeln!(
+                out,
+                "No prerequisite rules for this patch (--rules FILE gives some)."
+            )?;
+        } else {
+            let rows: Vec<Vec<String>> = c
+                .prerequisites
+                .iter()
+                .map(|f| {
+                    vec![
+                        f.result.to_uppercase(),
+                        f.title.clone(),
+                        match &f.fix {
+                            Some(fix) => format!("{}. Fix: {fix}", f.detail),
+                            None => f.detail.clone(),
+                        },
+                    ]
+                })
+                .collect();
+            render::table(out, style, &["RESULT", "PREREQUISITE", "DETAIL"], &rows)?;
+        }
+        writeln!(out)?;
+        let mut verdict = expectation(&c.expected_version, c.expectation_met);
+        verdict.push((
+            "Verdict".into(),
+            if c.ready {
+                "ready: the patch applies and every prerequisite is met".into()
+            } else {
+                "not ready (see STATUS and RESULT)".into()
+            },
+        ));
+        render::fields(out, style, &verdict)?;
+        Ok(())
+    })?;
     Ok(code)
 }
 

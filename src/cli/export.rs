@@ -19,9 +19,7 @@ pub struct Args {
 
 pub fn run(a: Args, out: &mut dyn Write, style: &Style) -> msikit::Result<i32> {
     let report = msikit::database::idt::export_idt(&a.file, &a.idt)?;
-    if a.json {
-        render::json(out, &report)?;
-    } else {
+    render::show(out, a.json, &report, |out| {
         render::fields(
             out,
             style,
@@ -31,7 +29,7 @@ pub fn run(a: Args, out: &mut dyn Write, style: &Style) -> msikit::Result<i32> {
                 ("Binary streams".into(), report.streams.to_string()),
             ],
         )?;
-    }
-    out.flush()?;
+        Ok(())
+    })?;
     Ok(0)
 }

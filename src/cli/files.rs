@@ -44,9 +44,7 @@ pub struct ExtractArgs {
 
 pub fn run_files(a: FilesArgs, out: &mut dyn Write, style: &Style) -> msikit::Result<i32> {
     let files = msikit::views::payload::files(&a.file, &super::parse_properties(&a.properties)?)?;
-    if a.json {
-        render::json(out, &files)?;
-    } else {
+    render::show(out, a.json, &files, |out| {
         let headers = [
             "FILE",
             "PATH",
@@ -83,8 +81,8 @@ pub fn run_files(a: FilesArgs, out: &mut dyn Write, style: &Style) -> msikit::Re
         } else {
             render::table(out, style, &headers, &rows)?;
         }
-    }
-    out.flush()?;
+        Ok(())
+    })?;
     Ok(0)
 }
 
@@ -98,9 +96,7 @@ pub fn run_extract(a: ExtractArgs, out: &mut dyn Write, style: &Style) -> msikit
         &super::parse_properties(&a.properties)?,
         &render::progress_bar(progress),
     )?;
-    if a.json {
-        render::json(out, &report)?;
-    } else {
+    render::show(out, a.json, &report, |out| {
         render::fields(
             out,
             style,
@@ -116,8 +112,8 @@ pub fn run_extract(a: ExtractArgs, out: &mut dyn Write, style: &Style) -> msikit
         for p in &report.problems {
             writeln!(out, "not written: {p}")?;
         }
-    }
-    out.flush()?;
+        Ok(())
+    })?;
     if let Some(first) = report.problems.first() {
         return Err(msikit::Error::malformed(format!(
             "{} files not written; first problem: {first}",

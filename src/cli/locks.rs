@@ -33,79 +33,76 @@ pub fn run(a: Args, out: &mut dyn Write, style: &Style) -> msikit::Result<i32> {
     } else {
         1
     };
-    if a.json {
-        render::json(out, &r)?;
-        out.flush()?;
-        return Ok(code);
-    }
-    render::fields(
-        out,
-        style,
-        &[
-            ("Patch".into(), r.patch.clone()),
-            ("Computer".into(), r.computer.clone()),
-            ("Files replaced".into(), r.files.len().to_string()),
-            (
-                "Package stops".into(),
-                r.services_stopped_by_package.join(", "),
-            ),
-        ],
-    )?;
-    writeln!(out)?;
-    if r.holders.is_empty() {
-        writeln!(out, "No running process holds a file the patch replaces.")?;
-    } else {
-        let rows: Vec<Vec<String>> = r
-            .holders
-            .iter()
-            .map(|h| {
-                vec![
-                    format!("{} ({})", h.process, h.pid),
-                    h.services.join(", "),
-                    h.files
-                        .iter()
-                        .map(|f| {
-                            format!(
-                                "{} [{}]",
-                                f.file,
-                                serde_json::to_value(f.how)
-                                    .ok()
-                                    .and_then(|v| v.as_str().map(str::to_string))
-                                    .unwrap_or_default()
-                            )
-                        })
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    h.outcome.to_string(),
-                ]
-            })
-            .collect();
-        render::table(
+    render::show(out, a.json, &r, |out| {
+        render::fields(
             out,
             style,
-            &["PROCESS", "SERVICES", "HOLDS", "OUTCOME"],
-            &rows,
+            &[
+                ("Patch".into(), r.patch.clone()),
+                ("Computer".into(), r.computer.clone()),
+                ("Files replaced".into(), r.files.len().to_string()),
+                (
+                    "Package stops".into(),
+                    r.services_stopped_by_package.join(", "),
+                ),
+            ],
         )?;
-    }
-    writeln!(out)?;
-    render::fields(
-        out,
-        style,
-        &[
-            ("Silent install (/qn)".into(), r.silent_outcome.to_string()),
-            (
-                "Interactive install".into(),
-                r.interactive_outcome.to_string(),
-            ),
-        ],
-    )?;
-    if !r.actions.is_empty() {
         writeln!(out)?;
-        writeln!(out, "{}", style.bold("Before installing:"))?;
-        for (i, a) in r.actions.iter().enumerate() {
-            writeln!(out, "  {}. {a}", i + 1)?;
+        if r.holders.is_empty() {
+            writeln!(out, "No running process holds a file the patch replaces.")?;
+        } else {
+            let rows: Vec<Vec<String>> = r
+                .holders
+                .iter()
+                .map(|h| {
+                    vec![
+                        format!("{} ({})", h.process, h.pid),
+                        h.services.join(", "),
+                        h.files
+                            .iter()
+                            .map(|f| {
+                                format!(
+                                    "{} [{}]",
+                                    f.file,
+                                    serde_json::to_value(f.how)
+                                        .ok()
+                                        .and_then(|v| v.as_str().map(str::to_string))
+                                        .unwrap_or_default()
+                                )
+                            })
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        h.outcome.to_string(),
+                    ]
+                })
+                .collect();
+            render::table(
+                out,
+                style,
+                &["PROCESS", "SERVICES", "HOLDS", "OUTCOME"],
+                &rows,
+            )?;
         }
-    }
-    out.flush()?;
+        writeln!(out)?;
+        render::fields(
+            out,
+            style,
+            &[
+                ("Silent install (/qn)".into(), r.silent_outcome.to_string()),
+                (
+                    "Interactive install".into(),
+                    r.interactive_outcome.to_string(),
+                ),
+            ],
+        )?;
+        if !r.actions.is_empty() {
+            writeln!(out)?;
+            writeln!(out, "{}", style.bold("Before installing:"))?;
+            for (i, a) in r.actions.iter().enumerate() {
+                writeln!(out, "  {}. {a}", i + 1)?;
+            }
+        }
+        Ok(())
+    })?;
     Ok(code)
 }

@@ -146,6 +146,23 @@ pub fn fields<W: Write + ?Sized>(
     Ok(())
 }
 
+/// The one way a verb shows its result: pretty JSON of `value` when `as_json`, else what `human`
+/// writes; then `out` is flushed.
+pub fn show<T: serde::Serialize>(
+    out: &mut dyn Write,
+    as_json: bool,
+    value: &T,
+    human: impl FnOnce(&mut dyn Write) -> msikit::Result<()>,
+) -> msikit::Result<()> {
+    if as_json {
+        json(out, value)?;
+    } else {
+        human(out)?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
 /// Pretty JSON with a final newline. (A closed pipe stays an I/O error of kind BrokenPipe, which the
 /// binary ends quietly on.)
 pub fn json<W: Write + ?Sized, T: serde::Serialize>(out: &mut W, value: &T) -> io::Result<()> {

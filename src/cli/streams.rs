@@ -16,9 +16,7 @@ pub struct Args {
 
 pub fn run(a: Args, out: &mut dyn Write, style: &Style) -> msikit::Result<i32> {
     let streams = msikit::jobs::inspect::streams(&a.file)?;
-    if a.json {
-        render::json(out, &streams)?;
-    } else {
+    render::show(out, a.json, &streams, |out| {
         let rows: Vec<Vec<String>> = streams
             .iter()
             .map(|s| {
@@ -44,8 +42,8 @@ pub fn run(a: Args, out: &mut dyn Write, style: &Style) -> msikit::Result<i32> {
             &["NAME", "KIND", "SIZE", "SHA256 / CLSID"],
             &rows,
         )?;
-    }
-    out.flush()?;
+        Ok(())
+    })?;
     match msikit::jobs::inspect::first_stream_error(&a.file, &streams) {
         Some(e) => Err(e),
         None => Ok(0),

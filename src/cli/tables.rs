@@ -16,15 +16,13 @@ pub struct Args {
 
 pub fn run(a: Args, out: &mut dyn Write, style: &Style) -> msikit::Result<i32> {
     let tables = msikit::jobs::inspect::tables(&a.file)?;
-    if a.json {
-        render::json(out, &tables)?;
-    } else {
+    render::show(out, a.json, &tables, |out| {
         let rows: Vec<Vec<String>> = tables
             .iter()
             .map(|t| vec![t.name.clone(), t.rows.to_string(), t.columns.to_string()])
             .collect();
         render::table(out, style, &["TABLE", "ROWS", "COLUMNS"], &rows)?;
-    }
-    out.flush()?;
+        Ok(())
+    })?;
     Ok(0)
 }

@@ -125,56 +125,53 @@ pub fn print(
     out: &mut dyn Write,
     style: &Style,
 ) -> msikit::Result<i32> {
-    if json {
-        render::json(out, applied)?;
-        out.flush()?;
-        return Ok(0);
-    }
-    for r in &applied.reports {
-        let status = match (r.applied, r.validation_failures.is_empty()) {
-            (false, _) => " (not applied: its validation fails)",
-            (true, false) => " (applied, although its validation fails)",
-            (true, true) => "",
-        };
-        writeln!(
-            out,
-            "{}",
-            style.bold(&format!("transform {}{status}", r.transform))
-        )?;
-        for f in &r.validation_failures {
-            writeln!(out, "  fails: {f}")?;
-        }
-        if let Some(s) = &r.summary {
-            let conditions = s.conditions();
-            if !conditions.is_empty() {
-                writeln!(out, "  validation: {}", conditions.join("; "))?;
+    render::show(out, json, applied, |out| {
+        for r in &applied.reports {
+            let status = match (r.applied, r.validation_failures.is_empty()) {
+                (false, _) => " (not applied: its validation fails)",
+                (true, false) => " (applied, although its validation fails)",
+                (true, true) => "",
+            };
+            writeln!(
+                out,
+                "{}",
+                style.bold(&format!("transform {}{status}", r.transform))
+            )?;
+            for f in &r.validation_failures {
+                writeln!(out, "  fails: {f}")?;
             }
+            if let Some(s) = &r.summary {
+                let conditions = s.conditions();
+                if !conditions.is_empty() {
+                    writeln!(out, "  validation: {}", conditions.join("; "))?;
+                }
+            }
+            writeln!(
+                out,
+                "  suppressed errors: [{}] {}",
+                r.suppressed.letters(),
+                r.suppressed.names().join(", ")
+            )?;
+            if r.applied {
+                changes_table(out, style, &r.changes, "  no changes")?;
+            }
+            writeln!(out)?;
         }
-        writeln!(
-            out,
-            "  suppressed errors: [{}] {}",
-            r.suppressed.letters(),
-            r.suppressed.names().join(", ")
-        )?;
-        if r.applied {
-            changes_table(out, style, &r.changes, "  no changes")?;
+        if applied.product_version_before != applied.product_version_after {
+            writeln!(
+                out,
+                "ProductVersion: {} -> {}",
+                applied
+                    .product_version_before
+                    .as_deref()
+                    .unwrap_or("(none)"),
+                applied.product_version_after.as_deref().unwrap_or("(none)")
+            )?;
+        } else if let Some(v) = &applied.product_version_after {
+            writeln!(out, "ProductVersion: {v} (unchanged)")?;
         }
-        writeln!(out)?;
-    }
-    if applied.product_version_before != applied.product_version_after {
-        writeln!(
-            out,
-            "ProductVersion: {} -> {}",
-            applied
-                .product_version_before
-                .as_deref()
-                .unwrap_or("(none)"),
-            applied.product_version_after.as_deref().unwrap_or("(none)")
-        )?;
-    } else if let Some(v) = &applied.product_version_after {
-        writeln!(out, "ProductVersion: {v} (unchanged)")?;
-    }
-    out.flush()?;
+        Ok(())
+    })?;
     Ok(0)
 }
 
@@ -186,12 +183,10 @@ pub fn print_report<T: serde::Serialize>(
     style: &Style,
     whole: &T,
 ) -> msikit::Result<i32> {
-    if json {
-        render::json(out, whole)?;
-    } else {
+    render::show(out, json, whole, |out| {
         changes_table(out, style, &r.changes, "no differences")?;
-    }
-    out.flush()?;
+        Ok(())
+    })?;
     Ok(0)
 }
 

@@ -23,15 +23,12 @@ pub struct Args {
     json: bool,
 }
 
-pub fn run(a: Args, style: &Style) -> msikit::Result<i32> {
-    let mut out = std::io::stdout().lock();
+pub fn run(a: Args, out: &mut dyn Write, style: &Style) -> msikit::Result<i32> {
     if let Some(manifest) = a.manifest {
         let r = msikit::jobs::authoring::build::build_file(&manifest, &a.output)?;
-        if a.json {
-            render::json(&mut out, &r)?;
-        } else {
+        render::show(out, a.json, &r, |out| {
             render::fields(
-                &mut out,
+                out,
                 style,
                 &[
                     ("Wrote".into(), r.output.clone()),
@@ -50,8 +47,8 @@ pub fn run(a: Args, style: &Style) -> msikit::Result<i32> {
                     ("Size".into(), format!("{} bytes", r.package_bytes)),
                 ],
             )?;
-        }
-        out.flush()?;
+            Ok(())
+        })?;
         return Ok(0);
     }
     let Some(dir) = a.idt else {
@@ -71,9 +68,9 @@ pub fn run(a: Args, style: &Style) -> msikit::Result<i32> {
     if a.json {
         let v: std::collections::BTreeMap<&String, &String> =
             pairs.iter().map(|(k, v)| (k, v)).collect();
-        render::json(&mut out, &v)?;
+        render::json(out, &v)?;
     } else {
-        render::fields(&mut out, style, &pairs)?;
+        render::fields(out, style, &pairs)?;
     }
     out.flush()?;
     Ok(0)

@@ -45,27 +45,11 @@ fn open(path: &Path, more: &[PathBuf]) -> msikit::Result<CabinetSet> {
     CabinetSet::open(path, more).map_err(|e| e.in_file(path.display().to_string()))
 }
 
-/// MS-DOS date and time as `YYYY-MM-DD hh:mm:ss`.
-fn dos_time((date, time): (u16, u16)) -> String {
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
-        1980 + (date >> 9),
-        (date >> 5) & 0xF,
-        date & 0x1F,
-        time >> 11,
-        (time >> 5) & 0x3F,
-        (time & 0x1F) * 2
-    )
-}
-
-pub fn run(cmd: Command, style: &Style) -> msikit::Result<i32> {
+pub fn run(cmd: Command, out: &mut dyn Write, style: &Style) -> msikit::Result<i32> {
     match cmd {
         Command::List { file, more, json } => {
             let cab = open(&file, &more)?;
-            let mut out = std::io::stdout().lock();
-            if json {
-                render::json(&mut out, &cab.files())?;
-            } else {
+            render::show(out, json, &cab.files(), |out| {
                 let rows: Vec<Vec<String>> = cab
                     .files()
                     .iter()
@@ -77,28 +61,31 @@ pub fn run(cmd: Command, style: &Style) -> msikit::Result<i32> {
                             cab.folder_compression(f.folder as usize)
                                 .map(|c| method(&c))
                                 .unwrap_or_default(),
-                            dos_time(f.date_time),
+                            msikit::formats::cabinet::dos_date_time(f.date_time),
                         ]
                     })
                     .collect();
                 render::table(
-                    &mut out,
+                    out,
                     style,
                     &["NAME", "SIZE", "FOLDER", "COMPRESSION", "DATE"],
                     &rows,
                 )?;
-            }
-            out.flush()?;
+                Ok(())
+            })?;
             Ok(0)
         }
         Command::Extract { file, more, dir } => {
             let cab = open(&file, &more)?;
             let progress = std::io::stderr().is_terminal();
-            let report = msikit::views::payload::extract_cabinet(&cab, &dir, progress)
-                .map_err(|e| e.in_file(file.display().to_string()))?;
-            let mut out = std::io::stdout().lock();
+            let report = msikit::views::payload::extract_cabinet(
+                &cab,
+                &dir,
+                &render::progress_bar(progress),
+            )
+            .map_err(|e| e.in_file(file.display().to_string()))?;
             render::fields(
-                &mut out,
+                out,
                 style,
                 &[
                     ("Folder".into(), dir.display().to_string()),

@@ -12,9 +12,8 @@ pub struct Args {
     stream: String,
 }
 
-pub fn run(a: Args) -> msikit::Result<i32> {
+pub fn run(a: Args, out: &mut dyn Write) -> msikit::Result<i32> {
     let bytes = msikit::jobs::inspect::cat(&a.file, &a.stream)?;
-    let mut out = std::io::stdout().lock();
     out.write_all(&bytes)?;
     out.flush()?;
     Ok(0)

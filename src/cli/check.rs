@@ -37,12 +37,12 @@ pub struct Args {
     json: bool,
 }
 
-pub fn run(a: Args, style: &Style) -> msikit::Result<i32> {
+pub fn run(a: Args, out: &mut dyn Write, style: &Style) -> msikit::Result<i32> {
     if let Some(snap) = &a.snapshot {
-        return run_snapshot(&a, snap, style);
+        return run_snapshot(&a, snap, out, style);
     }
     if let Some(many) = &a.snapshots {
-        return run_batch(&a, many);
+        return run_batch(&a, many, out);
     }
     let Some(msi) = &a.msi else {
         return Err(msikit::Error::usage(
@@ -52,65 +52,61 @@ pub fn run(a: Args, style: &Style) -> msikit::Result<i32> {
     let refs: Vec<&std::path::Path> = a.patches.iter().map(|p| p.as_path()).collect();
     let c = msikit::jobs::applicability::check_package(&refs, msi, a.expect_version.as_deref())?;
     let code = if c.ready() { 0 } else { 1 };
-    let mut out = std::io::stdout().lock();
-    if a.json {
-        render::json(&mut out, &c)?;
-        out.flush()?;
-        return Ok(code);
-    }
-    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
-    render::fields(
-        &mut out,
-        style,
-        &[
-            ("Package".into(), c.package.clone()),
-            (
-                "Product".into(),
-                format!("{} {}", opt(&c.product_name), opt(&c.product_version)),
+    render::show(out, a.json, &c, |out| {
+        let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+        render::fields(
+            out,
+            style,
+            &[
+                ("Package".into(), c.package.clone()),
+                (
+                    "Product".into(),
+                    format!("{} {}", opt(&c.product_name), opt(&c.product_version)),
+                ),
+                ("Product code".into(), opt(&c.product_code)),
+            ],
+        )?;
+        writeln!(out)?;
+        let rows: Vec<Vec<String>> = c
+            .patches
+            .iter()
+            .map(|p| {
+                vec![
+                    p.patch.clone(),
+                    format!("{} {}", p.status.code(), p.status.name()),
+                    p.order.map(|o| (o + 1).to_string()).unwrap_or_default(),
+                    opt(&p.product_version_after),
+                    p.reason.clone(),
+                ]
+            })
+            .collect();
+        render::table(
+            out,
+            style,
+            &["PATCH", "STATUS", "ORDER", "VERSION IF ALONE", "WHY"],
+            &rows,
+        )?;
+        writeln!(out)?;
+        let mut verdict = vec![(
+            "ProductVersion after".to_string(),
+            format!(
+                "{} -> {}",
+                opt(&c.product_version),
+                opt(&c.product_version_after)
             ),
-            ("Product code".into(), opt(&c.product_code)),
-        ],
-    )?;
-    writeln!(out)?;
-    let rows: Vec<Vec<String>> = c
-        .patches
-        .iter()
-        .map(|p| {
-            vec![
-                p.patch.clone(),
-                format!("{} {}", p.status, p.status_name),
-                p.order.map(|o| (o + 1).to_string()).unwrap_or_default(),
-                opt(&p.product_version_after),
-                p.reason.clone(),
-            ]
-        })
-        .collect();
-    render::table(
-        &mut out,
-        style,
-        &["PATCH", "STATUS", "ORDER", "VERSION IF ALONE", "WHY"],
-        &rows,
-    )?;
-    writeln!(out)?;
-    let mut verdict = vec![(
-        "ProductVersion after".to_string(),
-        format!(
-            "{} -> {}",
-            opt(&c.product_version),
-            opt(&c.product_version_after)
-        ),
-    )];
-    verdict.extend(expectation(&c.expected_version, c.expectation_met));
-    verdict.push((
-        "Verdict".into(),
-        if c.ready() {
-            "applicable".into()
-        } else {
-            "not applicable (see STATUS and WHY)".into()
-        },
-    ));
-    render::fields(&mut out, style, &verdict)?;
-    out.flush()?;
+        )];
+        verdict.extend(expectation(&c.expected_version, c.expectation_met));
+        verdict.push((
+            "Verdict".into(),
+            if c.ready() {
+                "applicable".into()
+            } else {
+                "not applicable (see STATUS and WHY)".into()
+            },
+        ));
+        render::fields(out, style, &verdict)?;
+        Ok(())
+    })?;
     Ok(code)
 }
 
@@ -123,67 +119,38 @@ fn patch_and_rules(
             "a snapshot check takes one patch at a time; give one PATCH.msp",
         ));
     };
-    let rules = match &a.rules {
-        Some(r) => Some(msikit::jobs::rules::load(r)?),
-        None => {
-            let info = msikit::views::patch::info(patch)?;
-            msikit::jobs::rules::built_in(
-                info.metadata("KBArticle Number"),
-                info.patch_code.as_deref(),
-            )?
-        }
-    };
+    let rules = msikit::jobs::rules::for_patch(a.rules.as_deref(), patch)?;
     Ok((patch.as_path(), rules))
 }
 
 /// `--snapshots DIR|FILE.jsonl`: one JSON line per server, in input order. Exit 0 when every
 /// server is ready, 1 when one is not (or its snapshot cannot be read).
-fn run_batch(a: &Args, many: &std::path::Path) -> msikit::Result<i32> {
+fn run_batch(a: &Args, many: &std::path::Path, out: &mut dyn Write) -> msikit::Result<i32> {
     let (patch, rules) = patch_and_rules(a)?;
-    let name = many.display().to_string();
-    let mut inputs: Vec<(String, Vec<u8>)> = Vec::new();
-    if many.is_dir() {
-        let mut paths: Vec<PathBuf> = std::fs::read_dir(many)
-            .map_err(|e| msikit::Error::io(e).in_file(&name))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| {
-                p.extension()
-                    .is_some_and(|x| x.eq_ignore_ascii_case("json"))
-            })
-            .collect();
-        paths.sort();
-        for p in paths {
-            let bytes = std::fs::read(&p)
-                .map_err(|e| msikit::Error::io(e).in_file(p.display().to_string()))?;
-            inputs.push((p.display().to_string(), bytes));
-        }
-    } else {
-        let text = std::fs::read(many).map_err(|e| msikit::Error::io(e).in_file(&name))?;
-        for (i, line) in text.split(|&b| b == b'\n').enumerate() {
-            if line.iter().all(u8::is_ascii_whitespace) {
-                continue;
-            }
-            inputs.push((format!("{name}:{}", i + 1), line.to_vec()));
-        }
-    }
+    let inputs = msikit::jobs::applicability::read_snapshots(many)?;
     let lines = msikit::jobs::applicability::check_many(
         patch,
         &inputs,
         rules.as_ref(),
         a.expect_version.as_deref(),
     )?;
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let out = &mut std::io::BufWriter::new(&mut *out);
     let mut all_ready = true;
     for l in &lines {
         all_ready &= matches!(l, msikit::jobs::applicability::BatchLine::Checked(c) if c.ready);
-        serde_json::to_writer(&mut out, l).map_err(std::io::Error::from)?;
+        serde_json::to_writer(&mut *out, l).map_err(std::io::Error::from)?;
         writeln!(out)?;
     }
     out.flush()?;
     Ok(if all_ready { 0 } else { 1 })
 }
 
-fn run_snapshot(a: &Args, snap_path: &std::path::Path, style: &Style) -> msikit::Result<i32> {
+fn run_snapshot(
+    a: &Args,
+    snap_path: &std::path::Path,
+    out: &mut dyn Write,
+    style: &Style,
+) -> msikit::Result<i32> {
     let (patch, rules) = patch_and_rules(a)?;
     let snap = msikit::machine::snapshot::load(snap_path)?;
     let c = msikit::jobs::applicability::check_snapshot(
@@ -194,93 +161,84 @@ fn run_snapshot(a: &Args, snap_path: &std::path::Path, style: &Style) -> msikit:
         a.expect_version.as_deref(),
     )?;
     let code = if c.ready { 0 } else { 1 };
-    let mut out = std::io::stdout().lock();
-    if a.json {
-        render::json(&mut out, &c)?;
-        out.flush()?;
-        return Ok(code);
-    }
-    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
-    render::fields(
-        &mut out,
-        style,
-        &[
-            (
-                "Patch".into(),
-                format!("{} {}", opt(&c.display_name), opt(&c.patch_code)),
-            ),
-            (
-                "Computer".into(),
-                format!("{} ({})", c.computer, c.snapshot),
-            ),
-        ],
-    )?;
-    writeln!(out)?;
-    if c.products.is_empty() {
-        writeln!(out, "No product the patch targets is installed.")?;
-    } else {
-        let rows: Vec<Vec<String>> = c
-            .products
-            .iter()
-            .map(|p| {
-                vec![
-                    format!("{} {}", p.name, p.version),
-                    format!("{} {}", p.status, p.state),
-                    opt(&p.version_after),
-                    match &p.sequence_note {
-                        Some(n) => format!("{}; {n}", p.reason),
-                        None => p.reason.clone(),
-                    },
-                ]
-            })
-            .collect();
-        render::table(
-            &mut out,
-            style,
-            &["INSTALLED PRODUCT", "STATUS", "VERSION AFTER", "WHY"],
-            &rows,
-        )?;
-    }
-    writeln!(out)?;
-    if c.prerequisites.is_empty() {
-        writeln!(
+    render::show(out, a.json, &c, |out| {
+        let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+        render::fields(
             out,
-            "No prerequisite rules for this patch (--rules FILE gives some)."
-        )?;
-    } else {
-        let rows: Vec<Vec<String>> = c
-            .prerequisites
-            .iter()
-            .map(|f| {
-                vec![
-                    f.result.to_uppercase(),
-                    f.title.clone(),
-                    match &f.fix {
-                        Some(fix) => format!("{}. Fix: {fix}", f.detail),
-                        None => f.detail.clone(),
-                    },
-                ]
-            })
-            .collect();
-        render::table(
-            &mut out,
             style,
-            &["RESULT", "PREREQUISITE", "DETAIL"],
-            &rows,
+            &[
+                (
+                    "Patch".into(),
+                    format!("{} {}", opt(&c.display_name), opt(&c.patch_code)),
+                ),
+                (
+                    "Computer".into(),
+                    format!("{} ({})", c.computer, c.snapshot),
+                ),
+            ],
         )?;
-    }
-    writeln!(out)?;
-    let mut verdict = expectation(&c.expected_version, c.expectation_met);
-    verdict.push((
-        "Verdict".into(),
-        if c.ready {
-            "ready: the patch applies and every prerequisite is met".into()
+        writeln!(out)?;
+        if c.products.is_empty() {
+            writeln!(out, "No product the patch targets is installed.")?;
         } else {
-            "not ready (see STATUS and RESULT)".into()
-        },
-    ));
-    render::fields(&mut out, style, &verdict)?;
-    out.flush()?;
+            let rows: Vec<Vec<String>> = c
+                .products
+                .iter()
+                .map(|p| {
+                    vec![
+                        format!("{} {}", p.name, p.version),
+                        format!("{} {}", p.status.code(), p.state),
+                        opt(&p.version_after),
+                        match &p.sequence_note {
+                            Some(n) => format!("{}; {n}", p.reason),
+                            None => p.reason.clone(),
+                        },
+                    ]
+                })
+                .collect();
+            render::table(
+                out,
+                style,
+                &["INSTALLED PRODUCT", "STATUS", "VERSION AFTER", "WHY"],
+                &rows,
+            )?;
+        }
+        writeln!(out)?;
+        if c.prerequisites.is_empty() {
+            writeln!(
+                out,
+                "No prerequisite rules for this patch (--rules FILE gives some)."
+            )?;
+        } else {
+            let rows: Vec<Vec<String>> = c
+                .prerequisites
+                .iter()
+                .map(|f| {
+                    vec![
+                        f.result.to_uppercase(),
+                        f.title.clone(),
+                        match &f.fix {
+                            Some(fix) => format!("{}. Fix: {fix}", f.detail),
+                            None => f.detail.clone(),
+                        },
+                    ]
+                })
+                .collect();
+            render::table(out, style, &["RESULT", "PREREQUISITE", "DETAIL"], &rows)?;
+        }
+        writeln!(out)?;
+        let mut verdict = expectation(&c.expected_version, c.expectation_met);
+        verdict.push((
+            "Verdict".into(),
+            if c.ready {
+                "ready: the patch applies and every prerequisite is met".into()
+            } else {
+                "not ready (see STATUS and RESULT)".into()
+            },
+        ));
+        render::fields(out, style, &verdict)?;
+        Ok(())
+    })?;
     Ok(code)
 }
 

@@ -17,14 +17,11 @@ pub struct Args {
     json: bool,
 }
 
-pub fn run(a: Args, style: &Style) -> msikit::Result<i32> {
+pub fn run(a: Args, out: &mut dyn Write, style: &Style) -> msikit::Result<i32> {
     let report = msikit::database::idt::export_idt(&a.file, &a.idt)?;
-    let mut out = std::io::stdout().lock();
-    if a.json {
-        render::json(&mut out, &report)?;
-    } else {
+    render::show(out, a.json, &report, |out| {
         render::fields(
-            &mut out,
+            out,
             style,
             &[
                 ("Folder".into(), report.folder.clone()),
@@ -32,7 +29,7 @@ pub fn run(a: Args, style: &Style) -> msikit::Result<i32> {
                 ("Binary streams".into(), report.streams.to_string()),
             ],
         )?;
-    }
-    out.flush()?;
+        Ok(())
+    })?;
     Ok(0)
 }

@@ -42,12 +42,9 @@ pub struct ExtractArgs {
     json: bool,
 }
 
-pub fn run_files(a: FilesArgs, style: &Style) -> msikit::Result<i32> {
+pub fn run_files(a: FilesArgs, out: &mut dyn Write, style: &Style) -> msikit::Result<i32> {
     let files = msikit::views::payload::files(&a.file, &super::parse_properties(&a.properties)?)?;
-    let mut out = std::io::stdout().lock();
-    if a.json {
-        render::json(&mut out, &files)?;
-    } else {
+    render::show(out, a.json, &files, |out| {
         let headers = [
             "FILE",
             "PATH",
@@ -75,21 +72,21 @@ pub fn run_files(a: FilesArgs, style: &Style) -> msikit::Result<i32> {
             .collect();
         if a.csv {
             render::csv_line(
-                &mut out,
+                out,
                 &headers.iter().map(|h| h.to_string()).collect::<Vec<_>>(),
             )?;
             for r in &rows {
-                render::csv_line(&mut out, r)?;
+                render::csv_line(out, r)?;
             }
         } else {
-            render::table(&mut out, style, &headers, &rows)?;
+            render::table(out, style, &headers, &rows)?;
         }
-    }
-    out.flush()?;
+        Ok(())
+    })?;
     Ok(0)
 }
 
-pub fn run_extract(a: ExtractArgs, style: &Style) -> msikit::Result<i32> {
+pub fn run_extract(a: ExtractArgs, out: &mut dyn Write, style: &Style) -> msikit::Result<i32> {
     let progress = !a.json && std::io::stderr().is_terminal();
     let report = msikit::views::payload::extract(
         &a.file,
@@ -97,14 +94,11 @@ pub fn run_extract(a: ExtractArgs, style: &Style) -> msikit::Result<i32> {
         a.flat,
         a.only.as_deref(),
         &super::parse_properties(&a.properties)?,
-        progress,
+        &render::progress_bar(progress),
     )?;
-    let mut out = std::io::stdout().lock();
-    if a.json {
-        render::json(&mut out, &report)?;
-    } else {
+    render::show(out, a.json, &report, |out| {
         render::fields(
-            &mut out,
+            out,
             style,
             &[
                 ("Folder".into(), a.dir.display().to_string()),
@@ -118,8 +112,8 @@ pub fn run_extract(a: ExtractArgs, style: &Style) -> msikit::Result<i32> {
         for p in &report.problems {
             writeln!(out, "not written: {p}")?;
         }
-    }
-    out.flush()?;
+        Ok(())
+    })?;
     if let Some(first) = report.problems.first() {
         return Err(msikit::Error::malformed(format!(
             "{} files not written; first problem: {first}",

@@ -21,89 +21,88 @@ pub struct Args {
     json: bool,
 }
 
-pub fn run(a: Args, style: &Style) -> msikit::Result<i32> {
+pub fn run(a: Args, out: &mut dyn Write, style: &Style) -> msikit::Result<i32> {
     let snap = msikit::machine::snapshot::load(&a.snapshot)?;
     let r = msikit::jobs::locks::predict(&a.patch, &a.msi, &snap)?;
-    let code = if r
-        .holders
-        .iter()
-        .any(|h| h.outcome != "freed-by-stopservices")
-    {
-        1
-    } else {
+    use msikit::jobs::locks::LockOutcome;
+    let code = if r.holders.iter().all(|h| match h.outcome {
+        LockOutcome::FreedByStopServices => true,
+        LockOutcome::Reboot3010 | LockOutcome::Error1306 => false,
+    }) {
         0
-    };
-    let mut out = std::io::stdout().lock();
-    if a.json {
-        render::json(&mut out, &r)?;
-        out.flush()?;
-        return Ok(code);
-    }
-    render::fields(
-        &mut out,
-        style,
-        &[
-            ("Patch".into(), r.patch.clone()),
-            ("Computer".into(), r.computer.clone()),
-            ("Files replaced".into(), r.files.len().to_string()),
-            (
-                "Package stops".into(),
-                r.services_stopped_by_package.join(", "),
-            ),
-        ],
-    )?;
-    writeln!(out)?;
-    if r.holders.is_empty() {
-        writeln!(out, "No running process holds a file the patch replaces.")?;
     } else {
-        let rows: Vec<Vec<String>> = r
-            .holders
-            .iter()
-            .map(|h| {
-                vec![
-                    format!("{} ({})", h.process, h.pid),
-                    h.services.join(", "),
-                    h.files
-                        .iter()
-                        .map(|f| {
-                            format!(
-                                "{} [{}]",
-                                f.file,
-                                serde_json::to_value(f.how)
-                                    .ok()
-                                    .and_then(|v| v.as_str().map(str::to_string))
-                                    .unwrap_or_default()
-                            )
-                        })
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    h.outcome.to_string(),
-                ]
-            })
-            .collect();
-        render::table(
-            &mut out,
+        1
+    };
+    render::show(out, a.json, &r, |out| {
+        render::fields(
+            out,
             style,
-            &["PROCESS", "SERVICES", "HOLDS", "OUTCOME"],
-            &rows,
+            &[
+                ("Patch".into(), r.patch.clone()),
+                ("Computer".into(), r.computer.clone()),
+                ("Files replaced".into(), r.files.len().to_string()),
+                (
+                    "Package stops".into(),
+                    r.services_stopped_by_package.join(", "),
+                ),
+            ],
         )?;
-    }
-    writeln!(out)?;
-    render::fields(
-        &mut out,
-        style,
-        &[
-            ("Silent install (/qn)".into(), r.silent_outcome.clone()),
-            ("Interactive install".into(), r.interactive_outcome.clone()),
-        ],
-    )?;
-    if !r.actions.is_empty() {
         writeln!(out)?;
-        writeln!(out, "{}", style.bold("Before installing:"))?;
-        for (i, a) in r.actions.iter().enumerate() {
-            writeln!(out, "  {}. {a}", i + 1)?;
+        if r.holders.is_empty() {
+            writeln!(out, "No running process holds a file the patch replaces.")?;
+        } else {
+            let rows: Vec<Vec<String>> = r
+                .holders
+                .iter()
+                .map(|h| {
+                    vec![
+                        format!("{} ({})", h.process, h.pid),
+                        h.services.join(", "),
+                        h.files
+                            .iter()
+                            .map(|f| {
+                                format!(
+                                    "{} [{}]",
+                                    f.file,
+                                    serde_json::to_value(f.how)
+                                        .ok()
+                                        .and_then(|v| v.as_str().map(str::to_string))
+                                        .unwrap_or_default()
+                                )
+                            })
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        h.outcome.to_string(),
+                    ]
+                })
+                .collect();
+            render::table(
+                out,
+                style,
+                &["PROCESS", "SERVICES", "HOLDS", "OUTCOME"],
+                &rows,
+            )?;
         }
-    }
-    out.flush()?;
+        writeln!(out)?;
+        render::fields(
+            out,
+            style,
+            &[
+                ("Silent install (/qn)".into(), r.silent_outcome.to_string()),
+                (
+                    "Interactive install".into(),
+                    r.interactive_outcome.to_string(),
+                ),
+            ],
+        )?;
+        if !r.actions.is_empty() {
+            writeln!(out)?;
+            writeln!(out, "{}", style.bold("Before installing:"))?;
+            for (i, a) in r.actions.iter().enumerate() {
+                writeln!(out, "  {}. {a}", i + 1)?;
+            }
+        }
+        Ok(())
+    })?;
     Ok(code)
 }

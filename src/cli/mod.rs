@@ -105,36 +105,9 @@ pub fn run() -> i32 {
         }
     };
     let style = Style::new(cli.color);
-    let result = match cli.command {
-        Command::Info(a) => info::run(a, &style),
-        Command::Tables(a) => tables::run(a, &style),
-        Command::Table(a) => table::run(a, &style),
-        Command::Streams(a) => streams::run(a, &style),
-        Command::Cat(a) => cat::run(a),
-        Command::Export(a) => export::run(a, &style),
-        Command::Transform(c) => transform::run(c, &style),
-        Command::Diff(a) => diff::run(a, &style),
-        Command::Patch(c) => patch::run(c, &style),
-        Command::Files(a) => files::run_files(a, &style),
-        Command::Cab(c) => cab::run(c, &style),
-        Command::Build(a) => build::run(a, &style),
-        Command::Check(a) => check::run(a, &style),
-        Command::Locks(a) => locks::run(a, &style),
-        Command::Extract(a) => files::run_extract(a, &style),
-        Command::Completions { shell } => {
-            let mut cmd = Cli::command();
-            clap_complete::generate(shell, &mut cmd, "msikit", &mut std::io::stdout());
-            Ok(0)
-        }
-        Command::Man => {
-            let mut buf = Vec::new();
-            clap_mangen::Man::new(Cli::command())
-                .render(&mut buf)
-                .map_err(msikit::Error::io)
-                .and_then(|_| std::io::stdout().write_all(&buf).map_err(msikit::Error::io))
-                .map(|_| 0)
-        }
-    };
+    let stdout = std::io::stdout();
+    let mut lock = stdout.lock();
+    let result = dispatch(cli.command, &mut lock, &style);
     match result {
         Ok(code) => code,
         Err(e) => {
@@ -145,6 +118,40 @@ pub fn run() -> i32 {
             }
             eprintln!("{}msikit: error:{} {e}", style.err_on(), style.off());
             2
+        }
+    }
+}
+
+/// Runs one verb, its output into `out`; the exit code or the error.
+pub fn dispatch(command: Command, out: &mut dyn Write, style: &Style) -> msikit::Result<i32> {
+    match command {
+        Command::Info(a) => info::run(a, out, style),
+        Command::Tables(a) => tables::run(a, out, style),
+        Command::Table(a) => table::run(a, out, style),
+        Command::Streams(a) => streams::run(a, out, style),
+        Command::Cat(a) => cat::run(a, out),
+        Command::Export(a) => export::run(a, out, style),
+        Command::Transform(c) => transform::run(c, out, style),
+        Command::Diff(a) => diff::run(a, out, style),
+        Command::Patch(c) => patch::run(c, out, style),
+        Command::Files(a) => files::run_files(a, out, style),
+        Command::Cab(c) => cab::run(c, out, style),
+        Command::Build(a) => build::run(a, out, style),
+        Command::Check(a) => check::run(a, out, style),
+        Command::Locks(a) => locks::run(a, out, style),
+        Command::Extract(a) => files::run_extract(a, out, style),
+        Command::Completions { shell } => {
+            let mut cmd = Cli::command();
+            clap_complete::generate(shell, &mut cmd, "msikit", out);
+            Ok(0)
+        }
+        Command::Man => {
+            let mut buf = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut buf)
+                .map_err(msikit::Error::io)
+                .and_then(|_| out.write_all(&buf).map_err(msikit::Error::io))
+                .map(|_| 0)
         }
     }
 }
@@ -160,4 +167,60 @@ pub fn parse_properties(
                 .ok_or_else(|| msikit::Error::usage(format!("--property {p}: expected NAME=VALUE")))
         })
         .collect()
+}
+
+/// Verbs run in process, into a buffer, against the snapshots tests/cli.rs takes of the binary.
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs `msikit ARGS` in process without colour: the exit code and what it wrote.
+    fn run_in_process(args: &[&str]) -> (i32, String) {
+        let cli = Cli::try_parse_from(std::iter::once("msikit").chain(args.iter().copied()))
+            .expect("arguments parse");
+        let style = Style::new(ColorChoice::Never);
+        let mut out = Vec::new();
+        let code = dispatch(cli.command, &mut out, &style).expect("the verb succeeds");
+        (code, String::from_utf8(out).expect("UTF-8 output"))
+    }
+
+    /// The body of the insta snapshot tests/snapshots/cli__NAME.snap (after its header).
+    fn snapshot(name: &str) -> String {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/snapshots")
+            .join(format!("cli__{name}.snap"));
+        let text = std::fs::read_to_string(&path).expect("snapshot file");
+        let body = text
+            .strip_prefix("---\n")
+            .and_then(|t| t.split_once("\n---\n"))
+            .map(|(_, b)| b)
+            .expect("snapshot header");
+        body.to_string()
+    }
+
+    #[test]
+    fn verbs_in_process_write_what_the_binary_writes() {
+        // cargo runs unit tests in the crate's folder, as tests/cli.rs runs the binary.
+        for (name, args) in [
+            ("info_msi", &["info", "testdata/sample.msi"][..]),
+            (
+                "info_msi_json",
+                &["info", "--json", "testdata/sample.msi"][..],
+            ),
+            ("tables_msi", &["tables", "testdata/sample.msi"][..]),
+            (
+                "tables_msp_json",
+                &["tables", "--json", "testdata/sample.msp"][..],
+            ),
+            ("streams_msi", &["streams", "testdata/sample.msi"][..]),
+            (
+                "table_file_text",
+                &["table", "--format", "text", "testdata/sample.msi", "File"][..],
+            ),
+        ] {
+            let (code, out) = run_in_process(args);
+            assert_eq!(code, 0, "{name}");
+            assert_eq!(out.trim_end(), snapshot(name).trim_end(), "{name}");
+        }
+    }
 }

@@ -2,7 +2,7 @@
 //! applicability XML, what it changes in a target database, and building one.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::render::{self, opt, Style};
 
@@ -90,321 +90,325 @@ pub enum Command {
     },
 }
 
-pub fn run(cmd: Command, style: &Style) -> msikit::Result<i32> {
+pub fn run(cmd: Command, out: &mut dyn Write, style: &Style) -> msikit::Result<i32> {
     match cmd {
-        Command::Info { patch, json } => {
-            let p = msikit::views::patch::info(&patch)?;
-            let mut out = std::io::stdout().lock();
-            if json {
-                render::json(&mut out, &p)?;
-                out.flush()?;
-                return Ok(0);
-            }
-            let mut f: Vec<(String, String)> = vec![
-                ("Patch".into(), p.file.clone()),
-                ("Patch code".into(), opt(&p.patch_code)),
-            ];
-            let mut push = |k: &str, v: String| {
-                if !v.is_empty() {
-                    f.push((k.into(), v));
-                }
-            };
-            for key in [
-                "DisplayName",
-                "Description",
-                "KBArticle Number",
-                "Classification",
-                "AllowRemoval",
-                "ManufacturerName",
-                "TargetProductName",
-                "MoreInfoURL",
-            ] {
-                push(key, p.metadata(key).unwrap_or("").to_string());
-            }
-            push("Obsoletes", p.obsoleted_patch_codes.join(" "));
-            push("Targets", p.target_product_codes.join(" "));
-            push(
-                "Minimum installer",
-                p.minimum_installer_version.clone().unwrap_or_default(),
-            );
-            push(
-                "Signed",
-                if p.signed {
-                    "yes (not verified)".into()
-                } else {
-                    "no".into()
-                },
-            );
-            if !p.missing_transforms.is_empty() {
-                push("MISSING transforms", p.missing_transforms.join(" "));
-            }
-            render::fields(&mut out, style, &f)?;
-            writeln!(out)?;
-            let rows: Vec<Vec<String>> = p
-                .transforms
-                .iter()
-                .map(|t| {
-                    vec![
-                        format!(
-                            "{} + {}",
-                            t.transform,
-                            t.paired.clone().unwrap_or("(none)".into())
-                        ),
-                        format!("{} {}", opt(&t.target_product_code), opt(&t.target_version)),
-                        opt(&t.upgraded_version),
-                        t.conditions.join("; "),
-                    ]
-                })
-                .collect();
-            render::table(
-                &mut out,
-                style,
-                &["TRANSFORMS", "TARGET", "UPGRADED", "VALIDATION"],
-                &rows,
-            )?;
-            if !p.sequence.is_empty() {
-                writeln!(out)?;
-                let rows: Vec<Vec<String>> = p
-                    .sequence
-                    .iter()
-                    .map(|s| {
-                        vec![
-                            s.family.clone(),
-                            opt(&s.product_code),
-                            s.sequence.clone(),
-                            if s.supersede_earlier {
-                                "yes".into()
-                            } else {
-                                "no".into()
-                            },
-                        ]
-                    })
-                    .collect();
-                render::table(
-                    &mut out,
-                    style,
-                    &["FAMILY", "PRODUCT", "SEQUENCE", "SUPERSEDES"],
-                    &rows,
-                )?;
-            }
-            writeln!(out)?;
-            let mut rows: Vec<Vec<String>> = p
-                .cabinets
-                .iter()
-                .map(|c| {
-                    let media: Vec<String> = c
-                        .media
-                        .iter()
-                        .map(|m| {
-                            format!(
-                                "DiskId {} LastSequence {} ({})",
-                                m.disk_id, m.last_sequence, m.transform
-                            )
-                        })
-                        .collect();
-                    vec![
-                        c.stream.clone(),
-                        c.size.to_string(),
-                        c.sha256.clone(),
-                        media.join("; "),
-                    ]
-                })
-                .collect();
-            for m in &p.missing_cabinets {
-                rows.push(vec![
-                    opt(&m.cabinet),
-                    "MISSING".into(),
-                    String::new(),
-                    format!(
-                        "DiskId {} ({}) names a stream the patch does not hold",
-                        m.disk_id, m.transform
-                    ),
-                ]);
-            }
-            render::table(
-                &mut out,
-                style,
-                &["CABINET", "SIZE", "SHA256", "MEDIA"],
-                &rows,
-            )?;
-            out.flush()?;
-            Ok(0)
-        }
+        Command::Info { patch, json } => info(&patch, json, out, style),
         Command::Files {
             patch,
             msi,
             properties: props,
             json,
             csv,
-        } => {
-            let list = msikit::views::patch::files::files(
-                &patch,
-                msi.as_deref(),
-                &super::parse_properties(&props)?,
-            )?;
-            let mut out = std::io::stdout().lock();
-            if json {
-                render::json(&mut out, &list)?;
-                out.flush()?;
-                return Ok(0);
-            }
-            let headers = [
-                "FILE",
-                "COMPONENT",
-                "NAME",
-                "OLD VERSION",
-                "NEW VERSION",
-                "OLD SIZE",
-                "NEW SIZE",
-                "LANGUAGE",
-                "DELIVERY",
-                "ENTRY SIZE",
-                "ENTRY SHA256",
-                "CABINET",
-                "SEQUENCE",
-                "MSIFILEHASH",
-                "TARGET PATH",
-                "FINDING",
-                "DELTA ACCEPTS",
-            ];
-            let rows: Vec<Vec<String>> = list
-                .files
-                .iter()
-                .map(|f| {
-                    let n = |v: Option<i32>| v.map(|x| x.to_string()).unwrap_or_default();
-                    vec![
-                        f.file.clone(),
-                        opt(&f.component),
-                        opt(&f.name),
-                        opt(&f.old_version),
-                        opt(&f.new_version),
-                        n(f.old_size),
-                        n(f.new_size),
-                        opt(&f.language),
-                        serde_json::to_value(f.delivery)
-                            .ok()
-                            .and_then(|v| v.as_str().map(str::to_string))
-                            .unwrap_or_default(),
-                        f.entry_size.to_string(),
-                        f.entry_sha256.clone(),
-                        f.cabinet.clone(),
-                        n(f.sequence),
-                        f.file_hash
-                            .map(|h| format!("{} {} {} {}", h[0], h[1], h[2], h[3]))
-                            .unwrap_or_default(),
-                        opt(&f.target_path),
-                        opt(&f.finding),
-                        f.delta
-                            .as_ref()
-                            .map(|d| {
-                                d.sources
-                                    .iter()
-                                    .map(|s| format!("{} bytes crc32 {:08x}", s.size, s.crc32))
-                                    .collect::<Vec<_>>()
-                                    .join("; ")
-                            })
-                            .unwrap_or_default(),
-                    ]
-                })
-                .collect();
-            if list.files.is_empty() && !csv {
-                writeln!(
-                    out,
-                    "no files: the patch's cabinets hold none (it changes only the database)"
-                )?;
-            } else if csv {
-                render::csv_line(
-                    &mut out,
-                    &headers.iter().map(|h| h.to_string()).collect::<Vec<_>>(),
-                )?;
-                for r in &rows {
-                    render::csv_line(&mut out, r)?;
-                }
-            } else {
-                // The human table keeps the columns a person scans; --json and --csv have all.
-                let keep = [0, 2, 3, 4, 5, 6, 8, 9, 11, 14, 15, 16];
-                let h: Vec<&str> = keep
-                    .iter()
-                    .filter_map(|&i| headers.get(i).copied())
-                    .collect();
-                let r: Vec<Vec<String>> = rows
-                    .iter()
-                    .map(|r| keep.iter().filter_map(|&i| r.get(i).cloned()).collect())
-                    .collect();
-                render::table(&mut out, style, &h, &r)?;
-            }
-            out.flush()?;
-            Ok(0)
-        }
+        } => files(&patch, msi.as_deref(), &props, json, csv, out, style),
         Command::Extract {
             patch,
             dir,
             msi,
             properties: props,
             json,
-        } => {
-            let written = msikit::views::patch::files::extract(
-                &patch,
-                &dir,
-                msi.as_deref(),
-                &super::parse_properties(&props)?,
-            )?;
-            let mut out = std::io::stdout().lock();
-            if json {
-                render::json(&mut out, &written)?;
-            } else {
-                let rows: Vec<Vec<String>> = written
-                    .iter()
-                    .map(|w| {
-                        vec![
-                            w.path.clone(),
-                            serde_json::to_value(w.delivery)
-                                .ok()
-                                .and_then(|v| v.as_str().map(str::to_string))
-                                .unwrap_or_default(),
-                            w.size.to_string(),
-                        ]
-                    })
-                    .collect();
-                render::table(&mut out, style, &["WRITTEN", "DELIVERY", "SIZE"], &rows)?;
-            }
-            out.flush()?;
-            Ok(0)
-        }
+        } => extract(&patch, &dir, msi.as_deref(), &props, json, out, style),
         Command::Create {
             manifest,
             targets,
             upgraded,
             output,
             json,
-        } => create(&manifest, targets, upgraded, &output, json, style),
-        Command::Xml { patch } => {
-            let p = msikit::views::patch::info(&patch)?;
-            let mut out = std::io::stdout().lock();
-            out.write_all(msikit::views::patch::xml::applicability_xml(&p).as_bytes())?;
-            out.flush()?;
-            Ok(0)
-        }
+        } => create(&manifest, targets, upgraded, &output, json, out, style),
+        Command::Xml { patch } => xml(&patch, out),
         Command::View {
             target,
             patches,
             output,
             json,
-        } => {
-            let refs: Vec<&std::path::Path> = patches.iter().map(|p| p.as_path()).collect();
-            let ordered = msikit::views::patch::sequence_order(&refs)?;
-            let refs: Vec<&std::path::Path> = ordered.iter().map(|p| p.as_path()).collect();
-            let applied = msikit::views::transform::apply_files(&target, &refs, None, None)?;
-            if let Some(o) = output {
-                msikit::database::write::write_database_file(
-                    &applied.model,
-                    msikit::formats::container::PackageKind::Database,
-                    &o,
-                )?;
-            }
-            super::transform::print(&applied, json, style)
-        }
+        } => view(&target, &patches, output.as_deref(), json, out, style),
     }
+}
+
+/// `patch info`.
+fn info(patch: &Path, json: bool, out: &mut dyn Write, style: &Style) -> msikit::Result<i32> {
+    let p = msikit::views::patch::info(patch)?;
+    render::show(out, json, &p, |out| {
+        let mut f: Vec<(String, String)> = vec![
+            ("Patch".into(), p.file.clone()),
+            ("Patch code".into(), opt(&p.patch_code)),
+        ];
+        let mut push = |k: &str, v: String| {
+            if !v.is_empty() {
+                f.push((k.into(), v));
+            }
+        };
+        for key in [
+            "DisplayName",
+            "Description",
+            "KBArticle Number",
+            "Classification",
+            "AllowRemoval",
+            "ManufacturerName",
+            "TargetProductName",
+            "MoreInfoURL",
+        ] {
+            push(key, p.metadata(key).unwrap_or("").to_string());
+        }
+        push("Obsoletes", p.obsoleted_patch_codes.join(" "));
+        push("Targets", p.target_product_codes.join(" "));
+        push(
+            "Minimum installer",
+            p.minimum_installer_version.clone().unwrap_or_default(),
+        );
+        push(
+            "Signed",
+            if p.signed {
+                "yes (not verified)".into()
+            } else {
+                "no".into()
+            },
+        );
+        if !p.missing_transforms.is_empty() {
+            push("MISSING transforms", p.missing_transforms.join(" "));
+        }
+        render::fields(out, style, &f)?;
+        writeln!(out)?;
+        let rows: Vec<Vec<String>> = p
+            .transforms
+            .iter()
+            .map(|t| {
+                vec![
+                    format!(
+                        "{} + {}",
+                        t.transform,
+                        t.paired.clone().unwrap_or("(none)".into())
+                    ),
+                    format!("{} {}", opt(&t.target_product_code), opt(&t.target_version)),
+                    opt(&t.upgraded_version),
+                    t.conditions.join("; "),
+                ]
+            })
+            .collect();
+        render::table(
+            out,
+            style,
+            &["TRANSFORMS", "TARGET", "UPGRADED", "VALIDATION"],
+            &rows,
+        )?;
+        if !p.sequence.is_empty() {
+            writeln!(out)?;
+            let rows: Vec<Vec<String>> = p
+                .sequence
+                .iter()
+                .map(|s| {
+                    vec![
+                        s.family.clone(),
+                        opt(&s.product_code),
+                        s.sequence.clone(),
+                        if s.supersede_earlier {
+                            "yes".into()
+                        } else {
+                            "no".into()
+                        },
+                    ]
+                })
+                .collect();
+            render::table(
+                out,
+                style,
+                &["FAMILY", "PRODUCT", "SEQUENCE", "SUPERSEDES"],
+                &rows,
+            )?;
+        }
+        writeln!(out)?;
+        let mut rows: Vec<Vec<String>> = p
+            .cabinets
+            .iter()
+            .map(|c| {
+                let media: Vec<String> = c
+                    .media
+                    .iter()
+                    .map(|m| {
+                        format!(
+                            "DiskId {} LastSequence {} ({})",
+                            m.disk_id, m.last_sequence, m.transform
+                        )
+                    })
+                    .collect();
+                vec![
+                    c.stream.clone(),
+                    c.size.to_string(),
+                    c.sha256.clone(),
+                    media.join("; "),
+                ]
+            })
+            .collect();
+        for m in &p.missing_cabinets {
+            rows.push(vec![
+                opt(&m.cabinet),
+                "MISSING".into(),
+                String::new(),
+                format!(
+                    "DiskId {} ({}) names a stream the patch does not hold",
+                    m.disk_id, m.transform
+                ),
+            ]);
+        }
+        render::table(out, style, &["CABINET", "SIZE", "SHA256", "MEDIA"], &rows)?;
+        Ok(())
+    })?;
+    Ok(0)
+}
+
+/// `patch files`.
+fn files(
+    patch: &Path,
+    msi: Option<&Path>,
+    props: &[String],
+    json: bool,
+    csv: bool,
+    out: &mut dyn Write,
+    style: &Style,
+) -> msikit::Result<i32> {
+    let list = msikit::views::patch::files::files(patch, msi, &super::parse_properties(props)?)?;
+    render::show(out, json, &list, |out| {
+        let headers = [
+            "FILE",
+            "COMPONENT",
+            "NAME",
+            "OLD VERSION",
+            "NEW VERSION",
+            "OLD SIZE",
+            "NEW SIZE",
+            "LANGUAGE",
+            "DELIVERY",
+            "ENTRY SIZE",
+            "ENTRY SHA256",
+            "CABINET",
+            "SEQUENCE",
+            "MSIFILEHASH",
+            "TARGET PATH",
+            "FINDING",
+            "DELTA ACCEPTS",
+        ];
+        let rows: Vec<Vec<String>> = list
+            .files
+            .iter()
+            .map(|f| {
+                let n = |v: Option<i32>| v.map(|x| x.to_string()).unwrap_or_default();
+                vec![
+                    f.file.clone(),
+                    opt(&f.component),
+                    opt(&f.name),
+                    opt(&f.old_version),
+                    opt(&f.new_version),
+                    n(f.old_size),
+                    n(f.new_size),
+                    opt(&f.language),
+                    serde_json::to_value(f.delivery)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default(),
+                    f.entry_size.to_string(),
+                    f.entry_sha256.clone(),
+                    f.cabinet.clone(),
+                    n(f.sequence),
+                    f.file_hash
+                        .map(|h| format!("{} {} {} {}", h[0], h[1], h[2], h[3]))
+                        .unwrap_or_default(),
+                    opt(&f.target_path),
+                    opt(&f.finding),
+                    f.delta
+                        .as_ref()
+                        .map(|d| {
+                            d.sources
+                                .iter()
+                                .map(|s| format!("{} bytes crc32 {:08x}", s.size, s.crc32))
+                                .collect::<Vec<_>>()
+                                .join("; ")
+                        })
+                        .unwrap_or_default(),
+                ]
+            })
+            .collect();
+        if list.files.is_empty() && !csv {
+            writeln!(
+                out,
+                "no files: the patch's cabinets hold none (it changes only the database)"
+            )?;
+        } else if csv {
+            render::csv_line(
+                out,
+                &headers.iter().map(|h| h.to_string()).collect::<Vec<_>>(),
+            )?;
+            for r in &rows {
+                render::csv_line(out, r)?;
+            }
+        } else {
+            // The human table keeps the columns a person scans; --json and --csv have all.
+            let keep = [0, 2, 3, 4, 5, 6, 8, 9, 11, 14, 15, 16];
+            let h: Vec<&str> = keep
+                .iter()
+                .filter_map(|&i| headers.get(i).copied())
+                .collect();
+            let r: Vec<Vec<String>> = rows
+                .iter()
+                .map(|r| keep.iter().filter_map(|&i| r.get(i).cloned()).collect())
+                .collect();
+            render::table(out, style, &h, &r)?;
+        }
+        Ok(())
+    })?;
+    Ok(0)
+}
+
+/// `patch extract`.
+fn extract(
+    patch: &Path,
+    dir: &Path,
+    msi: Option<&Path>,
+    props: &[String],
+    json: bool,
+    out: &mut dyn Write,
+    style: &Style,
+) -> msikit::Result<i32> {
+    let written =
+        msikit::views::patch::files::extract(patch, dir, msi, &super::parse_properties(props)?)?;
+    render::show(out, json, &written, |out| {
+        let rows: Vec<Vec<String>> = written
+            .iter()
+            .map(|w| {
+                vec![
+                    w.path.clone(),
+                    serde_json::to_value(w.delivery)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default(),
+                    w.size.to_string(),
+                ]
+            })
+            .collect();
+        render::table(out, style, &["WRITTEN", "DELIVERY", "SIZE"], &rows)?;
+        Ok(())
+    })?;
+    Ok(0)
+}
+
+/// `patch xml`.
+fn xml(patch: &Path, out: &mut dyn Write) -> msikit::Result<i32> {
+    let p = msikit::views::patch::info(patch)?;
+    out.write_all(msikit::views::patch::xml::applicability_xml(&p).as_bytes())?;
+    out.flush()?;
+    Ok(0)
+}
+
+/// `patch view`.
+fn view(
+    target: &Path,
+    patches: &[PathBuf],
+    output: Option<&Path>,
+    json: bool,
+    out: &mut dyn Write,
+    style: &Style,
+) -> msikit::Result<i32> {
+    let refs: Vec<&std::path::Path> = patches.iter().map(|p| p.as_path()).collect();
+    let applied = msikit::views::patch::view(target, &refs, output)?;
+    super::transform::print(&applied, json, out, style)
 }
 
 fn create(
@@ -413,6 +417,7 @@ fn create(
     upgraded: Vec<PathBuf>,
     output: &std::path::Path,
     json: bool,
+    out: &mut dyn Write,
     style: &Style,
 ) -> msikit::Result<i32> {
     use msikit::jobs::authoring::patch;
@@ -433,58 +438,49 @@ fn create(
         });
     }
     let r = patch::create_file(&m, output)?;
-    let mut out = std::io::stdout().lock();
-    if json {
-        render::json(&mut out, &r)?;
-        out.flush()?;
-        return Ok(0);
-    }
-    render::fields(
-        &mut out,
-        style,
-        &[
-            ("Wrote".into(), r.output.clone()),
-            ("Patch code".into(), r.patch_code.clone()),
-            ("Family".into(), format!("{} {}", r.family, r.sequence)),
-            (
-                "Cabinet".into(),
-                format!("{} ({} bytes)", r.cabinet, r.cabinet_bytes),
-            ),
-            ("Size".into(), format!("{} bytes", r.patch_bytes)),
-        ],
-    )?;
-    writeln!(out)?;
-    let rows: Vec<Vec<String>> = r
-        .targets
-        .iter()
-        .map(|t| {
-            vec![
-                format!("{} + #{}", t.transform, t.transform),
-                t.product_code.clone(),
-                format!("{} -> {}", t.old_version, t.new_version),
-            ]
-        })
-        .collect();
-    render::table(&mut out, style, &["TRANSFORMS", "TARGET", "VERSION"], &rows)?;
-    writeln!(out)?;
-    let rows: Vec<Vec<String>> = r
-        .files
-        .iter()
-        .map(|f| {
-            vec![
-                f.file.clone(),
-                f.sequence.to_string(),
-                f.size.to_string(),
-                if f.new { "added" } else { "replaced" }.into(),
-            ]
-        })
-        .collect();
-    render::table(
-        &mut out,
-        style,
-        &["FILE", "SEQUENCE", "SIZE", "CHANGE"],
-        &rows,
-    )?;
-    out.flush()?;
+    render::show(out, json, &r, |out| {
+        render::fields(
+            out,
+            style,
+            &[
+                ("Wrote".into(), r.output.clone()),
+                ("Patch code".into(), r.patch_code.clone()),
+                ("Family".into(), format!("{} {}", r.family, r.sequence)),
+                (
+                    "Cabinet".into(),
+                    format!("{} ({} bytes)", r.cabinet, r.cabinet_bytes),
+                ),
+                ("Size".into(), format!("{} bytes", r.patch_bytes)),
+            ],
+        )?;
+        writeln!(out)?;
+        let rows: Vec<Vec<String>> = r
+            .targets
+            .iter()
+            .map(|t| {
+                vec![
+                    format!("{} + #{}", t.transform, t.transform),
+                    t.product_code.clone(),
+                    format!("{} -> {}", t.old_version, t.new_version),
+                ]
+            })
+            .collect();
+        render::table(out, style, &["TRANSFORMS", "TARGET", "VERSION"], &rows)?;
+        writeln!(out)?;
+        let rows: Vec<Vec<String>> = r
+            .files
+            .iter()
+            .map(|f| {
+                vec![
+                    f.file.clone(),
+                    f.sequence.to_string(),
+                    f.size.to_string(),
+                    if f.new { "added" } else { "replaced" }.into(),
+                ]
+            })
+            .collect();
+        render::table(out, style, &["FILE", "SEQUENCE", "SIZE", "CHANGE"], &rows)?;
+        Ok(())
+    })?;
     Ok(0)
 }

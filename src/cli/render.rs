@@ -44,10 +44,41 @@ impl Style {
     }
 }
 
+/// A receiver of the library's extraction progress that draws a bar of files on standard error
+/// when `show`, nothing otherwise.
+pub fn progress_bar(show: bool) -> impl Fn(msikit::views::payload::Progress) + Sync {
+    use msikit::views::payload::Progress;
+    let bar = std::sync::OnceLock::<indicatif::ProgressBar>::new();
+    move |event| match event {
+        Progress::Start { files } => {
+            let _ = bar.set(if show {
+                let b = indicatif::ProgressBar::new(files as u64);
+                b.set_style(
+                    indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} files {msg}")
+                        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                );
+                b
+            } else {
+                indicatif::ProgressBar::hidden()
+            });
+        }
+        Progress::FileWritten => {
+            if let Some(b) = bar.get() {
+                b.inc(1);
+            }
+        }
+        Progress::Finish => {
+            if let Some(b) = bar.get() {
+                b.finish_and_clear();
+            }
+        }
+    }
+}
+
 /// Prints rows as an aligned table with a header line: no borders, columns separated by two
 /// spaces, no trailing blanks (the look of `ls -l` or msiinfo). Layout by comfy-table; control
 /// characters in cells are shown escaped so a row stays on one line.
-pub fn table<W: Write>(
+pub fn table<W: Write + ?Sized>(
     out: &mut W,
     style: &Style,
     headers: &[&str],
@@ -93,7 +124,11 @@ pub fn one_line(s: &str) -> String {
 }
 
 /// Key/value lines ("Title:  Installation Database"), keys aligned.
-pub fn fields<W: Write>(out: &mut W, style: &Style, pairs: &[(String, String)]) -> io::Result<()> {
+pub fn fields<W: Write + ?Sized>(
+    out: &mut W,
+    style: &Style,
+    pairs: &[(String, String)],
+) -> io::Result<()> {
     let w = pairs
         .iter()
         .map(|(k, _)| k.chars().count())
@@ -111,9 +146,26 @@ pub fn fields<W: Write>(out: &mut W, style: &Style, pairs: &[(String, String)]) 
     Ok(())
 }
 
+/// The one way a verb shows its result: pretty JSON of `value` when `as_json`, else what `human`
+/// writes; then `out` is flushed.
+pub fn show<T: serde::Serialize>(
+    out: &mut dyn Write,
+    as_json: bool,
+    value: &T,
+    human: impl FnOnce(&mut dyn Write) -> msikit::Result<()>,
+) -> msikit::Result<()> {
+    if as_json {
+        json(out, value)?;
+    } else {
+        human(out)?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
 /// Pretty JSON with a final newline. (A closed pipe stays an I/O error of kind BrokenPipe, which the
 /// binary ends quietly on.)
-pub fn json<W: Write, T: serde::Serialize>(out: &mut W, value: &T) -> io::Result<()> {
+pub fn json<W: Write + ?Sized, T: serde::Serialize>(out: &mut W, value: &T) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, value).map_err(io::Error::from)?;
     writeln!(out)
 }
@@ -133,7 +185,7 @@ pub fn csv_field(s: &str) -> String {
 }
 
 /// A CSV line with CRLF, as RFC 4180 asks.
-pub fn csv_line<W: Write>(out: &mut W, cells: &[String]) -> io::Result<()> {
+pub fn csv_line<W: Write + ?Sized>(out: &mut W, cells: &[String]) -> io::Result<()> {
     let line: Vec<String> = cells.iter().map(|c| csv_field(c)).collect();
     write!(out, "{}\r\n", line.join(","))
 }

@@ -14,12 +14,9 @@ pub struct Args {
     json: bool,
 }
 
-pub fn run(a: Args, style: &Style) -> msikit::Result<i32> {
+pub fn run(a: Args, out: &mut dyn Write, style: &Style) -> msikit::Result<i32> {
     let streams = msikit::jobs::inspect::streams(&a.file)?;
-    let mut out = std::io::stdout().lock();
-    if a.json {
-        render::json(&mut out, &streams)?;
-    } else {
+    render::show(out, a.json, &streams, |out| {
         let rows: Vec<Vec<String>> = streams
             .iter()
             .map(|s| {
@@ -40,13 +37,13 @@ pub fn run(a: Args, style: &Style) -> msikit::Result<i32> {
             })
             .collect();
         render::table(
-            &mut out,
+            out,
             style,
             &["NAME", "KIND", "SIZE", "SHA256 / CLSID"],
             &rows,
         )?;
-    }
-    out.flush()?;
+        Ok(())
+    })?;
     match msikit::jobs::inspect::first_stream_error(&a.file, &streams) {
         Some(e) => Err(e),
         None => Ok(0),

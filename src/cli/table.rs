@@ -54,12 +54,12 @@ struct ColumnJson<'a> {
     localizable: bool,
 }
 
-pub fn run(a: Args, style: &Style) -> msikit::Result<i32> {
+pub fn run(a: Args, out: &mut dyn Write, style: &Style) -> msikit::Result<i32> {
     let format = if a.json { Format::Json } else { a.format };
     let c = Container::open(&a.file)?;
-    let mut out = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let out = &mut BufWriter::with_capacity(1 << 16, &mut *out);
     if format == Format::Idt {
-        msikit::database::idt::write_idt(&c, &a.name, &mut out)?;
+        msikit::database::idt::write_idt(&c, &a.name, out)?;
         out.flush()?;
         return Ok(0);
     }
@@ -88,14 +88,14 @@ pub fn run(a: Args, style: &Style) -> msikit::Result<i32> {
                     .collect(),
                 rows: (0..t.len()).map(|r| t.row_values(r)).collect(),
             };
-            render::json(&mut out, &doc)?;
+            render::json(out, &doc)?;
         }
         Format::Csv => {
             let header: Vec<String> = def.columns.iter().map(|c| c.name.clone()).collect();
-            render::csv_line(&mut out, &header)?;
+            render::csv_line(out, &header)?;
             for r in 0..t.len() {
                 let cells: Vec<String> = t.row_values(r).iter().map(|v| v.to_string()).collect();
-                render::csv_line(&mut out, &cells)?;
+                render::csv_line(out, &cells)?;
             }
         }
         Format::Text | Format::Idt => {
@@ -103,7 +103,7 @@ pub fn run(a: Args, style: &Style) -> msikit::Result<i32> {
             let rows: Vec<Vec<String>> = (0..t.len())
                 .map(|r| t.row_values(r).iter().map(|v| v.to_string()).collect())
                 .collect();
-            render::table(&mut out, style, &headers, &rows)?;
+            render::table(out, style, &headers, &rows)?;
         }
     }
     out.flush()?;

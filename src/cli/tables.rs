@@ -14,18 +14,15 @@ pub struct Args {
     json: bool,
 }
 
-pub fn run(a: Args, style: &Style) -> msikit::Result<i32> {
+pub fn run(a: Args, out: &mut dyn Write, style: &Style) -> msikit::Result<i32> {
     let tables = msikit::jobs::inspect::tables(&a.file)?;
-    let mut out = std::io::stdout().lock();
-    if a.json {
-        render::json(&mut out, &tables)?;
-    } else {
+    render::show(out, a.json, &tables, |out| {
         let rows: Vec<Vec<String>> = tables
             .iter()
             .map(|t| vec![t.name.clone(), t.rows.to_string(), t.columns.to_string()])
             .collect();
-        render::table(&mut out, style, &["TABLE", "ROWS", "COLUMNS"], &rows)?;
-    }
-    out.flush()?;
+        render::table(out, style, &["TABLE", "ROWS", "COLUMNS"], &rows)?;
+        Ok(())
+    })?;
     Ok(0)
 }

@@ -81,7 +81,7 @@ fn suppress(s: &Option<String>) -> msikit::Result<Option<ErrorFlags>> {
     s.as_deref().map(ErrorFlags::from_letters).transpose()
 }
 
-pub fn run(cmd: Command, style: &Style) -> msikit::Result<i32> {
+pub fn run(cmd: Command, out: &mut dyn Write, style: &Style) -> msikit::Result<i32> {
     match cmd {
         Command::Show(a) => {
             let applied = msikit::views::transform::apply_files(
@@ -90,7 +90,7 @@ pub fn run(cmd: Command, style: &Style) -> msikit::Result<i32> {
                 a.storage.as_deref(),
                 suppress(&a.suppress)?,
             )?;
-            print(&applied, a.json, style)
+            print(&applied, a.json, out, style)
         }
         Command::Create(a) => {
             let opts = msikit::views::transform::write::TransformOptions {
@@ -99,7 +99,7 @@ pub fn run(cmd: Command, style: &Style) -> msikit::Result<i32> {
             };
             let created = msikit::views::transform::create(&a.base, &a.target, &opts)?;
             msikit::formats::files::write_atomically(&a.output, &created.bytes)?;
-            print_report(&created.report, a.json, style, &created)
+            print_report(&created.report, a.json, out, style, &created)
         }
         Command::Apply(a) => {
             let paths: Vec<&std::path::Path> = a.transforms.iter().map(|p| p.as_path()).collect();
@@ -114,63 +114,64 @@ pub fn run(cmd: Command, style: &Style) -> msikit::Result<i32> {
                 msikit::formats::container::PackageKind::Database,
                 &a.output,
             )?;
-            print(&applied, a.json, style)
+            print(&applied, a.json, out, style)
         }
     }
 }
 
-pub fn print(applied: &Applied, json: bool, style: &Style) -> msikit::Result<i32> {
-    let mut out = std::io::stdout().lock();
-    if json {
-        render::json(&mut out, applied)?;
-        out.flush()?;
-        return Ok(0);
-    }
-    for r in &applied.reports {
-        let status = match (r.applied, r.validation_failures.is_empty()) {
-            (false, _) => " (not applied: its validation fails)",
-            (true, false) => " (applied, although its validation fails)",
-            (true, true) => "",
-        };
-        writeln!(
-            out,
-            "{}",
-            style.bold(&format!("transform {}{status}", r.transform))
-        )?;
-        for f in &r.validation_failures {
-            writeln!(out, "  fails: {f}")?;
-        }
-        if let Some(s) = &r.summary {
-            let conditions = s.conditions();
-            if !conditions.is_empty() {
-                writeln!(out, "  validation: {}", conditions.join("; "))?;
+pub fn print(
+    applied: &Applied,
+    json: bool,
+    out: &mut dyn Write,
+    style: &Style,
+) -> msikit::Result<i32> {
+    render::show(out, json, applied, |out| {
+        for r in &applied.reports {
+            let status = match (r.applied, r.validation_failures.is_empty()) {
+                (false, _) => " (not applied: its validation fails)",
+                (true, false) => " (applied, although its validation fails)",
+                (true, true) => "",
+            };
+            writeln!(
+                out,
+                "{}",
+                style.bold(&format!("transform {}{status}", r.transform))
+            )?;
+            for f in &r.validation_failures {
+                writeln!(out, "  fails: {f}")?;
             }
+            if let Some(s) = &r.summary {
+                let conditions = s.conditions();
+                if !conditions.is_empty() {
+                    writeln!(out, "  validation: {}", conditions.join("; "))?;
+                }
+            }
+            writeln!(
+                out,
+                "  suppressed errors: [{}] {}",
+                r.suppressed.letters(),
+                r.suppressed.names().join(", ")
+            )?;
+            if r.applied {
+                changes_table(out, style, &r.changes, "  no changes")?;
+            }
+            writeln!(out)?;
         }
-        writeln!(
-            out,
-            "  suppressed errors: [{}] {}",
-            r.suppressed.letters(),
-            r.suppressed.names().join(", ")
-        )?;
-        if r.applied {
-            changes_table(&mut out, style, &r.changes, "  no changes")?;
+        if applied.product_version_before != applied.product_version_after {
+            writeln!(
+                out,
+                "ProductVersion: {} -> {}",
+                applied
+                    .product_version_before
+                    .as_deref()
+                    .unwrap_or("(none)"),
+                applied.product_version_after.as_deref().unwrap_or("(none)")
+            )?;
+        } else if let Some(v) = &applied.product_version_after {
+            writeln!(out, "ProductVersion: {v} (unchanged)")?;
         }
-        writeln!(out)?;
-    }
-    if applied.product_version_before != applied.product_version_after {
-        writeln!(
-            out,
-            "ProductVersion: {} -> {}",
-            applied
-                .product_version_before
-                .as_deref()
-                .unwrap_or("(none)"),
-            applied.product_version_after.as_deref().unwrap_or("(none)")
-        )?;
-    } else if let Some(v) = &applied.product_version_after {
-        writeln!(out, "ProductVersion: {v} (unchanged)")?;
-    }
-    out.flush()?;
+        Ok(())
+    })?;
     Ok(0)
 }
 
@@ -178,21 +179,19 @@ pub fn print(applied: &Applied, json: bool, style: &Style) -> msikit::Result<i32
 pub fn print_report<T: serde::Serialize>(
     r: &msikit::views::transform::ApplyReport,
     json: bool,
+    out: &mut dyn Write,
     style: &Style,
     whole: &T,
 ) -> msikit::Result<i32> {
-    let mut out = std::io::stdout().lock();
-    if json {
-        render::json(&mut out, whole)?;
-    } else {
-        changes_table(&mut out, style, &r.changes, "no differences")?;
-    }
-    out.flush()?;
+    render::show(out, json, whole, |out| {
+        changes_table(out, style, &r.changes, "no differences")?;
+        Ok(())
+    })?;
     Ok(0)
 }
 
 /// The changes of one transform as a table, or `empty` when there are none.
-fn changes_table<W: Write>(
+fn changes_table<W: Write + ?Sized>(
     out: &mut W,
     style: &Style,
     changes: &[Change],

@@ -30,12 +30,79 @@ use crate::formats::guid::Guid;
 use crate::views::patch::{self, PatchInfo};
 use crate::views::transform::validate;
 
-/// ERROR_SUCCESS: the patch applies.
-pub const APPLICABLE: u32 = 0;
-/// ERROR_PATCH_TARGET_NOT_FOUND: no transform of the patch validates against the product.
-pub const TARGET_NOT_FOUND: u32 = 1642;
-/// ERROR_PATCH_NO_SEQUENCE: superseded by another applicable patch of its family.
-pub const SUPERSEDED: u32 = 1648;
+/// What `MsiDetermineApplicablePatches` says of a patch. JSON carries it as two fields,
+/// `status` (the Windows error number, [`PatchStatus::code`]) and `status_name`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PatchStatus {
+    /// ERROR_SUCCESS (0): the patch applies.
+    Applicable,
+    /// ERROR_PATCH_TARGET_NOT_FOUND (1642): no transform of the patch validates against the
+    /// product.
+    TargetNotFound,
+    /// ERROR_PATCH_NO_SEQUENCE (1648): superseded by another applicable patch of its family.
+    Superseded,
+}
+
+impl PatchStatus {
+    /// The Windows error number: 0, 1642 or 1648.
+    pub fn code(self) -> u32 {
+        match self {
+            PatchStatus::Applicable => 0,
+            PatchStatus::TargetNotFound => 1642,
+            PatchStatus::Superseded => 1648,
+        }
+    }
+
+    /// The Windows name of [`PatchStatus::code`] (`ERROR_SUCCESS`...).
+    pub fn name(self) -> &'static str {
+        match self {
+            PatchStatus::Applicable => "ERROR_SUCCESS",
+            PatchStatus::TargetNotFound => "ERROR_PATCH_TARGET_NOT_FOUND",
+            PatchStatus::Superseded => "ERROR_PATCH_NO_SEQUENCE",
+        }
+    }
+}
+
+/// Serializes as the two fields `status` and `status_name` of the record it is flattened into.
+impl Serialize for PatchStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(2))?;
+        m.serialize_entry("status", &self.code())?;
+        m.serialize_entry("status_name", self.name())?;
+        m.end()
+    }
+}
+
+/// Where a patch stands for one installed product of a snapshot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProductState {
+    Applicable,
+    AlreadyApplied,
+    Superseded,
+    Obsoleted,
+    NotApplicable,
+}
+
+impl ProductState {
+    /// The word JSON and the human table show (`already-applied`...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProductState::Applicable => "applicable",
+            ProductState::AlreadyApplied => "already-applied",
+            ProductState::Superseded => "superseded",
+            ProductState::Obsoleted => "obsoleted",
+            ProductState::NotApplicable => "not-applicable",
+        }
+    }
+}
+
+impl std::fmt::Display for ProductState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// The check of one transform pair against the package.
 #[derive(Debug, Clone, Serialize)]
@@ -53,9 +120,10 @@ pub struct PatchVerdict {
     pub patch: String,
     pub patch_code: Option<String>,
     pub display_name: Option<String>,
-    /// 0, 1642 or 1648, as MsiDetermineApplicablePatches gives them.
-    pub status: u32,
-    pub status_name: &'static str,
+    /// 0, 1642 or 1648, as MsiDetermineApplicablePatches gives them (JSON: `status` and
+    /// `status_name`).
+    #[serde(flatten)]
+    pub status: PatchStatus,
     /// Why, in words.
     pub reason: String,
     /// The position among the applicable patches (0 first), if it applies.
@@ -86,18 +154,14 @@ impl PackageCheck {
     /// True when every patch applies or is superseded by one that does (so installing them
     /// does what they say), and the expected version, if any, is reached.
     pub fn ready(&self) -> bool {
-        self.patches.iter().all(|p| p.status != TARGET_NOT_FOUND)
-            && self.patches.iter().any(|p| p.status == APPLICABLE)
+        self.patches
+            .iter()
+            .all(|p| p.status != PatchStatus::TargetNotFound)
+            && self
+                .patches
+                .iter()
+                .any(|p| p.status == PatchStatus::Applicable)
             && self.expectation_met != Some(false)
-    }
-}
-
-fn status_name(s: u32) -> &'static str {
-    match s {
-        APPLICABLE => "ERROR_SUCCESS",
-        TARGET_NOT_FOUND => "ERROR_PATCH_TARGET_NOT_FOUND",
-        SUPERSEDED => "ERROR_PATCH_NO_SEQUENCE",
-        _ => "?",
     }
 }
 
@@ -123,7 +187,7 @@ fn verdict(path: &Path, info: &PatchInfo, model: &DatabaseModel) -> PatchVerdict
         .any(|c| Guid::same_code(c, product_code));
     let (status, reason) = if !targeted {
         (
-            TARGET_NOT_FOUND,
+            PatchStatus::TargetNotFound,
             format!(
                 "ProductCode {product_code} is not among the patch's targets ({})",
                 info.target_product_codes.join(", ")
@@ -131,7 +195,7 @@ fn verdict(path: &Path, info: &PatchInfo, model: &DatabaseModel) -> PatchVerdict
         )
     } else if let Some(t) = transforms.iter().find(|t| t.failures.is_empty()) {
         (
-            APPLICABLE,
+            PatchStatus::Applicable,
             format!("transform {} validates against the package", t.transform),
         )
     } else {
@@ -140,7 +204,7 @@ fn verdict(path: &Path, info: &PatchInfo, model: &DatabaseModel) -> PatchVerdict
             .map(|t| format!("{}: {}", t.transform, t.failures.join("; ")))
             .collect();
         (
-            TARGET_NOT_FOUND,
+            PatchStatus::TargetNotFound,
             format!("no transform validates ({})", why.join(" | ")),
         )
     };
@@ -149,7 +213,6 @@ fn verdict(path: &Path, info: &PatchInfo, model: &DatabaseModel) -> PatchVerdict
         patch_code: info.patch_code.clone(),
         display_name: info.metadata("DisplayName").map(str::to_string),
         status,
-        status_name: status_name(status),
         reason,
         order: None,
         transforms,
@@ -216,7 +279,7 @@ pub fn check_package(
                 continue;
             }
             let v = verdict(patches[i], &infos[i], &current);
-            if v.status == APPLICABLE {
+            if v.status == PatchStatus::Applicable {
                 applied.push(patches[i]);
                 current = crate::views::transform::apply_files(msi, &applied, None, None)?.model;
             }
@@ -226,7 +289,11 @@ pub fn check_package(
         let applicable: Vec<usize> = walk
             .iter()
             .copied()
-            .filter(|&i| verdicts[i].as_ref().is_some_and(|v| v.status == APPLICABLE))
+            .filter(|&i| {
+                verdicts[i]
+                    .as_ref()
+                    .is_some_and(|v| v.status == PatchStatus::Applicable)
+            })
             .collect();
         let mut changed = false;
         for &i in &applicable {
@@ -253,8 +320,7 @@ pub fn check_package(
             let v = match (verdicts[i].take(), superseded[i]) {
                 (_, Some(by)) => {
                     let mut v = verdict(patches[i], &infos[i], &model);
-                    v.status = SUPERSEDED;
-                    v.status_name = status_name(SUPERSEDED);
+                    v.status = PatchStatus::Superseded;
                     v.superseded_by = Some(patches[by].display().to_string());
                     v.reason =
                         format!("superseded by {} (MsiPatchSequence)", patches[by].display());
@@ -292,11 +358,11 @@ pub struct ProductVerdict {
     pub name: String,
     pub version: String,
     /// 0 applicable, 1642 not applicable, 1648 superseded; an already applied patch is 0 with
-    /// state `already-applied`.
-    pub status: u32,
-    pub status_name: &'static str,
+    /// state `already-applied` (JSON: `status` and `status_name`).
+    #[serde(flatten)]
+    pub status: PatchStatus,
     /// `applicable`, `already-applied`, `superseded`, `obsoleted` or `not-applicable`.
-    pub state: &'static str,
+    pub state: ProductState,
     pub reason: String,
     pub transforms: Vec<TransformCheck>,
     /// The ProductVersion the product has after the patch (its validating transform's upgraded
@@ -395,10 +461,10 @@ pub fn check_snapshot_with(
         }
         let model = product_model(p);
         let mut v = verdict(patch_path, info, &model);
-        let mut state = if v.status == APPLICABLE {
-            "applicable"
+        let mut state = if v.status == PatchStatus::Applicable {
+            ProductState::Applicable
         } else {
-            "not-applicable"
+            ProductState::NotApplicable
         };
         let version_after = v
             .transforms
@@ -409,8 +475,8 @@ pub fn check_snapshot_with(
         if let Some(x) = p.patches.iter().find(|x| {
             Guid::same_code(&x.patch_code, &my_code) && matches!(x.state, PatchState::Applied)
         }) {
-            state = "already-applied";
-            v.status = APPLICABLE;
+            state = ProductState::AlreadyApplied;
+            v.status = PatchStatus::Applicable;
             v.reason = format!("the patch is already applied ({})", x.patch_code);
         }
         // Superseded by an applied patch of one of its families?
@@ -428,9 +494,9 @@ pub fn check_snapshot_with(
                         .display_name
                         .clone()
                         .unwrap_or_else(|| x.patch_code.clone());
-                    if s.supersede && theirs > my_seq && state != "already-applied" {
-                        state = "superseded";
-                        v.status = SUPERSEDED;
+                    if s.supersede && theirs > my_seq && state != ProductState::AlreadyApplied {
+                        state = ProductState::Superseded;
+                        v.status = PatchStatus::Superseded;
                         v.reason = format!(
                             "superseded by the applied {name} (family {} sequence {})",
                             s.family, s.sequence
@@ -445,14 +511,21 @@ pub fn check_snapshot_with(
         }
         // The machine itself may record the patch as superseded or obsoleted (its own
         // sequencing of the patches it has, with data the snapshot may not carry).
-        if state == "applicable" || state == "not-applicable" {
+        if matches!(
+            state,
+            ProductState::Applicable | ProductState::NotApplicable
+        ) {
             if let Some(x) = p.patches.iter().find(|x| {
                 Guid::same_code(&x.patch_code, &my_code)
                     && matches!(x.state, PatchState::Superseded | PatchState::Obsoleted)
             }) {
                 let obsoleted = matches!(x.state, PatchState::Obsoleted);
-                state = if obsoleted { "obsoleted" } else { "superseded" };
-                v.status = SUPERSEDED;
+                state = if obsoleted {
+                    ProductState::Obsoleted
+                } else {
+                    ProductState::Superseded
+                };
+                v.status = PatchStatus::Superseded;
                 v.reason = format!(
                     "the machine records the patch as {} ({})",
                     if obsoleted { "obsoleted" } else { "superseded" },
@@ -460,7 +533,10 @@ pub fn check_snapshot_with(
                 );
             }
         }
-        if state != "applicable" && state != "not-applicable" {
+        if !matches!(
+            state,
+            ProductState::Applicable | ProductState::NotApplicable
+        ) {
             notes.clear();
         }
         products.push(ProductVerdict {
@@ -468,11 +544,10 @@ pub fn check_snapshot_with(
             name: p.name.clone(),
             version: p.version.clone(),
             status: v.status,
-            status_name: status_name(v.status),
             state,
             reason: v.reason,
             transforms: v.transforms,
-            version_after: if state == "applicable" {
+            version_after: if state == ProductState::Applicable {
                 version_after
             } else {
                 None
@@ -483,11 +558,11 @@ pub fn check_snapshot_with(
     let prerequisites = rules
         .map(|r| crate::jobs::rules::evaluate(r, snap))
         .unwrap_or_default();
-    let applicable = products.iter().any(|p| p.state == "applicable");
+    let applicable = products.iter().any(|p| p.state == ProductState::Applicable);
     let expectation_met = expected_version.map(|e| {
         products
             .iter()
-            .any(|p| p.state == "applicable" && p.version_after.as_deref() == Some(e))
+            .any(|p| p.state == ProductState::Applicable && p.version_after.as_deref() == Some(e))
     });
     let ready = applicable
         && prerequisites.iter().all(|f| f.result != "failed")
@@ -513,6 +588,38 @@ pub fn check_snapshot_with(
 pub enum BatchLine {
     Checked(Box<SnapshotCheck>),
     Error { snapshot: String, error: String },
+}
+
+/// The snapshots of `--snapshots`: every `*.json` file of a folder (by name), or each non-blank
+/// line of a JSON Lines file (named `FILE:LINE`), as (name, bytes) for [`check_many`].
+pub fn read_snapshots(many: &Path) -> Result<Vec<(String, Vec<u8>)>> {
+    let name = many.display().to_string();
+    let mut inputs: Vec<(String, Vec<u8>)> = Vec::new();
+    if many.is_dir() {
+        let mut paths: Vec<std::path::PathBuf> = std::fs::read_dir(many)
+            .map_err(|e| Error::io(e).in_file(&name))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.extension()
+                    .is_some_and(|x| x.eq_ignore_ascii_case("json"))
+            })
+            .collect();
+        paths.sort();
+        for p in paths {
+            let bytes =
+                std::fs::read(&p).map_err(|e| Error::io(e).in_file(p.display().to_string()))?;
+            inputs.push((p.display().to_string(), bytes));
+        }
+    } else {
+        let text = std::fs::read(many).map_err(|e| Error::io(e).in_file(&name))?;
+        for (i, line) in text.split(|&b| b == b'\n').enumerate() {
+            if line.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            inputs.push((format!("{name}:{}", i + 1), line.to_vec()));
+        }
+    }
+    Ok(inputs)
 }
 
 /// Checks `patch` against many snapshots, on all cores; results in input order. Each input is

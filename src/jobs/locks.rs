@@ -39,6 +39,96 @@ pub enum Hold {
     Open,
 }
 
+/// What happens to a holder's files at install time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum LockOutcome {
+    /// The package's StopServices stops the holder before InstallFiles.
+    #[serde(rename = "freed-by-stopservices")]
+    FreedByStopServices,
+    /// Renamed and replaced at the next restart (3010, ERROR_SUCCESS_REBOOT_REQUIRED).
+    #[serde(rename = "reboot-3010")]
+    Reboot3010,
+    /// Open without delete sharing: error 1306, and a silent install fails with 1603.
+    #[serde(rename = "error-1306")]
+    Error1306,
+}
+
+impl LockOutcome {
+    /// The word JSON and the human table show (`freed-by-stopservices`...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LockOutcome::FreedByStopServices => "freed-by-stopservices",
+            LockOutcome::Reboot3010 => "reboot-3010",
+            LockOutcome::Error1306 => "error-1306",
+        }
+    }
+}
+
+impl std::fmt::Display for LockOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a silent (`/qn`) install is predicted to end with; JSON and the human output show it as
+/// a sentence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SilentOutcome {
+    /// Error 1306 then 1603, the stopped services left stopped.
+    Fails1306,
+    /// Success with 3010: a restart completes the replacement.
+    Reboot3010,
+    /// Success: no file stays in use.
+    Succeeds,
+}
+
+impl std::fmt::Display for SilentOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            SilentOutcome::Fails1306 => {
+                "fails: error 1306 (file in use) then 1603; the services StopServices stopped are \
+                 left stopped (KB930809 known issue 1; events 11306, 1023, 11729)"
+            }
+            SilentOutcome::Reboot3010 => {
+                "succeeds with 3010: a restart completes the replacement of files in use"
+            }
+            SilentOutcome::Succeeds => "succeeds: no file the patch replaces stays in use",
+        })
+    }
+}
+
+impl Serialize for SilentOutcome {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// What an interactive install shows; JSON and the human output show it as a sentence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InteractiveOutcome {
+    /// No process holds a replaced file.
+    NoDialog,
+    /// The FilesInUse dialog, listing these processes (`name (pid)`).
+    FilesInUse(Vec<String>),
+}
+
+impl std::fmt::Display for InteractiveOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            InteractiveOutcome::NoDialog => f.write_str("no FilesInUse dialog"),
+            InteractiveOutcome::FilesInUse(names) => {
+                write!(f, "FilesInUse dialog listing {}", names.join(", "))
+            }
+        }
+    }
+}
+
+impl Serialize for InteractiveOutcome {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 /// One held file.
 #[derive(Debug, Clone, Serialize)]
 pub struct HeldFile {
@@ -57,7 +147,7 @@ pub struct Holder {
     /// The services of this process the package stops before InstallFiles.
     pub stopped_by_package: Vec<String>,
     /// What happens to its files: `freed-by-stopservices`, `reboot-3010`, `error-1306`.
-    pub outcome: &'static str,
+    pub outcome: LockOutcome,
     pub explanation: String,
 }
 
@@ -72,9 +162,9 @@ pub struct LocksReport {
     /// The services the package's ServiceControl table stops on install.
     pub services_stopped_by_package: Vec<String>,
     /// What a silent (`/qn`) install is predicted to end with.
-    pub silent_outcome: String,
+    pub silent_outcome: SilentOutcome,
     /// What an interactive install shows.
-    pub interactive_outcome: String,
+    pub interactive_outcome: InteractiveOutcome,
     /// What to do before installing, in order.
     pub actions: Vec<String>,
 }
@@ -144,29 +234,28 @@ pub fn predict(patch: &Path, msi: &Path, snap: &Snapshot) -> Result<LocksReport>
         }
     }
     let holders = match_holders(&targets, &stops, snap);
-    let any = |o: &str| holders.iter().any(|h| h.outcome == o);
-    let silent_outcome = if any("error-1306") {
-        "fails: error 1306 (file in use) then 1603; the services StopServices stopped are left \
-         stopped (KB930809 known issue 1; events 11306, 1023, 11729)"
-            .to_string()
-    } else if any("reboot-3010") {
-        "succeeds with 3010: a restart completes the replacement of files in use".to_string()
+    let any = |o: LockOutcome| holders.iter().any(|h| h.outcome == o);
+    let silent_outcome = if any(LockOutcome::Error1306) {
+        SilentOutcome::Fails1306
+    } else if any(LockOutcome::Reboot3010) {
+        SilentOutcome::Reboot3010
     } else {
-        "succeeds: no file the patch replaces stays in use".to_string()
+        SilentOutcome::Succeeds
     };
     let interactive_outcome = if holders.is_empty() {
-        "no FilesInUse dialog".to_string()
+        InteractiveOutcome::NoDialog
     } else {
-        let names: Vec<String> = holders
-            .iter()
-            .map(|h| format!("{} ({})", h.process, h.pid))
-            .collect();
-        format!("FilesInUse dialog listing {}", names.join(", "))
+        InteractiveOutcome::FilesInUse(
+            holders
+                .iter()
+                .map(|h| format!("{} ({})", h.process, h.pid))
+                .collect(),
+        )
     };
     let mut actions = Vec::new();
     for h in holders
         .iter()
-        .filter(|h| h.outcome != "freed-by-stopservices")
+        .filter(|h| h.outcome != LockOutcome::FreedByStopServices)
     {
         if h.services.is_empty() {
             actions.push(format!("stop process {} (pid {})", h.process, h.pid));
@@ -267,7 +356,7 @@ pub fn match_holders(
         let exclusive = held.iter().any(|h| h.how == Hold::Open);
         let (outcome, explanation) = if !stopped.is_empty() {
             (
-                "freed-by-stopservices",
+                LockOutcome::FreedByStopServices,
                 format!(
                     "StopServices stops {}{} before InstallFiles; InstallValidate still lists the \
                      process (it runs first), so an interactive install shows FilesInUse",
@@ -279,7 +368,7 @@ pub fn match_holders(
             )
         } else if exclusive {
             (
-                "error-1306",
+                LockOutcome::Error1306,
                 "open without delete sharing and not stopped by the package: InstallFiles meets \
                  error 1306; a silent install fails with 1603 and leaves the stopped services \
                  stopped"
@@ -287,7 +376,7 @@ pub fn match_holders(
             )
         } else {
             (
-                "reboot-3010",
+                LockOutcome::Reboot3010,
                 "loaded and not stopped by the package: the file is renamed and replaced at the \
                  next restart (3010, reboot required)"
                     .to_string(),

@@ -364,6 +364,21 @@ fn beside(dir: &Path, name: &str) -> Option<PathBuf> {
         .map(|e| e.path())
 }
 
+/// How far an extraction is, for a progress display. The events come from the threads that
+/// write, so the receiver is `Fn + Sync`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    /// Writing begins: this many files are to be written.
+    Start { files: usize },
+    /// One more file is written.
+    FileWritten,
+    /// Writing is over (sent after `Start`, whatever the outcome of the files).
+    Finish,
+}
+
+/// A receiver of [`Progress`] events that ignores them.
+pub fn no_progress(_: Progress) {}
+
 /// `msikit extract PACKAGE.msi -C DIR [--flat] [--only PATTERN]`.
 pub fn extract(
     path: &Path,
@@ -371,7 +386,7 @@ pub fn extract(
     flat: bool,
     only: Option<&str>,
     properties: &HashMap<String, String>,
-    progress: bool,
+    progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<ExtractReport> {
     let c = Container::open(path)?;
     // The tables are not needed once the files are listed: freeing them keeps the peak down.
@@ -379,6 +394,37 @@ pub fn extract(
         &DatabaseModel::load_tables(&crate::database::open_database(&c)?)?,
         properties,
     );
+    let mut plan = plan(&all, flat, only);
+    let mut report = ExtractReport {
+        shadowed: std::mem::take(&mut plan.shadowed),
+        ..ExtractReport::default()
+    };
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(e).in_file(dir.display().to_string()))?;
+    progress(Progress::Start {
+        files: plan.chosen.len(),
+    });
+    let jobs = cabinet_jobs(&c, path, dir, &plan, &mut report, progress)?;
+    let opened = open_cabinets(path, jobs, &plan.targets, &mut report);
+    let results = decode_and_write(&opened, dir, progress, &mut report);
+    progress(Progress::Finish);
+    report.merge(results);
+    report.finish(plan.chosen.len());
+    Ok(report)
+}
+
+/// What `extract` writes and where.
+struct Plan<'a> {
+    /// The File rows to write: those `--only` matches, one per path unless flat.
+    chosen: Vec<&'a PackageFile>,
+    /// Each chosen file's path inside DIR, by File key.
+    targets: HashMap<String, PathBuf>,
+    /// The rows dropped because a later one goes to the same path (not flat).
+    shadowed: Vec<String>,
+}
+
+/// Chooses the files of `all` to write and their paths inside DIR (flat: by long name, the
+/// File key added to names that collide).
+fn plan<'a>(all: &'a [PackageFile], flat: bool, only: Option<&str>) -> Plan<'a> {
     let mut chosen: Vec<&PackageFile> = all
         .iter()
         .filter(|f| {
@@ -387,11 +433,11 @@ pub fn extract(
             })
         })
         .collect();
-    let mut report = ExtractReport::default();
-    if !flat {
-        report.shadowed = keep_last_per_path(&mut chosen);
-    }
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(e).in_file(dir.display().to_string()))?;
+    let shadowed = if flat {
+        Vec::new()
+    } else {
+        keep_last_per_path(&mut chosen)
+    };
     let rel_of = |f: &PackageFile| -> PathBuf {
         if flat {
             PathBuf::from(safe_component(&f.name))
@@ -409,18 +455,39 @@ pub fn extract(
         }
         targets.insert(f.file.clone(), rel);
     }
-    let bar = progress_bar(progress, chosen.len());
+    Plan {
+        chosen,
+        targets,
+        shadowed,
+    }
+}
+
+/// A cabinet to decode: its name in the Media table, where it is read from, the files wanted.
+type CabinetJob<'a> = (String, CabSource, Vec<&'a PackageFile>);
+
+/// Groups the planned files by cabinet and finds where each cabinet is read from; files not in
+/// a cabinet are copied from beside the package here. What cannot be found goes into
+/// `report.problems`.
+fn cabinet_jobs<'a>(
+    c: &Container,
+    path: &Path,
+    dir: &Path,
+    plan: &Plan<'a>,
+    report: &mut ExtractReport,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Vec<CabinetJob<'a>>> {
+    let targets = &plan.targets;
     let package_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     // Group the chosen files by cabinet.
     let mut by_cab: HashMap<Option<String>, Vec<&PackageFile>> = HashMap::new();
-    for f in &chosen {
+    for f in &plan.chosen {
         by_cab.entry(f.cabinet.clone()).or_default().push(f);
     }
     // (cabinet name, where it is read from, files wanted from it). An embedded cabinet is read
     // block by block from its stream in the package; when the package cannot be opened again (it
     // is standard input, or its last sectors are missing) it is first copied out into a
     // temporary file in DIR. Memory does not grow with the cabinet's size either way.
-    let mut jobs: Vec<(String, CabSource, Vec<&PackageFile>)> = Vec::new();
+    let mut jobs: Vec<CabinetJob<'a>> = Vec::new();
     let reopen = path != Path::new("-") && c.missing_bytes() == 0 && path.is_file();
     for (cab, files) in by_cab {
         match cab {
@@ -482,13 +549,22 @@ pub fn extract(
                             f.file
                         )),
                     }
-                    bar.inc(1);
+                    progress(Progress::FileWritten);
                 }
             }
         }
     }
-    // Every cabinet opened, and for each File key wanted from it the first entry of that name
-    // (InstallFiles matches cabinet entries to File keys case-insensitively).
+    Ok(jobs)
+}
+
+/// Opens every cabinet of `jobs`, and for each File key wanted from it finds the first entry of
+/// that name (InstallFiles matches cabinet entries to File keys case-insensitively).
+fn open_cabinets<'t>(
+    path: &Path,
+    jobs: Vec<CabinetJob<'_>>,
+    targets: &'t HashMap<String, PathBuf>,
+    report: &mut ExtractReport,
+) -> Vec<Opened<'t>> {
     let mut opened: Vec<Opened<'_>> = Vec::new();
     for (name, source, files) in jobs {
         let cab = match open_cabinet(path, &source) {
@@ -521,8 +597,17 @@ pub fn extract(
         }
         opened.push(Opened { name, cab, chosen });
     }
-    // The work: each folder holding a wanted file, of every cabinet; folders are independent
-    // compressed streams, so they decode on all cores at once.
+    opened
+}
+
+/// Decodes each folder holding a wanted file, of every cabinet, and writes its files; folders
+/// are independent compressed streams, so they decode on all cores at once.
+fn decode_and_write(
+    opened: &[Opened<'_>],
+    dir: &Path,
+    progress: &(dyn Fn(Progress) + Sync),
+    report: &mut ExtractReport,
+) -> Vec<Option<ExtractReport>> {
     let mut work: Vec<(usize, FolderUnit<'_>)> = Vec::new();
     for (k, o) in opened.iter().enumerate() {
         match o.cab.folder_units() {
@@ -541,22 +626,17 @@ pub fn extract(
             )),
         }
     }
-    let results = on_cores(
+    on_cores(
         &work,
         |(_, unit)| unit.blocks,
         |(k, unit)| {
             let o = &opened[*k];
             let context = format!("cabinet '{}'", o.name);
-            write_folder(&o.cab, unit, dir, &bar, Some(&context), |cf| {
+            write_folder(&o.cab, unit, dir, progress, Some(&context), |cf| {
                 o.chosen.get(&cf.index).copied()
             })
         },
-    );
-    bar.finish_and_clear();
-    report.merge(results);
-    report.problems.sort();
-    report.not_written = chosen.len().saturating_sub(report.written);
-    Ok(report)
+    )
 }
 
 /// When File rows resolve to the same path, keeps the one with the highest sequence (the last
@@ -598,7 +678,11 @@ fn keep_last_per_path(chosen: &mut Vec<&PackageFile>) -> Vec<String> {
 /// compression msikit does not decode) is an error before anything is written; a folder whose
 /// data is bad is a problem in the report, the other folders' files written. When entries
 /// share a path, the last in the cabinet's order is written (as cabextract leaves it).
-pub fn extract_cabinet(set: &CabinetSet, dir: &Path, progress: bool) -> Result<ExtractReport> {
+pub fn extract_cabinet(
+    set: &CabinetSet,
+    dir: &Path,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<ExtractReport> {
     let units = set.folder_units()?;
     std::fs::create_dir_all(dir).map_err(|e| Error::io(e).in_file(dir.display().to_string()))?;
     // Cabinet names use `\` between folders; each part is kept inside DIR.
@@ -621,17 +705,18 @@ pub fn extract_cabinet(set: &CabinetSet, dir: &Path, progress: bool) -> Result<E
         })
         .filter(|u| !u.files.is_empty())
         .collect();
-    let bar = progress_bar(progress, chosen.len());
+    progress(Progress::Start {
+        files: chosen.len(),
+    });
     let results = on_cores(
         &work,
         |unit| unit.blocks,
-        |unit| write_folder(set, unit, dir, &bar, None, |cf| chosen.get(&cf.index)),
+        |unit| write_folder(set, unit, dir, progress, None, |cf| chosen.get(&cf.index)),
     );
-    bar.finish_and_clear();
+    progress(Progress::Finish);
     let mut report = ExtractReport::default();
     report.merge(results);
-    report.problems.sort();
-    report.not_written = chosen.len().saturating_sub(report.written);
+    report.finish(chosen.len());
     Ok(report)
 }
 
@@ -696,7 +781,7 @@ fn write_folder<'m, P: AsRef<Path>>(
     source: &'m impl FolderSource,
     unit: &FolderUnit<'m>,
     dir: &Path,
-    bar: &indicatif::ProgressBar,
+    progress: &(dyn Fn(Progress) + Sync),
     context: Option<&str>,
     target: impl Fn(&CabFile) -> Option<P>,
 ) -> ExtractReport {
@@ -714,7 +799,7 @@ fn write_folder<'m, P: AsRef<Path>>(
                 if writer.is_open(cf.index) {
                     r.bytes += writer.end(cf.index)?;
                     r.written += 1;
-                    bar.inc(1);
+                    progress(Progress::FileWritten);
                 }
             }
         }
@@ -734,6 +819,12 @@ fn write_folder<'m, P: AsRef<Path>>(
 }
 
 impl ExtractReport {
+    /// Sorts the problems and counts the files of `chosen` not written.
+    fn finish(&mut self, chosen: usize) {
+        self.problems.sort();
+        self.not_written = chosen.saturating_sub(self.written);
+    }
+
     /// Adds the reports of the folders (`None`: a folder whose thread failed).
     fn merge(&mut self, results: Vec<Option<ExtractReport>>) {
         for r in results {
@@ -749,19 +840,6 @@ impl ExtractReport {
             }
         }
     }
-}
-
-/// A progress bar of `files` files on standard error, or a hidden one.
-fn progress_bar(progress: bool, files: usize) -> indicatif::ProgressBar {
-    if !progress {
-        return indicatif::ProgressBar::hidden();
-    }
-    let b = indicatif::ProgressBar::new(files as u64);
-    b.set_style(
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} files {msg}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    b
 }
 
 /// Runs `work` on every job on up to one thread per core, the heaviest (by `weight`) first so

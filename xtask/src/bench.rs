@@ -2459,9 +2459,12 @@ fn dryrun_locks(a: &DryrunArgs, problems: &mut Vec<String>) -> Result<LocksRun> 
     let held: usize = result.iter().map(|h| h.files.len()).sum();
     let freed = result
         .iter()
-        .filter(|h| h.outcome == "freed-by-stopservices")
+        .filter(|h| h.outcome == msikit::jobs::locks::LockOutcome::FreedByStopServices)
         .count();
-    let reboot = result.iter().filter(|h| h.outcome == "reboot-3010").count();
+    let reboot = result
+        .iter()
+        .filter(|h| h.outcome == msikit::jobs::locks::LockOutcome::Reboot3010)
+        .count();
     let want_held: usize = expected.values().map(BTreeSet::len).sum();
     println!(
         "lock prediction: {} holders (planted {}), {held} held files (planted {want_held}); \

@@ -153,6 +153,20 @@ pub struct CabFile {
     pub index: usize,
 }
 
+/// An MS-DOS (date, time) pair, as cabinet entries carry it, as `YYYY-MM-DD hh:mm:ss` (fields
+/// shown as stored, not checked).
+pub fn dos_date_time((date, time): (u16, u16)) -> String {
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+        1980 + (date >> 9),
+        (date >> 5) & 0xF,
+        date & 0x1F,
+        time >> 11,
+        (time >> 5) & 0x3F,
+        (time & 0x1F) * 2
+    )
+}
+
 impl CabFile {
     /// Whether the file continues from the previous cabinet of a set.
     pub fn continues_from_prev(&self) -> bool {

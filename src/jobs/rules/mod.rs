@@ -134,6 +134,21 @@ pub fn built_in(kb: Option<&str>, patch_code: Option<&str>) -> Result<Option<Rul
     Ok(None)
 }
 
+/// The rules for checking `patch`: the file `given` (`--rules`), else the built-in file for the
+/// patch's KB article (MsiPatchMetadata "KBArticle Number") or patch code, if there is one.
+pub fn for_patch(given: Option<&Path>, patch: &Path) -> Result<Option<RuleFile>> {
+    match given {
+        Some(r) => load(r).map(Some),
+        None => {
+            let info = crate::views::patch::info(patch)?;
+            built_in(
+                info.metadata("KBArticle Number"),
+                info.patch_code.as_deref(),
+            )
+        }
+    }
+}
+
 /// Evaluates every prerequisite of `rules` against `snap`.
 pub fn evaluate(rules: &RuleFile, snap: &Snapshot) -> Vec<Finding> {
     rules

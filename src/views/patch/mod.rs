@@ -293,6 +293,23 @@ pub fn info(path: &Path) -> Result<PatchInfo> {
     })
 }
 
+/// `msikit patch view`: applies the applicable transforms of `patches`, put in sequence order
+/// ([`sequence_order`]), to the database `target`, and writes the patched database to `output`
+/// when given.
+pub fn view(
+    target: &Path,
+    patches: &[&Path],
+    output: Option<&Path>,
+) -> Result<crate::views::transform::Applied> {
+    let ordered = sequence_order(patches)?;
+    let refs: Vec<&Path> = ordered.iter().map(|p| p.as_path()).collect();
+    let applied = crate::views::transform::apply_files(target, &refs, None, None)?;
+    if let Some(o) = output {
+        crate::database::write::write_database_file(&applied.model, PackageKind::Database, o)?;
+    }
+    Ok(applied)
+}
+
 /// Orders patches as Windows sequences them within one patch family: by their MsiPatchSequence
 /// Sequence (a version, compared field by field). Patches of different or no families keep the
 /// order given.

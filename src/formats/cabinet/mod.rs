@@ -48,6 +48,8 @@ use source::{Input, Source};
 pub use set::CabinetSet;
 
 pub use data::BLOCK_MAX;
+#[cfg(feature = "test-hooks")]
+pub use data::PLANTED_PANIC;
 pub use header::{
     IFOLD_CONTINUED_FROM_PREV, IFOLD_CONTINUED_PREV_AND_NEXT, IFOLD_CONTINUED_TO_NEXT,
 };
@@ -769,12 +771,11 @@ fn pipelined<'m>(
         }
         // Unblocks a decoder waiting to send, which then stops.
         drop(full_rx);
-        let joined = decoder.join();
-        match (outcome, joined) {
-            (Some(r), _) => r,
-            (None, Err(_)) => Err(Error::malformed("the decoding thread failed")),
-            (None, Ok(())) => Err(Error::malformed("decoding ended without a result")),
+        // A panic while decoding (a bug) is the caller's panic, not an error.
+        if let Err(panic) = decoder.join() {
+            std::panic::resume_unwind(panic);
         }
+        outcome.unwrap_or_else(|| Err(Error::malformed("decoding ended without a result")))
     })
 }
 

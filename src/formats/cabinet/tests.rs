@@ -2,9 +2,10 @@
 //! crate's writer (real MSZIP with a dictionary across blocks), good and broken.
 
 use std::io::Write;
+use std::path::Path;
 
 use super::*;
-use crate::error::ErrorKind;
+use crate::error::{Error, ErrorKind, Result};
 
 /// A folder to build: raw typeCompress and its blocks as (stored bytes, cbUncomp).
 struct TFolder {

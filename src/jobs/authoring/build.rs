@@ -435,48 +435,7 @@ pub fn build(m: &Manifest) -> Result<Built> {
         rows("Property", vec![s(k), s(v)]);
     }
 
-    // Sequences.
-    let has = |t: &str| tables_has_rows(&m.services, &m.registry, t);
-    let mut exec: Vec<(&str, Option<&str>, i32)> = vec![
-        ("CostInitialize", None, 800),
-        ("FileCost", None, 900),
-        ("CostFinalize", None, 1000),
-        ("InstallValidate", None, 1400),
-        ("InstallInitialize", None, 1500),
-        ("ProcessComponents", None, 1600),
-        ("UnpublishFeatures", None, 1800),
-        ("RemoveFiles", None, 3500),
-        ("InstallFiles", None, 4000),
-        ("RegisterUser", None, 6000),
-        ("RegisterProduct", None, 6100),
-        ("PublishFeatures", None, 6300),
-        ("PublishProduct", None, 6400),
-        ("InstallFinalize", None, 6600),
-    ];
-    if has("ServiceControl") {
-        exec.push(("StopServices", Some("VersionNT"), 1900));
-        exec.push(("DeleteServices", Some("VersionNT"), 2000));
-        exec.push(("StartServices", Some("VersionNT"), 5900));
-    }
-    if has("ServiceInstall") {
-        exec.push(("InstallServices", Some("VersionNT"), 5800));
-    }
-    if has("Registry") {
-        exec.push(("RemoveRegistryValues", None, 2600));
-        exec.push(("WriteRegistryValues", None, 5000));
-    }
-    exec.sort_by_key(|e| e.2);
-    for (a, c, n) in exec {
-        rows("InstallExecuteSequence", vec![s(a), opt(c), int(n)]);
-    }
-    for (a, n) in [
-        ("CostInitialize", 800),
-        ("FileCost", 900),
-        ("CostFinalize", 1000),
-        ("ExecuteAction", 1300),
-    ] {
-        rows("InstallUISequence", vec![s(a), Value::Null, int(n)]);
-    }
+    sequences(m, &mut rows);
 
     // The cabinet.
     let mut streams = BTreeMap::new();
@@ -962,6 +921,52 @@ fn registry(
     }
 
     Ok(())
+}
+
+/// Adds the standard actions (and those of services and registry values) to the
+/// InstallExecuteSequence and InstallUISequence tables.
+fn sequences(m: &Manifest, rows: &mut dyn FnMut(&str, Vec<Value>)) {
+    let has = |t: &str| tables_has_rows(&m.services, &m.registry, t);
+    let mut exec: Vec<(&str, Option<&str>, i32)> = vec![
+        ("CostInitialize", None, 800),
+        ("FileCost", None, 900),
+        ("CostFinalize", None, 1000),
+        ("InstallValidate", None, 1400),
+        ("InstallInitialize", None, 1500),
+        ("ProcessComponents", None, 1600),
+        ("UnpublishFeatures", None, 1800),
+        ("RemoveFiles", None, 3500),
+        ("InstallFiles", None, 4000),
+        ("RegisterUser", None, 6000),
+        ("RegisterProduct", None, 6100),
+        ("PublishFeatures", None, 6300),
+        ("PublishProduct", None, 6400),
+        ("InstallFinalize", None, 6600),
+    ];
+    if has("ServiceControl") {
+        exec.push(("StopServices", Some("VersionNT"), 1900));
+        exec.push(("DeleteServices", Some("VersionNT"), 2000));
+        exec.push(("StartServices", Some("VersionNT"), 5900));
+    }
+    if has("ServiceInstall") {
+        exec.push(("InstallServices", Some("VersionNT"), 5800));
+    }
+    if has("Registry") {
+        exec.push(("RemoveRegistryValues", None, 2600));
+        exec.push(("WriteRegistryValues", None, 5000));
+    }
+    exec.sort_by_key(|e| e.2);
+    for (a, c, n) in exec {
+        rows("InstallExecuteSequence", vec![s(a), opt(c), int(n)]);
+    }
+    for (a, n) in [
+        ("CostInitialize", 800),
+        ("FileCost", 900),
+        ("CostFinalize", 1000),
+        ("ExecuteAction", 1300),
+    ] {
+        rows("InstallUISequence", vec![s(a), Value::Null, int(n)]);
+    }
 }
 
 fn tables_has_rows(

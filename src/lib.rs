@@ -5,6 +5,11 @@
 //! [`tables`] (string pool, table streams, schema) → [`database`] (one opened database) → a
 //! job in [`inspect`] that returns plain data → a renderer in the binary.
 
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
 pub mod database;
 pub mod error;
 pub mod formats;

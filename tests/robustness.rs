@@ -187,30 +187,60 @@ fn mutated_lzx_cabinets_never_panic() {
         "target__strelka/src__python__strelka__tests__fixtures__test_lzx.cab",
     ];
     for (s, seed) in seeds.iter().enumerate() {
-        let original = without_checksums(
-            std::fs::read(corpus.join(seed)).expect("seed cabinet in the corpus"),
-        );
-        let mut rng = Rng(0xA076_1D64_78BD_642F ^ (s as u64 + 3));
-        for i in 0..300 {
-            let mut bytes = original.clone();
-            // Mostly the compressed data, past the header and entries.
-            let from = (original.len() / 8).min(400);
-            match rng.below(3) {
-                0 => {
-                    for _ in 0..1 + rng.below(6) {
-                        let k = from + rng.below(bytes.len() - from);
-                        bytes[k] ^= 1 << rng.below(8);
-                    }
-                }
-                1 => bytes = mutate(&original, &mut rng),
-                _ => bytes.truncate(from + rng.below(original.len() - from)),
-            }
-            let r = std::panic::catch_unwind(|| {
-                if let Ok(cab) = msikit::formats::cabinet::Cabinet::parse(bytes) {
-                    let _ = cab.for_each_file_chunked(|_| Ok(()));
-                }
-            });
-            assert!(r.is_ok(), "panic on {seed} mutation {i}");
-        }
+        let original = std::fs::read(corpus.join(seed)).expect("seed cabinet in the corpus");
+        check_mutated_cabinet(seed, &original, s as u64);
     }
+}
+
+/// Mutates `cabinet` (named `seed`; `s` varies the random numbers) 300 times, its checksums
+/// taken out, and reads each: fails (panics) on the first mutation that makes msikit panic, on
+/// this thread or on a decoding thread.
+fn check_mutated_cabinet(seed: &str, cabinet: &[u8], s: u64) {
+    let original = without_checksums(cabinet.to_vec());
+    let mut rng = Rng(0xA076_1D64_78BD_642F ^ (s + 3));
+    for i in 0..300 {
+        let mut bytes = original.clone();
+        // Mostly the compressed data, past the header and entries.
+        let from = (original.len() / 8).min(400);
+        match rng.below(3) {
+            0 => {
+                for _ in 0..1 + rng.below(6) {
+                    let k = from + rng.below(bytes.len() - from);
+                    bytes[k] ^= 1 << rng.below(8);
+                }
+            }
+            1 => bytes = mutate(&original, &mut rng),
+            _ => bytes.truncate(from + rng.below(original.len() - from)),
+        }
+        let r = std::panic::catch_unwind(|| {
+            if let Ok(cab) = msikit::formats::cabinet::Cabinet::parse(bytes) {
+                let _ = cab.for_each_file_chunked(|_| Ok(()));
+            }
+        });
+        assert!(r.is_ok(), "panic on {seed} mutation {i}");
+    }
+}
+
+/// The check above bites: an MSZIP cabinet holding the marker of the panic planted in the MSZIP
+/// decoder (feature `test-hooks`, on for msikit's tests) makes it fail.
+#[test]
+fn a_planted_decoder_panic_fails_the_cabinet_check() {
+    use msikit::formats::cabinet::write::{write_cabinet, Compression, NewFile};
+    let mut data: Vec<u8> = (0..200_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let at = 150_000;
+    data[at..at + msikit::formats::cabinet::PLANTED_PANIC.len()]
+        .copy_from_slice(msikit::formats::cabinet::PLANTED_PANIC);
+    let files = [
+        NewFile {
+            name: "a.bin",
+            data: &data,
+        },
+        NewFile {
+            name: "b.txt",
+            data: b"b",
+        },
+    ];
+    let cab = write_cabinet(&files, 0, Compression::MsZip(3)).expect("a cabinet");
+    let r = std::panic::catch_unwind(|| check_mutated_cabinet("planted.cab", &cab, 0));
+    assert!(r.is_err(), "the cabinet check reports the planted panic");
 }

@@ -668,10 +668,8 @@ pub fn check_many(
         for h in handles {
             match h.join() {
                 Ok(v) => out.extend(v),
-                Err(_) => out.push(BatchLine::Error {
-                    snapshot: String::new(),
-                    error: "a checking thread failed".into(),
-                }),
+                // A panic while checking (a bug) goes on in the caller.
+                Err(panic) => std::panic::resume_unwind(panic),
             }
         }
     });

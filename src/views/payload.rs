@@ -607,7 +607,7 @@ fn decode_and_write(
     dir: &Path,
     progress: &(dyn Fn(Progress) + Sync),
     report: &mut ExtractReport,
-) -> Vec<Option<ExtractReport>> {
+) -> Vec<ExtractReport> {
     let mut work: Vec<(usize, FolderUnit<'_>)> = Vec::new();
     for (k, o) in opened.iter().enumerate() {
         match o.cab.folder_units() {
@@ -825,61 +825,70 @@ impl ExtractReport {
         self.not_written = chosen.saturating_sub(self.written);
     }
 
-    /// Adds the reports of the folders (`None`: a folder whose thread failed).
-    fn merge(&mut self, results: Vec<Option<ExtractReport>>) {
-        for r in results {
-            match r {
-                Some(x) => {
-                    self.written += x.written;
-                    self.bytes += x.bytes;
-                    self.problems.extend(x.problems);
-                }
-                None => self
-                    .problems
-                    .push("a folder was not extracted: its thread failed (a bug)".into()),
-            }
+    /// Adds the reports of the folders.
+    fn merge(&mut self, results: Vec<ExtractReport>) {
+        for x in results {
+            self.written += x.written;
+            self.bytes += x.bytes;
+            self.problems.extend(x.problems);
         }
     }
 }
 
 /// Runs `work` on every job on up to one thread per core, the heaviest (by `weight`) first so
-/// that a big folder does not start last; the results come in the order of `jobs`, `None` for
-/// a job that panicked.
+/// that a big folder does not start last; the results come in the order of `jobs`. A job that
+/// panics (a bug) stops the others from starting new jobs, and its panic goes on in the caller.
 fn on_cores<J: Sync, R: Send>(
     jobs: &[J],
     weight: impl Fn(&J) -> u64,
     work: impl Fn(&J) -> R + Sync,
-) -> Vec<Option<R>> {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::Mutex;
+) -> Vec<R> {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     let cores = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1);
     let mut order: Vec<usize> = (0..jobs.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(weight(&jobs[i])));
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<R>>> = Mutex::new((0..jobs.len()).map(|_| None).collect());
-    std::thread::scope(|scope| {
+    let failed = AtomicBool::new(false);
+    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..cores.min(jobs.len()))
             .map(|_| {
                 scope.spawn(|| {
-                    while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
-                        // A job that panics (a bug) loses its own result only.
-                        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    let mut mine = Vec::new();
+                    while !failed.load(Ordering::Relaxed) {
+                        let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) else {
+                            break;
+                        };
+                        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                             work(&jobs[i])
-                        }));
-                        if let (Ok(r), Ok(mut all)) = (r, results.lock()) {
-                            all[i] = Some(r);
+                        })) {
+                            Ok(r) => mine.push((i, r)),
+                            Err(panic) => {
+                                failed.store(true, Ordering::Relaxed);
+                                std::panic::resume_unwind(panic);
+                            }
                         }
                     }
+                    mine
                 })
             })
             .collect();
+        let mut done = Vec::with_capacity(jobs.len());
+        let mut panic = None;
         for h in handles {
-            let _ = h.join();
+            match h.join() {
+                Ok(mine) => done.extend(mine),
+                Err(p) => panic = panic.or(Some(p)),
+            }
         }
+        if let Some(p) = panic {
+            std::panic::resume_unwind(p);
+        }
+        done
     });
-    results.into_inner().unwrap_or_else(|p| p.into_inner())
+    done.sort_by_key(|&(i, _)| i);
+    done.into_iter().map(|(_, r)| r).collect()
 }
 
 #[cfg(test)]
@@ -968,11 +977,10 @@ mod tests {
                     std::thread::sleep(Duration::from_millis(1));
                 }
                 running.fetch_sub(1, Ordering::SeqCst);
-                assert!(j != 5, "job 5 fails");
                 j * 10
             },
         );
-        let want: Vec<Option<u64>> = (0..8).map(|j| (j != 5).then_some(j * 10)).collect();
+        let want: Vec<u64> = (0..8).map(|j| j * 10).collect();
         assert_eq!(out, want);
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         assert_eq!(
@@ -980,6 +988,23 @@ mod tests {
             cores >= 2,
             "cores: {cores}"
         );
+    }
+
+    #[test]
+    fn a_panicking_job_panics_the_caller() {
+        let jobs: Vec<u64> = (0..8).collect();
+        let r = std::panic::catch_unwind(|| {
+            on_cores(
+                &jobs,
+                |&j| j,
+                |&j| {
+                    assert!(j != 5, "job 5 fails");
+                    j
+                },
+            )
+        });
+        let panic = r.expect_err("the panic of job 5 reaches the caller");
+        assert_eq!(panic.downcast_ref::<&str>(), Some(&"job 5 fails"));
     }
 
     #[test]

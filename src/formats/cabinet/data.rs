@@ -326,7 +326,24 @@ impl MsZip {
             ));
         }
         self.filled = start + n;
+        #[cfg(feature = "test-hooks")]
+        planted_panic(&self.buf[start..start + n]);
         Ok(&self.buf[start..start + n])
+    }
+}
+
+/// Test hook (cargo feature `test-hooks`, on only for msikit's own tests): an MSZIP block whose
+/// output holds this marker panics, so that tests can show their no-panic checks fail on a
+/// decoder panic. A release build has neither the marker nor the check.
+#[cfg(feature = "test-hooks")]
+pub const PLANTED_PANIC: &[u8] = b"msikit test hook: panic in the MSZIP decoder";
+
+/// Panics when `out` holds [`PLANTED_PANIC`] (see there).
+#[cfg(feature = "test-hooks")]
+#[allow(clippy::panic)] // The panic is the hook's whole purpose; it exists only in test builds.
+fn planted_panic(out: &[u8]) {
+    if memchr::memmem::find(out, PLANTED_PANIC).is_some() {
+        panic!("planted panic (test hook) in the MSZIP decoder");
     }
 }
 

@@ -2,9 +2,10 @@
 //! crate's writer (real MSZIP with a dictionary across blocks), good and broken.
 
 use std::io::Write;
+use std::path::Path;
 
 use super::*;
-use crate::error::ErrorKind;
+use crate::error::{Error, ErrorKind, Result};
 
 /// A folder to build: raw typeCompress and its blocks as (stored bytes, cbUncomp).
 struct TFolder {
@@ -584,20 +585,16 @@ fn callback_errors_stop_the_pass() {
     assert_eq!(message(&e), "stop");
 }
 
-#[test]
-fn mutated_cabinets_never_panic() {
-    let a = sample(70_000, 14);
-    let mut spec = one_folder(&[("a", &a), ("b", b"bb"), ("c", &a[..5000])], 1);
-    spec.reserve = Some((vec![9; 4], 2, 2));
-    let good = build(&spec);
-    let stored = build(&one_folder(&[("a", &a[..3000]), ("b", b"b")], 0));
+/// Mutates `good` (MSZIP) and `stored` in turn, 3,000 times, and reads each: an error or a
+/// result, never a panic. A panic anywhere (the decoding thread's too) fails the caller.
+fn check_mutated_cabinets(good: &[u8], stored: &[u8]) {
     let mut r = XorShift(0x9E37_79B9);
     let mut rnd = move || r.next();
     for round in 0..3000 {
         let mut bytes = if round % 2 == 0 {
-            good.clone()
+            good.to_vec()
         } else {
-            stored.clone()
+            stored.to_vec()
         };
         // Mostly the header and entries, sometimes anywhere.
         let span = if round % 3 == 0 { bytes.len() } else { 160 };
@@ -613,6 +610,43 @@ fn mutated_cabinets_never_panic() {
             let _ = cab.for_each_file_chunked(|_| Ok(()));
         }
     }
+}
+
+/// The cabinets [`check_mutated_cabinets`] starts from; with `planted`, file "a" holds the
+/// test hook's marker, so that decoding it panics.
+fn mutation_seeds(planted: bool) -> (Vec<u8>, Vec<u8>) {
+    let mut a = sample(70_000, 14);
+    if planted {
+        a[100..100 + super::PLANTED_PANIC.len()].copy_from_slice(super::PLANTED_PANIC);
+    }
+    let mut spec = one_folder(&[("a", &a), ("b", b"bb"), ("c", &a[..5000])], 1);
+    spec.reserve = Some((vec![9; 4], 2, 2));
+    let good = build(&spec);
+    let stored = build(&one_folder(&[("a", &a[..3000]), ("b", b"b")], 0));
+    (good, stored)
+}
+
+#[test]
+fn mutated_cabinets_never_panic() {
+    let (good, stored) = mutation_seeds(false);
+    check_mutated_cabinets(&good, &stored);
+}
+
+/// The check above bites: with a panic planted in the MSZIP decoder (feature `test-hooks`),
+/// the panic reaches the caller's thread and the check fails.
+#[test]
+fn a_planted_decoder_panic_fails_the_mutation_check() {
+    let (good, stored) = mutation_seeds(true);
+    let direct = std::panic::catch_unwind(|| {
+        let cab = Cabinet::parse(good.clone()).unwrap();
+        let _ = cab.for_each_file_chunked(|_| Ok(()));
+    });
+    assert!(direct.is_err(), "the planted panic reaches the caller");
+    let checked = std::panic::catch_unwind(|| check_mutated_cabinets(&good, &stored));
+    assert!(
+        checked.is_err(),
+        "the mutation check reports the planted panic"
+    );
 }
 
 /// Times listing and extracting one MSZIP folder of 400 files of 64 KiB (crates.md §2: the `cab`

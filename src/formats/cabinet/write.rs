@@ -149,7 +149,8 @@ pub fn write_cabinet_in_folders(
         for h in handles {
             match h.join() {
                 Ok(v) => blocks.extend(v),
-                Err(_) => blocks.push(Err(Error::malformed("a cabinet compressor thread failed"))),
+                // A panic while compressing (a bug) goes on in the caller.
+                Err(panic) => std::panic::resume_unwind(panic),
             }
         }
     });

@@ -395,343 +395,26 @@ pub fn build(m: &Manifest) -> Result<Built> {
 
     // Directories.
     let mut short = ShortNames::default();
-    let mut dir_ids: HashSet<&str> = HashSet::new();
-    dir_ids.insert("TARGETDIR");
-    rows(
-        "Directory",
-        vec![s("TARGETDIR"), Value::Null, s("SourceDir")],
-    );
-    let mut standard_used: Vec<&str> = Vec::new();
-    for d in &m.directories {
-        check_id(&d.id, "directory")?;
-        if let Some(parent) = d.parent.as_deref() {
-            if STANDARD_FOLDERS.contains(&parent) && !standard_used.contains(&parent) {
-                standard_used.push(parent);
-            }
-        }
-    }
-    standard_used.sort_unstable();
-    for f in &standard_used {
-        rows("Directory", vec![s(f), s("TARGETDIR"), s(".")]);
-        dir_ids.insert(f);
-    }
-    for d in &m.directories {
-        if !dir_ids.insert(&d.id) {
-            return Err(Error::invalid(format!(
-                "directory {} is declared twice",
-                d.id
-            )));
-        }
-    }
-    for d in &m.directories {
-        let parent = d.parent.as_deref().unwrap_or("TARGETDIR");
-        if !dir_ids.contains(parent) {
-            return Err(Error::invalid(format!(
-                "directory {}: parent {parent} is neither a directory of the manifest nor a \
-                 standard folder",
-                d.id
-            )));
-        }
-        let default_dir = short.filename(&format!("dir:{parent}"), &d.name)?;
-        rows("Directory", vec![s(&d.id), s(parent), s(&default_dir)]);
-    }
+    let dir_ids = directories(m, &mut short, &mut rows)?;
 
-    // Features.
-    if m.features.is_empty() {
-        return Err(Error::invalid(
-            "the manifest declares no feature ([[feature]])",
-        ));
-    }
-    let feature_ids: HashSet<&str> = m.features.iter().map(|f| f.id.as_str()).collect();
-    for (i, f) in m.features.iter().enumerate() {
-        check_id(&f.id, "feature")?;
-        if f.id.len() > 38 {
-            return Err(Error::invalid(format!(
-                "feature id {} is longer than 38 characters",
-                f.id
-            )));
-        }
-        if let Some(par) = f.parent.as_deref() {
-            if !feature_ids.contains(par) {
-                return Err(Error::invalid(format!(
-                    "feature {}: parent {par} is not a feature",
-                    f.id
-                )));
-            }
-        }
-        rows(
-            "Feature",
-            vec![
-                s(&f.id),
-                opt(f.parent.as_deref()),
-                opt(f.title.as_deref().or(Some(f.id.as_str()))),
-                opt(f.description.as_deref()),
-                int(i32::from(f.display.unwrap_or(2 * i as i16 + 1))),
-                int(i32::from(f.level.unwrap_or(1))),
-                Value::Null,
-                int(0),
-            ],
-        );
-    }
+    let feature_ids = features(m, &mut rows)?;
 
-    // Files: read, sequence, version.
-    let comp_ids: HashSet<&str> = m.components.iter().map(|c| c.id.as_str()).collect();
-    let mut file_data = Vec::with_capacity(m.files.len());
-    let mut files_of: HashMap<&str, Vec<usize>> = HashMap::new();
-    let mut seen_files = HashSet::new();
-    for (i, f) in m.files.iter().enumerate() {
-        check_id(&f.id, "file")?;
-        if !seen_files.insert(f.id.as_str()) {
-            return Err(Error::invalid(format!("file {} is declared twice", f.id)));
-        }
-        if !comp_ids.contains(f.component.as_str()) {
-            return Err(Error::invalid(format!(
-                "file {}: component {} is not declared",
-                f.id, f.component
-            )));
-        }
-        files_of.entry(f.component.as_str()).or_default().push(i);
-        let d = read_file(f)?;
-        if let Some(v) = &d.version {
-            check_version(v, &format!("file {} version", f.id))?;
-        }
-        file_data.push(d);
-    }
-    let registry_ids: HashSet<&str> = m.registry.iter().map(|r| r.id.as_str()).collect();
+    let (comp_ids, file_data, files_of) = read_files(m)?;
+    components(
+        m,
+        x64,
+        &upgrade_code,
+        &dir_ids,
+        &feature_ids,
+        &files_of,
+        &mut rows,
+    )?;
 
-    // Components.
-    let mut seen_comps = HashSet::new();
-    for c in &m.components {
-        check_id(&c.id, "component")?;
-        if !seen_comps.insert(c.id.as_str()) {
-            return Err(Error::invalid(format!(
-                "component {} is declared twice",
-                c.id
-            )));
-        }
-        if !dir_ids.contains(c.directory.as_str()) {
-            return Err(Error::invalid(format!(
-                "component {}: directory {} is not declared",
-                c.id, c.directory
-            )));
-        }
-        let files = files_of
-            .get(c.id.as_str())
-            .map(Vec::as_slice)
-            .unwrap_or(&[]);
-        let key_path = match c.key_path.as_deref() {
-            Some(k) => {
-                let is_file = files.iter().any(|&i| m.files[i].id == k);
-                if !is_file && !registry_ids.contains(k) {
-                    return Err(Error::invalid(format!(
-                        "component {}: key path {k} is neither one of its files nor a registry \
-                         value",
-                        c.id
-                    )));
-                }
-                Some(k)
-            }
-            None => files.first().map(|&i| m.files[i].id.as_str()),
-        };
-        let mut attributes = 0;
-        if c.win64.unwrap_or(x64) {
-            attributes |= 0x100;
-        }
-        if c.permanent {
-            attributes |= 0x10;
-        }
-        if key_path.is_some_and(|k| registry_ids.contains(k)) {
-            attributes |= 0x4;
-        }
-        let component_guid = if c.guid == "*" {
-            let key_name = key_path
-                .and_then(|k| files.iter().map(|&i| &m.files[i]).find(|f| f.id == k))
-                .map(|f| file_name(f).to_ascii_lowercase())
-                .unwrap_or_default();
-            derived_guid(&[&upgrade_code, &c.directory, &key_name, &c.id])
-        } else {
-            guid(&c.guid, &format!("component {} guid", c.id))?
-        };
-        rows(
-            "Component",
-            vec![
-                s(&c.id),
-                s(&component_guid),
-                s(&c.directory),
-                int(attributes),
-                opt(c.condition.as_deref()),
-                opt(key_path),
-            ],
-        );
-        let features: Vec<&str> = if c.features.is_empty() {
-            vec![m.features[0].id.as_str()]
-        } else {
-            c.features.iter().map(String::as_str).collect()
-        };
-        for f in features {
-            if !feature_ids.contains(f) {
-                return Err(Error::invalid(format!(
-                    "component {}: feature {f} is not declared",
-                    c.id
-                )));
-            }
-            rows("FeatureComponents", vec![s(f), s(&c.id)]);
-        }
-    }
+    file_rows(m, &file_data, cabinet, &mut short, &mut rows)?;
 
-    let dir_of: HashMap<&str, &str> = m
-        .components
-        .iter()
-        .map(|c| (c.id.as_str(), c.directory.as_str()))
-        .collect();
-    for (i, (f, d)) in m.files.iter().zip(&file_data).enumerate() {
-        let size = i32::try_from(d.bytes.len())
-            .map_err(|_| Error::unsupported(format!("file {} is 2 GiB or more", f.id)))?;
-        let dir = dir_of.get(f.component.as_str()).copied().unwrap_or("");
-        let filename = short.filename(&format!("file:{dir}"), file_name(f))?;
-        let attributes = if f.vital.unwrap_or(true) { 512 } else { 0 };
-        rows(
-            "File",
-            vec![
-                s(&f.id),
-                s(&f.component),
-                s(&filename),
-                int(size),
-                opt(d.version.as_deref()),
-                opt(d.language.as_deref()),
-                int(attributes),
-                int(i as i32 + 1),
-            ],
-        );
-    }
-    if !m.files.is_empty() {
-        rows(
-            "Media",
-            vec![
-                int(1),
-                int(m.files.len() as i32),
-                Value::Null,
-                s(&format!("#{cabinet}")),
-                Value::Null,
-                Value::Null,
-            ],
-        );
-    }
+    services(m, &comp_ids, &mut rows)?;
 
-    // Services.
-    for sv in &m.services {
-        check_id(&sv.id, "service")?;
-        if !comp_ids.contains(sv.component.as_str()) {
-            return Err(Error::invalid(format!(
-                "service {}: component {} is not declared",
-                sv.id, sv.component
-            )));
-        }
-        if sv.install != Some(false) {
-            let start = match sv.start_type.as_deref().unwrap_or("demand") {
-                "auto" => 2,
-                "demand" => 3,
-                "disabled" => 4,
-                other => {
-                    return Err(Error::invalid(format!(
-                        "service {}: start_type {other:?} is not auto, demand or disabled",
-                        sv.id
-                    )))
-                }
-            };
-            let error_control = match sv.error_control.as_deref().unwrap_or("normal") {
-                "ignore" => 0,
-                "normal" => 1,
-                "critical" => 3,
-                other => {
-                    return Err(Error::invalid(format!(
-                        "service {}: error_control {other:?} is not ignore, normal or critical",
-                        sv.id
-                    )))
-                }
-            };
-            let deps = if sv.dependencies.is_empty() {
-                None
-            } else {
-                Some(format!("{}[~][~]", sv.dependencies.join("[~]")))
-            };
-            rows(
-                "ServiceInstall",
-                vec![
-                    s(&sv.id),
-                    s(&sv.name),
-                    opt(sv.display_name.as_deref()),
-                    int(0x10),
-                    int(start),
-                    int(error_control),
-                    Value::Null,
-                    opt(deps.as_deref()),
-                    opt(sv.account.as_deref()),
-                    Value::Null,
-                    opt(sv.arguments.as_deref()),
-                    s(&sv.component),
-                    opt(sv.description.as_deref()),
-                ],
-            );
-        }
-        let err = |e: Error| e.at(format!("service {}", sv.id));
-        let event = events(sv.start.as_deref(), "none", 0x01, 0x10).map_err(err)?
-            | events(sv.stop.as_deref(), "both", 0x02, 0x20).map_err(err)?
-            | events(sv.remove.as_deref(), "uninstall", 0x08, 0x80).map_err(err)?;
-        rows(
-            "ServiceControl",
-            vec![
-                s(&sv.id),
-                s(&sv.name),
-                int(event),
-                Value::Null,
-                int(i32::from(sv.wait.unwrap_or(true))),
-                s(&sv.component),
-            ],
-        );
-    }
-
-    // Registry.
-    for r in &m.registry {
-        check_id(&r.id, "registry value")?;
-        if !comp_ids.contains(r.component.as_str()) {
-            return Err(Error::invalid(format!(
-                "registry value {}: component {} is not declared",
-                r.id, r.component
-            )));
-        }
-        let root = match r.root.as_str() {
-            "HKMU" => -1,
-            "HKCR" => 0,
-            "HKCU" => 1,
-            "HKLM" => 2,
-            "HKU" => 3,
-            other => {
-                return Err(Error::invalid(format!(
-                    "registry value {}: root {other:?} is not HKCR, HKCU, HKLM, HKU or HKMU",
-                    r.id
-                )))
-            }
-        };
-        let value = match &r.value {
-            None => None,
-            Some(RegistryValue::Int(i)) => Some(format!("#{i}")),
-            // A string that starts with # would be read as a number: escape it as #.
-            Some(RegistryValue::Str(t)) if t.starts_with('#') => Some(format!("#{t}")),
-            Some(RegistryValue::Str(t)) => Some(t.clone()),
-        };
-        rows(
-            "Registry",
-            vec![
-                s(&r.id),
-                int(root),
-                s(&r.key),
-                opt(r.name.as_deref()),
-                opt(value.as_deref()),
-                s(&r.component),
-            ],
-        );
-    }
+    registry(m, &comp_ids, &mut rows)?;
 
     // Properties.
     let mut props: BTreeMap<&str, String> = BTreeMap::new();
@@ -752,48 +435,7 @@ pub fn build(m: &Manifest) -> Result<Built> {
         rows("Property", vec![s(k), s(v)]);
     }
 
-    // Sequences.
-    let has = |t: &str| tables_has_rows(&m.services, &m.registry, t);
-    let mut exec: Vec<(&str, Option<&str>, i32)> = vec![
-        ("CostInitialize", None, 800),
-        ("FileCost", None, 900),
-        ("CostFinalize", None, 1000),
-        ("InstallValidate", None, 1400),
-        ("InstallInitialize", None, 1500),
-        ("ProcessComponents", None, 1600),
-        ("UnpublishFeatures", None, 1800),
-        ("RemoveFiles", None, 3500),
-        ("InstallFiles", None, 4000),
-        ("RegisterUser", None, 6000),
-        ("RegisterProduct", None, 6100),
-        ("PublishFeatures", None, 6300),
-        ("PublishProduct", None, 6400),
-        ("InstallFinalize", None, 6600),
-    ];
-    if has("ServiceControl") {
-        exec.push(("StopServices", Some("VersionNT"), 1900));
-        exec.push(("DeleteServices", Some("VersionNT"), 2000));
-        exec.push(("StartServices", Some("VersionNT"), 5900));
-    }
-    if has("ServiceInstall") {
-        exec.push(("InstallServices", Some("VersionNT"), 5800));
-    }
-    if has("Registry") {
-        exec.push(("RemoveRegistryValues", None, 2600));
-        exec.push(("WriteRegistryValues", None, 5000));
-    }
-    exec.sort_by_key(|e| e.2);
-    for (a, c, n) in exec {
-        rows("InstallExecuteSequence", vec![s(a), opt(c), int(n)]);
-    }
-    for (a, n) in [
-        ("CostInitialize", 800),
-        ("FileCost", 900),
-        ("CostFinalize", 1000),
-        ("ExecuteAction", 1300),
-    ] {
-        rows("InstallUISequence", vec![s(a), Value::Null, int(n)]);
-    }
+    sequences(m, &mut rows);
 
     // The cabinet.
     let mut streams = BTreeMap::new();
@@ -876,6 +518,455 @@ pub fn build(m: &Manifest) -> Result<Built> {
         package_bytes: 0,
     };
     Ok(Built { model, report })
+}
+
+/// Adds the manifest's directories (after TARGETDIR and the standard folders they use) to
+/// the Directory table; returns every directory id.
+fn directories<'m>(
+    m: &'m Manifest,
+    short: &mut ShortNames,
+    rows: &mut dyn FnMut(&str, Vec<Value>),
+) -> Result<HashSet<&'m str>> {
+    let mut dir_ids: HashSet<&str> = HashSet::new();
+    dir_ids.insert("TARGETDIR");
+    rows(
+        "Directory",
+        vec![s("TARGETDIR"), Value::Null, s("SourceDir")],
+    );
+    let mut standard_used: Vec<&str> = Vec::new();
+    for d in &m.directories {
+        check_id(&d.id, "directory")?;
+        if let Some(parent) = d.parent.as_deref() {
+            if STANDARD_FOLDERS.contains(&parent) && !standard_used.contains(&parent) {
+                standard_used.push(parent);
+            }
+        }
+    }
+    standard_used.sort_unstable();
+    for f in &standard_used {
+        rows("Directory", vec![s(f), s("TARGETDIR"), s(".")]);
+        dir_ids.insert(f);
+    }
+    for d in &m.directories {
+        if !dir_ids.insert(&d.id) {
+            return Err(Error::invalid(format!(
+                "directory {} is declared twice",
+                d.id
+            )));
+        }
+    }
+    for d in &m.directories {
+        let parent = d.parent.as_deref().unwrap_or("TARGETDIR");
+        if !dir_ids.contains(parent) {
+            return Err(Error::invalid(format!(
+                "directory {}: parent {parent} is neither a directory of the manifest nor a \
+                 standard folder",
+                d.id
+            )));
+        }
+        let default_dir = short.filename(&format!("dir:{parent}"), &d.name)?;
+        rows("Directory", vec![s(&d.id), s(parent), s(&default_dir)]);
+    }
+
+    Ok(dir_ids)
+}
+
+/// Adds the features to the Feature table; returns their ids.
+fn features<'m>(
+    m: &'m Manifest,
+    rows: &mut dyn FnMut(&str, Vec<Value>),
+) -> Result<HashSet<&'m str>> {
+    if m.features.is_empty() {
+        return Err(Error::invalid(
+            "the manifest declares no feature ([[feature]])",
+        ));
+    }
+    let feature_ids: HashSet<&str> = m.features.iter().map(|f| f.id.as_str()).collect();
+    for (i, f) in m.features.iter().enumerate() {
+        check_id(&f.id, "feature")?;
+        if f.id.len() > 38 {
+            return Err(Error::invalid(format!(
+                "feature id {} is longer than 38 characters",
+                f.id
+            )));
+        }
+        if let Some(par) = f.parent.as_deref() {
+            if !feature_ids.contains(par) {
+                return Err(Error::invalid(format!(
+                    "feature {}: parent {par} is not a feature",
+                    f.id
+                )));
+            }
+        }
+        rows(
+            "Feature",
+            vec![
+                s(&f.id),
+                opt(f.parent.as_deref()),
+                opt(f.title.as_deref().or(Some(f.id.as_str()))),
+                opt(f.description.as_deref()),
+                int(i32::from(f.display.unwrap_or(2 * i as i16 + 1))),
+                int(i32::from(f.level.unwrap_or(1))),
+                Value::Null,
+                int(0),
+            ],
+        );
+    }
+
+    Ok(feature_ids)
+}
+
+/// The files of a component, by index in the manifest.
+type FilesOf<'m> = HashMap<&'m str, Vec<usize>>;
+
+/// Reads the payload files (sequence, version); returns the component ids, each file's data
+/// and the files of each component.
+fn read_files(m: &Manifest) -> Result<(HashSet<&str>, Vec<FileData>, FilesOf<'_>)> {
+    let comp_ids: HashSet<&str> = m.components.iter().map(|c| c.id.as_str()).collect();
+    let mut file_data = Vec::with_capacity(m.files.len());
+    let mut files_of: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut seen_files = HashSet::new();
+    for (i, f) in m.files.iter().enumerate() {
+        check_id(&f.id, "file")?;
+        if !seen_files.insert(f.id.as_str()) {
+            return Err(Error::invalid(format!("file {} is declared twice", f.id)));
+        }
+        if !comp_ids.contains(f.component.as_str()) {
+            return Err(Error::invalid(format!(
+                "file {}: component {} is not declared",
+                f.id, f.component
+            )));
+        }
+        files_of.entry(f.component.as_str()).or_default().push(i);
+        let d = read_file(f)?;
+        if let Some(v) = &d.version {
+            check_version(v, &format!("file {} version", f.id))?;
+        }
+        file_data.push(d);
+    }
+    Ok((comp_ids, file_data, files_of))
+}
+
+/// Adds the components to the Component and FeatureComponents tables.
+fn components(
+    m: &Manifest,
+    x64: bool,
+    upgrade_code: &str,
+    dir_ids: &HashSet<&str>,
+    feature_ids: &HashSet<&str>,
+    files_of: &FilesOf<'_>,
+    rows: &mut dyn FnMut(&str, Vec<Value>),
+) -> Result<()> {
+    let registry_ids: HashSet<&str> = m.registry.iter().map(|r| r.id.as_str()).collect();
+
+    // Components.
+    let mut seen_comps = HashSet::new();
+    for c in &m.components {
+        check_id(&c.id, "component")?;
+        if !seen_comps.insert(c.id.as_str()) {
+            return Err(Error::invalid(format!(
+                "component {} is declared twice",
+                c.id
+            )));
+        }
+        if !dir_ids.contains(c.directory.as_str()) {
+            return Err(Error::invalid(format!(
+                "component {}: directory {} is not declared",
+                c.id, c.directory
+            )));
+        }
+        let files = files_of
+            .get(c.id.as_str())
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let key_path = match c.key_path.as_deref() {
+            Some(k) => {
+                let is_file = files.iter().any(|&i| m.files[i].id == k);
+                if !is_file && !registry_ids.contains(k) {
+                    return Err(Error::invalid(format!(
+                        "component {}: key path {k} is neither one of its files nor a registry \
+                         value",
+                        c.id
+                    )));
+                }
+                Some(k)
+            }
+            None => files.first().map(|&i| m.files[i].id.as_str()),
+        };
+        let mut attributes = 0;
+        if c.win64.unwrap_or(x64) {
+            attributes |= 0x100;
+        }
+        if c.permanent {
+            attributes |= 0x10;
+        }
+        if key_path.is_some_and(|k| registry_ids.contains(k)) {
+            attributes |= 0x4;
+        }
+        let component_guid = if c.guid == "*" {
+            let key_name = key_path
+                .and_then(|k| files.iter().map(|&i| &m.files[i]).find(|f| f.id == k))
+                .map(|f| file_name(f).to_ascii_lowercase())
+                .unwrap_or_default();
+            derived_guid(&[upgrade_code, &c.directory, &key_name, &c.id])
+        } else {
+            guid(&c.guid, &format!("component {} guid", c.id))?
+        };
+        rows(
+            "Component",
+            vec![
+                s(&c.id),
+                s(&component_guid),
+                s(&c.directory),
+                int(attributes),
+                opt(c.condition.as_deref()),
+                opt(key_path),
+            ],
+        );
+        let features: Vec<&str> = if c.features.is_empty() {
+            vec![m.features[0].id.as_str()]
+        } else {
+            c.features.iter().map(String::as_str).collect()
+        };
+        for f in features {
+            if !feature_ids.contains(f) {
+                return Err(Error::invalid(format!(
+                    "component {}: feature {f} is not declared",
+                    c.id
+                )));
+            }
+            rows("FeatureComponents", vec![s(f), s(&c.id)]);
+        }
+    }
+
+    Ok(())
+}
+
+/// Adds the files to the File table and, when there are any, their cabinet to Media.
+fn file_rows(
+    m: &Manifest,
+    file_data: &[FileData],
+    cabinet: &str,
+    short: &mut ShortNames,
+    rows: &mut dyn FnMut(&str, Vec<Value>),
+) -> Result<()> {
+    let dir_of: HashMap<&str, &str> = m
+        .components
+        .iter()
+        .map(|c| (c.id.as_str(), c.directory.as_str()))
+        .collect();
+    for (i, (f, d)) in m.files.iter().zip(file_data).enumerate() {
+        let size = i32::try_from(d.bytes.len())
+            .map_err(|_| Error::unsupported(format!("file {} is 2 GiB or more", f.id)))?;
+        let dir = dir_of.get(f.component.as_str()).copied().unwrap_or("");
+        let filename = short.filename(&format!("file:{dir}"), file_name(f))?;
+        let attributes = if f.vital.unwrap_or(true) { 512 } else { 0 };
+        rows(
+            "File",
+            vec![
+                s(&f.id),
+                s(&f.component),
+                s(&filename),
+                int(size),
+                opt(d.version.as_deref()),
+                opt(d.language.as_deref()),
+                int(attributes),
+                int(i as i32 + 1),
+            ],
+        );
+    }
+    if !m.files.is_empty() {
+        rows(
+            "Media",
+            vec![
+                int(1),
+                int(m.files.len() as i32),
+                Value::Null,
+                s(&format!("#{cabinet}")),
+                Value::Null,
+                Value::Null,
+            ],
+        );
+    }
+
+    Ok(())
+}
+
+/// Adds the services to the ServiceInstall and ServiceControl tables.
+fn services(
+    m: &Manifest,
+    comp_ids: &HashSet<&str>,
+    rows: &mut dyn FnMut(&str, Vec<Value>),
+) -> Result<()> {
+    for sv in &m.services {
+        check_id(&sv.id, "service")?;
+        if !comp_ids.contains(sv.component.as_str()) {
+            return Err(Error::invalid(format!(
+                "service {}: component {} is not declared",
+                sv.id, sv.component
+            )));
+        }
+        if sv.install != Some(false) {
+            let start = match sv.start_type.as_deref().unwrap_or("demand") {
+                "auto" => 2,
+                "demand" => 3,
+                "disabled" => 4,
+                other => {
+                    return Err(Error::invalid(format!(
+                        "service {}: start_type {other:?} is not auto, demand or disabled",
+                        sv.id
+                    )))
+                }
+            };
+            let error_control = match sv.error_control.as_deref().unwrap_or("normal") {
+                "ignore" => 0,
+                "normal" => 1,
+                "critical" => 3,
+                other => {
+                    return Err(Error::invalid(format!(
+                        "service {}: error_control {other:?} is not ignore, normal or critical",
+                        sv.id
+                    )))
+                }
+            };
+            let deps = if sv.dependencies.is_empty() {
+                None
+            } else {
+                Some(format!("{}[~][~]", sv.dependencies.join("[~]")))
+            };
+            rows(
+                "ServiceInstall",
+                vec![
+                    s(&sv.id),
+                    s(&sv.name),
+                    opt(sv.display_name.as_deref()),
+                    int(0x10),
+                    int(start),
+                    int(error_control),
+                    Value::Null,
+                    opt(deps.as_deref()),
+                    opt(sv.account.as_deref()),
+                    Value::Null,
+                    opt(sv.arguments.as_deref()),
+                    s(&sv.component),
+                    opt(sv.description.as_deref()),
+                ],
+            );
+        }
+        let err = |e: Error| e.at(format!("service {}", sv.id));
+        let event = events(sv.start.as_deref(), "none", 0x01, 0x10).map_err(err)?
+            | events(sv.stop.as_deref(), "both", 0x02, 0x20).map_err(err)?
+            | events(sv.remove.as_deref(), "uninstall", 0x08, 0x80).map_err(err)?;
+        rows(
+            "ServiceControl",
+            vec![
+                s(&sv.id),
+                s(&sv.name),
+                int(event),
+                Value::Null,
+                int(i32::from(sv.wait.unwrap_or(true))),
+                s(&sv.component),
+            ],
+        );
+    }
+
+    Ok(())
+}
+
+/// Adds the registry values to the Registry table.
+fn registry(
+    m: &Manifest,
+    comp_ids: &HashSet<&str>,
+    rows: &mut dyn FnMut(&str, Vec<Value>),
+) -> Result<()> {
+    for r in &m.registry {
+        check_id(&r.id, "registry value")?;
+        if !comp_ids.contains(r.component.as_str()) {
+            return Err(Error::invalid(format!(
+                "registry value {}: component {} is not declared",
+                r.id, r.component
+            )));
+        }
+        let root = match r.root.as_str() {
+            "HKMU" => -1,
+            "HKCR" => 0,
+            "HKCU" => 1,
+            "HKLM" => 2,
+            "HKU" => 3,
+            other => {
+                return Err(Error::invalid(format!(
+                    "registry value {}: root {other:?} is not HKCR, HKCU, HKLM, HKU or HKMU",
+                    r.id
+                )))
+            }
+        };
+        let value = match &r.value {
+            None => None,
+            Some(RegistryValue::Int(i)) => Some(format!("#{i}")),
+            // A string that starts with # would be read as a number: escape it as #.
+            Some(RegistryValue::Str(t)) if t.starts_with('#') => Some(format!("#{t}")),
+            Some(RegistryValue::Str(t)) => Some(t.clone()),
+        };
+        rows(
+            "Registry",
+            vec![
+                s(&r.id),
+                int(root),
+                s(&r.key),
+                opt(r.name.as_deref()),
+                opt(value.as_deref()),
+                s(&r.component),
+            ],
+        );
+    }
+
+    Ok(())
+}
+
+/// Adds the standard actions (and those of services and registry values) to the
+/// InstallExecuteSequence and InstallUISequence tables.
+fn sequences(m: &Manifest, rows: &mut dyn FnMut(&str, Vec<Value>)) {
+    let has = |t: &str| tables_has_rows(&m.services, &m.registry, t);
+    let mut exec: Vec<(&str, Option<&str>, i32)> = vec![
+        ("CostInitialize", None, 800),
+        ("FileCost", None, 900),
+        ("CostFinalize", None, 1000),
+        ("InstallValidate", None, 1400),
+        ("InstallInitialize", None, 1500),
+        ("ProcessComponents", None, 1600),
+        ("UnpublishFeatures", None, 1800),
+        ("RemoveFiles", None, 3500),
+        ("InstallFiles", None, 4000),
+        ("RegisterUser", None, 6000),
+        ("RegisterProduct", None, 6100),
+        ("PublishFeatures", None, 6300),
+        ("PublishProduct", None, 6400),
+        ("InstallFinalize", None, 6600),
+    ];
+    if has("ServiceControl") {
+        exec.push(("StopServices", Some("VersionNT"), 1900));
+        exec.push(("DeleteServices", Some("VersionNT"), 2000));
+        exec.push(("StartServices", Some("VersionNT"), 5900));
+    }
+    if has("ServiceInstall") {
+        exec.push(("InstallServices", Some("VersionNT"), 5800));
+    }
+    if has("Registry") {
+        exec.push(("RemoveRegistryValues", None, 2600));
+        exec.push(("WriteRegistryValues", None, 5000));
+    }
+    exec.sort_by_key(|e| e.2);
+    for (a, c, n) in exec {
+        rows("InstallExecuteSequence", vec![s(a), opt(c), int(n)]);
+    }
+    for (a, n) in [
+        ("CostInitialize", 800),
+        ("FileCost", 900),
+        ("CostFinalize", 1000),
+        ("ExecuteAction", 1300),
+    ] {
+        rows("InstallUISequence", vec![s(a), Value::Null, int(n)]);
+    }
 }
 
 fn tables_has_rows(

@@ -204,7 +204,7 @@ impl Error {
         Self::defect(Defect::Other, msg)
     }
     /// Malformed bytes, with what is wrong with them.
-    pub fn defect(defect: Defect, msg: impl Into<String>) -> Self {
+    pub(crate) fn defect(defect: Defect, msg: impl Into<String>) -> Self {
         Self::new(ErrorKind::Malformed {
             defect,
             message: msg.into(),
@@ -223,14 +223,18 @@ impl Error {
         Self::defect(Defect::Limit, msg)
     }
     /// `what` called `name` is not there; `msg` is the whole message.
-    pub fn not_found(what: Missing, name: impl Into<String>, msg: impl Into<String>) -> Self {
+    pub(crate) fn not_found(
+        what: Missing,
+        name: impl Into<String>,
+        msg: impl Into<String>,
+    ) -> Self {
         Self::new(ErrorKind::NotFound {
             what,
             name: name.into(),
             message: msg.into(),
         })
     }
-    pub fn unsupported(msg: impl Into<String>) -> Self {
+    pub(crate) fn unsupported(msg: impl Into<String>) -> Self {
         Self::new(ErrorKind::Unsupported(msg.into()))
     }
     /// A wrong description given to the library (manifest, rule file, option value).
@@ -245,7 +249,7 @@ impl Error {
     pub fn usage(msg: impl Into<String>) -> Self {
         Self::new(ErrorKind::Usage(msg.into()))
     }
-    pub fn not_installer(msg: impl Into<String>) -> Self {
+    pub(crate) fn not_installer(msg: impl Into<String>) -> Self {
         Self::new(ErrorKind::NotInstaller(msg.into()))
     }
     pub fn io(e: std::io::Error) -> Self {
@@ -259,7 +263,7 @@ impl Error {
         self
     }
     /// Names the file, replacing any file already named.
-    pub fn with_file(mut self, file: impl Into<String>) -> Self {
+    pub(crate) fn with_file(mut self, file: impl Into<String>) -> Self {
         self.file = Some(file.into());
         self
     }

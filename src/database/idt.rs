@@ -28,7 +28,7 @@ use crate::formats::summary::write::SummaryWriter;
 use crate::formats::tables::{Column, ColumnType, TableDef, Value};
 
 /// The `_Columns.Type` word of an IDT type code (`s72`, `L0`, `I2`, `v0`...).
-pub fn column_type(code: &str, key: bool) -> Option<ColumnType> {
+pub(crate) fn column_type(code: &str, key: bool) -> Option<ColumnType> {
     let mut chars = code.chars();
     let letter = chars.next()?;
     let width: u16 = chars.as_str().parse().ok()?;

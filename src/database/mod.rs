@@ -16,7 +16,7 @@ use crate::formats::tables::{
 pub const PSEUDO_TABLES: [&str; 2] = ["_SummaryInformation", "_ForceCodepage"];
 
 pub mod idt;
-pub mod model;
+mod model;
 mod open;
 pub mod write;
 
@@ -37,7 +37,7 @@ impl<'c> Database<'c> {
     }
 
     /// Opens the database held in storage `storage` (raw path, "" = root).
-    pub fn open_storage(container: &'c Container, storage: &str) -> Result<Database<'c>> {
+    pub(crate) fn open_storage(container: &'c Container, storage: &str) -> Result<Database<'c>> {
         let file = container.name();
         let pool_s = container.read_table_stream(storage, "_StringPool")?;
         let data_s = container.read_table_stream(storage, "_StringData")?;
@@ -207,7 +207,7 @@ impl<'c> Database<'c> {
     }
 
     /// Whether a table is in the catalog (the catalog tables `_Tables` and `_Columns` count).
-    pub fn has_table(&self, name: &str) -> bool {
+    pub(crate) fn has_table(&self, name: &str) -> bool {
         name == "_Tables" || name == "_Columns" || self.def(name).is_some()
     }
 
@@ -242,14 +242,14 @@ impl<'c> Database<'c> {
     }
 
     /// Reads a non-table stream of this database's storage by its decoded name.
-    pub fn read_stream(&self, name: &str) -> Result<Vec<u8>> {
+    pub(crate) fn read_stream(&self, name: &str) -> Result<Vec<u8>> {
         self.container.read_raw_stream(
             &self.storage,
             &crate::formats::container::streamname::encode(name, false),
         )
     }
 
-    pub fn has_stream(&self, name: &str) -> bool {
+    pub(crate) fn has_stream(&self, name: &str) -> bool {
         self.container.has_raw_stream(
             &self.storage,
             &crate::formats::container::streamname::encode(name, false),

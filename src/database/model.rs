@@ -58,7 +58,7 @@ pub struct DatabaseModel {
 impl DatabaseModel {
     /// Reads the tables only (no streams): for listing what a package holds without reading
     /// its cabinets.
-    pub fn load_tables(db: &Database<'_>) -> Result<DatabaseModel> {
+    pub(crate) fn load_tables(db: &Database<'_>) -> Result<DatabaseModel> {
         let mut tables = Vec::with_capacity(db.defs().len());
         for def in db.defs() {
             let t = db.table(&def.name)?;
@@ -133,7 +133,7 @@ impl DatabaseModel {
     }
 
     /// Checks the model can be written: every name fits a compound-file entry once packed.
-    pub fn check_names(&self) -> Result<()> {
+    pub(crate) fn check_names(&self) -> Result<()> {
         for t in &self.tables {
             if streamname::encode_units(&t.def.name, true).len() > 31 {
                 return Err(Error::unsupported(format!(

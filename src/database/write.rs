@@ -63,7 +63,7 @@ use crate::formats::tables::codec::{self, RawRows};
 use crate::formats::tables::{columns_def, tables_def, TableDef, Value};
 
 /// What a non-NULL binary cell stores (Windows and Wine store 1).
-pub const BINARY_MARKER: u32 = 1;
+pub(crate) const BINARY_MARKER: u32 = 1;
 
 /// The name of the summary stream (stored unpacked).
 const SUMMARY_STREAM: &str = "\u{5}SummaryInformation";

@@ -25,7 +25,7 @@ fn line<W: Write>(
 }
 
 /// Writes the three header lines of a table.
-pub fn write_header<W: Write>(out: &mut W, table: &Table) -> io::Result<()> {
+pub(crate) fn write_header<W: Write>(out: &mut W, table: &Table) -> io::Result<()> {
     let def = &table.def;
     line(out, def.columns.iter().map(|c| c.name.as_bytes()))?;
     line(out, def.columns.iter().map(|c| c.ty.idt_code()))?;
@@ -61,7 +61,7 @@ pub fn write_table<W: Write>(out: &mut W, table: &Table) -> io::Result<()> {
 
 /// `_ForceCodepage.idt`: two empty lines, then the code page and the pseudo-table name. libmsi
 /// writes the terminating NUL of its buffer too; so does msikit, to stay byte-identical.
-pub fn forcecodepage(codepage: u32) -> Vec<u8> {
+pub(crate) fn forcecodepage(codepage: u32) -> Vec<u8> {
     let mut v = format!("\r\n\r\n{codepage}\t_ForceCodepage\r\n").into_bytes();
     v.push(0);
     v
@@ -69,7 +69,7 @@ pub fn forcecodepage(codepage: u32) -> Vec<u8> {
 
 /// `_SummaryInformation.idt` from (property id, value bytes) rows. String values are the bytes
 /// of the stream, in the summary's code page, as libmsi passes them through.
-pub fn write_summary<W: Write>(out: &mut W, rows: &[(u32, Vec<u8>)]) -> io::Result<()> {
+pub(crate) fn write_summary<W: Write>(out: &mut W, rows: &[(u32, Vec<u8>)]) -> io::Result<()> {
     out.write_all(b"PropertyId\tValue\r\ni2\tl255\r\n_SummaryInformation\tPropertyId\r\n")?;
     for (pid, v) in rows {
         write!(out, "{pid}\t")?;

@@ -23,7 +23,7 @@ pub struct StringPool {
 
 /// The encoding for a Windows code page number, as Windows Installer uses them. Code page 0 means
 /// "the system ANSI code page": 1252 here, as libmsi assumes on Linux.
-pub fn encoding_for(codepage: u32) -> Result<&'static encoding_rs::Encoding> {
+pub(crate) fn encoding_for(codepage: u32) -> Result<&'static encoding_rs::Encoding> {
     let cp = if codepage == 0 { 1252 } else { codepage };
     u16::try_from(cp)
         .ok()
@@ -110,7 +110,7 @@ impl StringPool {
     }
 
     /// Bytes per string reference in table streams: 3 with long refs, else 2.
-    pub fn ref_size(&self) -> usize {
+    pub(crate) fn ref_size(&self) -> usize {
         if self.long_refs {
             3
         } else {
@@ -142,7 +142,10 @@ impl StringPool {
 /// (capped at 0xFFFF). References are 3 bytes wide when the ids pass 0xFFFF. Returns
 /// (`_StringPool`, `_StringData`, long references). A character the code page cannot hold is an
 /// error naming the string.
-pub fn encode_pool(codepage: u32, strings: &[(&str, u32)]) -> Result<(Vec<u8>, Vec<u8>, bool)> {
+pub(crate) fn encode_pool(
+    codepage: u32,
+    strings: &[(&str, u32)],
+) -> Result<(Vec<u8>, Vec<u8>, bool)> {
     let enc = encoding_for(codepage)?;
     let long_refs = strings.len() > 0xFFFF;
     let header = codepage | if long_refs { 0x8000_0000 } else { 0 };

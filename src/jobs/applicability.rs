@@ -440,7 +440,7 @@ pub fn check_snapshot(
 }
 
 /// [`check_snapshot`] with the patch already read (for checking many servers).
-pub fn check_snapshot_with(
+pub(crate) fn check_snapshot_with(
     patch_path: &Path,
     info: &PatchInfo,
     snap: &crate::machine::snapshot::Snapshot,

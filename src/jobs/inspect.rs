@@ -77,7 +77,7 @@ impl StreamKind {
 }
 
 /// Guesses the kind of a stream from its name and first bytes.
-pub fn sniff(entry: &Entry, head: &[u8]) -> StreamKind {
+pub(crate) fn sniff(entry: &Entry, head: &[u8]) -> StreamKind {
     let leaf = entry.leaf();
     if entry.is_storage {
         return StreamKind::Storage;
@@ -137,7 +137,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// The CLSID as `{XXXXXXXX-...}` in upper case.
-pub fn clsid_text(u: &uuid::Uuid) -> String {
+pub(crate) fn clsid_text(u: &uuid::Uuid) -> String {
     crate::formats::guid::Guid::from_uuid(*u).to_string()
 }
 

@@ -16,7 +16,7 @@ use crate::formats::tables::Value;
 
 /// The folders a 64-bit Windows gives its standard folder properties, used when nothing else
 /// sets them. Keys are property names; values end with a backslash.
-pub fn standard_folders() -> HashMap<String, String> {
+pub(crate) fn standard_folders() -> HashMap<String, String> {
     [
         ("TARGETDIR", "C:\\"),
         ("ROOTDRIVE", "C:\\"),
@@ -85,7 +85,7 @@ pub fn standard_folders() -> HashMap<String, String> {
 }
 
 /// The long half of `short|long` (or the name itself).
-pub fn long_name(name: &str) -> &str {
+pub(crate) fn long_name(name: &str) -> &str {
     name.rsplit_once('|').map_or(name, |(_, long)| long)
 }
 

@@ -173,7 +173,7 @@ pub struct ExtractReport {
 
 /// Keeps a path component inside the extraction folder: no separators, `..`, drive or device
 /// names.
-pub fn safe_component(s: &str) -> String {
+pub(crate) fn safe_component(s: &str) -> String {
     let cleaned: String = s
         .chars()
         .map(|c| {
@@ -198,7 +198,7 @@ pub fn safe_component(s: &str) -> String {
 }
 
 /// The relative path a file extracts to: its install path without the drive.
-pub fn relative_path(f: &PackageFile) -> PathBuf {
+pub(crate) fn relative_path(f: &PackageFile) -> PathBuf {
     f.path
         .split('\\')
         .enumerate()
@@ -208,7 +208,7 @@ pub fn relative_path(f: &PackageFile) -> PathBuf {
 }
 
 /// Case-insensitive `*`/`?` match.
-pub fn glob(pattern: &str, text: &str) -> bool {
+pub(crate) fn glob(pattern: &str, text: &str) -> bool {
     let p: Vec<char> = pattern.to_lowercase().chars().collect();
     let t: Vec<char> = text.to_lowercase().chars().collect();
     let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
@@ -236,7 +236,7 @@ pub fn glob(pattern: &str, text: &str) -> bool {
 
 /// Writes `bytes` at `rel` inside `dir`: folders created, no writing through a symbolic link
 /// already in the folder, a temporary name and a rename.
-pub fn write_file(dir: &Path, rel: &Path, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_file(dir: &Path, rel: &Path, bytes: &[u8]) -> Result<()> {
     make_folder_inside(dir, rel.parent().unwrap_or(Path::new("")))?;
     crate::formats::files::write_atomically(&dir.join(rel), bytes)
 }
@@ -282,7 +282,7 @@ impl<'d> ChunkWriter<'d> {
     }
 
     /// Starts file `index`, to be written at `rel` inside the folder.
-    pub fn begin(&mut self, index: usize, rel: &Path) -> Result<()> {
+    pub(crate) fn begin(&mut self, index: usize, rel: &Path) -> Result<()> {
         let path = self.dir.join(rel);
         let folder = rel.parent().unwrap_or(Path::new(""));
         if !self.ready.contains(folder) {
@@ -304,7 +304,7 @@ impl<'d> ChunkWriter<'d> {
     }
 
     /// Whether file `index` is being written.
-    pub fn is_open(&self, index: usize) -> bool {
+    pub(crate) fn is_open(&self, index: usize) -> bool {
         self.open.contains_key(&index)
     }
 

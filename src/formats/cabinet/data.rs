@@ -28,7 +28,7 @@ const DATA_HEADER_LEN: usize = 8;
 /// XORed as little-endian 32-bit words; the 1 to 3 bytes left over are folded in with the first
 /// of them highest; the result seeds the same sum over the 4 header bytes cbData and cbUncomp
 /// (the per-block reserve is not summed).
-pub fn checksum(data: &[u8], seed: u32) -> u32 {
+pub(super) fn checksum(data: &[u8], seed: u32) -> u32 {
     let mut sum = seed;
     let mut words = data.chunks_exact(4);
     for w in &mut words {
@@ -42,12 +42,12 @@ pub fn checksum(data: &[u8], seed: u32) -> u32 {
 }
 
 /// The checksum a CFDATA with this header and data must carry.
-pub fn block_checksum(sizes: [u8; 4], data: &[u8]) -> u32 {
+pub(crate) fn block_checksum(sizes: [u8; 4], data: &[u8]) -> u32 {
     checksum(&sizes, checksum(data, 0))
 }
 
 /// One block as read: its number, where it starts, how long it says its output is, its data.
-pub struct Block<'a> {
+pub(super) struct Block<'a> {
     pub number: u16,
     pub offset: u64,
     pub uncompressed: usize,
@@ -55,7 +55,7 @@ pub struct Block<'a> {
 }
 
 /// Reads the blocks of one folder in order, checking each header against the bytes there.
-pub struct Blocks<'a> {
+pub(super) struct Blocks<'a> {
     src: &'a Source,
     folder: usize,
     pos: u64,
@@ -68,7 +68,12 @@ pub struct Blocks<'a> {
 }
 
 impl<'a> Blocks<'a> {
-    pub fn new(src: &'a Source, folder_index: usize, folder: &CabFolder, reserve: u8) -> Self {
+    pub(super) fn new(
+        src: &'a Source,
+        folder_index: usize,
+        folder: &CabFolder,
+        reserve: u8,
+    ) -> Self {
         Blocks {
             src,
             folder: folder_index,
@@ -83,19 +88,19 @@ impl<'a> Blocks<'a> {
     }
 
     /// How many blocks have been read.
-    pub fn read_count(&self) -> u16 {
+    pub(crate) fn read_count(&self) -> u16 {
         self.read
     }
 
     /// Lets a block with an uncompressed size of 0 through (the first part of a block split
     /// across the cabinets of a set) instead of refusing it.
-    pub fn allow_split(mut self) -> Self {
+    pub(crate) fn allow_split(mut self) -> Self {
         self.allow_split = true;
         self
     }
 
     /// The next block, or `None` after the last one the folder counts.
-    pub fn next_block(&mut self) -> Result<Option<Block<'_>>> {
+    pub(crate) fn next_block(&mut self) -> Result<Option<Block<'_>>> {
         Ok(self.advance()?.map(|(number, offset, uncompressed)| Block {
             number,
             offset,
@@ -105,18 +110,18 @@ impl<'a> Blocks<'a> {
     }
 
     /// Whether every block the folder counts has been read.
-    pub fn is_done(&self) -> bool {
+    pub(crate) fn is_done(&self) -> bool {
         self.read >= self.count
     }
 
     /// The data of the block [`advance`](Self::advance) read last.
-    pub fn data(&self) -> &[u8] {
+    pub(super) fn data(&self) -> &[u8] {
         &self.buf[..self.last_len]
     }
 
     /// Reads the next block, giving its number, offset and uncompressed size (its data is then
     /// [`data`](Self::data)), or `None` after the last one the folder counts.
-    pub fn advance(&mut self) -> Result<Option<(u16, u64, usize)>> {
+    pub(crate) fn advance(&mut self) -> Result<Option<(u16, u64, usize)>> {
         if self.read >= self.count {
             return Ok(None);
         }
@@ -202,7 +207,7 @@ impl<'a> Blocks<'a> {
 }
 
 /// The decoder of one folder.
-pub enum Decoder {
+pub(super) enum Decoder {
     Stored,
     MsZip(Box<MsZip>),
     Lzx(Box<Lzx>),
@@ -211,7 +216,7 @@ pub enum Decoder {
 impl Decoder {
     /// A fresh decoder for a folder's compression; the caller has refused the ones msikit does
     /// not decode.
-    pub fn new(compression: Compression) -> std::result::Result<Decoder, String> {
+    pub(super) fn new(compression: Compression) -> std::result::Result<Decoder, String> {
         Ok(match compression {
             Compression::None => Decoder::Stored,
             Compression::MsZip => Decoder::MsZip(Box::new(MsZip::new())),
@@ -221,7 +226,7 @@ impl Decoder {
     }
 
     /// Decodes one block to exactly `uncompressed` bytes, or says why it cannot.
-    pub fn decode<'s>(
+    pub(super) fn decode<'s>(
         &'s mut self,
         data: &'s [u8],
         uncompressed: usize,
@@ -254,7 +259,7 @@ const DEFLATE_WINDOW: usize = 32768;
 ///
 /// Inflated by zlib-rs (through flate2): about a quarter faster than miniz_oxide on MSZIP (0.42 s
 /// against 0.54 s for a 200 MB folder), which sets the pace of extracting a one-folder cabinet.
-pub struct MsZip {
+pub(super) struct MsZip {
     inflater: Decompress,
     /// Earlier output (at least the last 32 KiB of it, the dictionary) followed by room for the
     /// next block and one byte more, so a block that decodes too long is seen.

@@ -16,7 +16,7 @@ use super::source::Source;
 use super::{CabFile, CabFolder, CabinetLink, Compression};
 use crate::error::{Defect, Error, Result};
 
-pub const SIGNATURE: &[u8; 4] = b"MSCF";
+pub(crate) const SIGNATURE: &[u8; 4] = b"MSCF";
 const HEADER_LEN: usize = 36;
 const FLAG_PREV_CABINET: u16 = 0x0001;
 const FLAG_NEXT_CABINET: u16 = 0x0002;

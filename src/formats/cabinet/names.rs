@@ -12,7 +12,7 @@
 //! becomes U+FFFD.
 
 /// Decodes a name as the attributes say.
-pub fn decode(raw: &[u8], utf8: bool) -> String {
+pub(super) fn decode(raw: &[u8], utf8: bool) -> String {
     if utf8 {
         decode_utf8_lenient(raw)
     } else {
@@ -21,7 +21,7 @@ pub fn decode(raw: &[u8], utf8: bool) -> String {
 }
 
 /// Windows-1252, every byte mapped (the five unassigned ones to the C1 control of the same value).
-pub fn decode_ansi(raw: &[u8]) -> String {
+pub(crate) fn decode_ansi(raw: &[u8]) -> String {
     encoding_rs::WINDOWS_1252
         .decode_without_bom_handling(raw)
         .0
@@ -29,7 +29,7 @@ pub fn decode_ansi(raw: &[u8]) -> String {
 }
 
 /// UTF-8 read the way cabextract reads it (see the module comment).
-pub fn decode_utf8_lenient(raw: &[u8]) -> String {
+pub(crate) fn decode_utf8_lenient(raw: &[u8]) -> String {
     let mut out = String::with_capacity(raw.len());
     let mut i = 0;
     let cont = |k: usize| raw.get(k).is_some_and(|&b| b & 0xC0 == 0x80);

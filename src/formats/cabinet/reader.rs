@@ -34,7 +34,7 @@ impl Cabinet {
     /// compound file `package` (an MSI, MSM or MSP on disk), reading its data blocks from the
     /// stream as they are needed, so the cabinet is neither held in memory nor copied out.
     /// Errors name `package`.
-    pub fn open_in_package(package: &Path, stream: &str) -> Result<Cabinet> {
+    pub(crate) fn open_in_package(package: &Path, stream: &str) -> Result<Cabinet> {
         let name = package.display().to_string();
         let file = File::open(package).map_err(|e| Error::io(e).in_file(&name))?;
         let cfb = cfb::CompoundFile::open(file).map_err(|e| {
@@ -142,7 +142,7 @@ impl Cabinet {
         &self.folders
     }
     /// setID: the same for every cabinet of a set.
-    pub fn set_id(&self) -> u16 {
+    pub(crate) fn set_id(&self) -> u16 {
         self.set_id
     }
     /// iCabinet: the position of this cabinet in its set, from 0.
@@ -150,11 +150,11 @@ impl Cabinet {
         self.index
     }
     /// The previous cabinet of the set, when the header names one.
-    pub fn prev_cabinet(&self) -> Option<&CabinetLink> {
+    pub(crate) fn prev_cabinet(&self) -> Option<&CabinetLink> {
         self.prev.as_ref()
     }
     /// The next cabinet of the set, when the header names one.
-    pub fn next_cabinet(&self) -> Option<&CabinetLink> {
+    pub(crate) fn next_cabinet(&self) -> Option<&CabinetLink> {
         self.next.as_ref()
     }
     /// cbCabinet: the size the header gives the cabinet.
@@ -228,7 +228,7 @@ impl Cabinet {
     ///
     /// [`for_each_file_chunked`]: Self::for_each_file_chunked
     /// [`for_each_file_in`]: Self::for_each_file_in
-    pub fn folder_units(&self) -> Result<Vec<FolderUnit<'_>>> {
+    pub(crate) fn folder_units(&self) -> Result<Vec<FolderUnit<'_>>> {
         self.check_extractable()?;
         Ok(files_by_folder(&self.files, self.folders.len())
             .into_iter()
@@ -246,7 +246,7 @@ impl Cabinet {
     /// possibly narrowed to those wanted), giving the pieces of its files as
     /// [`for_each_file_chunked`](Self::for_each_file_chunked) does; decoding stops after the
     /// last of them.
-    pub fn for_each_file_in<'m>(
+    pub(crate) fn for_each_file_in<'m>(
         &'m self,
         unit: &FolderUnit<'m>,
         mut f: impl FnMut(FileChunk<'_>) -> Result<()>,

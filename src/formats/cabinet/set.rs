@@ -346,7 +346,7 @@ impl CabinetSet {
 
     /// The work of extracting every file of the set, by folder (a folder continued across
     /// volumes is one unit); see [`Cabinet::folder_units`].
-    pub fn folder_units(&self) -> Result<Vec<FolderUnit<'_>>> {
+    pub(crate) fn folder_units(&self) -> Result<Vec<FolderUnit<'_>>> {
         if self.volumes.len() == 1 {
             return self.volumes[0].1.folder_units();
         }
@@ -374,7 +374,7 @@ impl CabinetSet {
 
     /// Decodes the folder of `unit` (one of [`folder_units`](Self::folder_units)) across its
     /// volumes; see [`Cabinet::for_each_file_in`].
-    pub fn for_each_file_in<'m>(
+    pub(crate) fn for_each_file_in<'m>(
         &'m self,
         unit: &FolderUnit<'m>,
         mut f: impl FnMut(FileChunk<'_>) -> Result<()>,

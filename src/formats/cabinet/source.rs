@@ -41,7 +41,7 @@ pub(crate) struct Windowed {
 }
 
 impl Windowed {
-    pub fn new(input: Input) -> Self {
+    pub(super) fn new(input: Input) -> Self {
         Windowed {
             input,
             start: 0,
@@ -94,7 +94,7 @@ impl Windowed {
 
 impl Source {
     /// A file or stream of `len` bytes.
-    pub fn reader(input: Input, len: u64) -> Source {
+    pub(super) fn reader(input: Input, len: u64) -> Source {
         Source::Reader {
             reader: Mutex::new(Windowed::new(input)),
             len,
@@ -102,7 +102,7 @@ impl Source {
     }
 
     /// How many bytes there are from the start of the cabinet to the end of the input.
-    pub fn len(&self) -> u64 {
+    pub(super) fn len(&self) -> u64 {
         match self {
             Source::Memory { bytes, base } => bytes.len().saturating_sub(*base) as u64,
             Source::Reader { len, .. } => *len,
@@ -111,7 +111,7 @@ impl Source {
 
     /// Reads up to `buf.len()` bytes at `pos` (counted from the start of the cabinet); fewer only
     /// when the input ends first.
-    pub fn read_at(&self, pos: u64, buf: &mut [u8]) -> Result<usize> {
+    pub(crate) fn read_at(&self, pos: u64, buf: &mut [u8]) -> Result<usize> {
         let avail = self.len().saturating_sub(pos);
         let n = (buf.len() as u64).min(avail) as usize;
         if n == 0 {
@@ -132,7 +132,12 @@ impl Source {
     }
 
     /// Reads exactly `buf.len()` bytes at `pos`, or says what was cut short and where.
-    pub fn read_exact_at(&self, pos: u64, buf: &mut [u8], what: &dyn Fn() -> String) -> Result<()> {
+    pub(crate) fn read_exact_at(
+        &self,
+        pos: u64,
+        buf: &mut [u8],
+        what: &dyn Fn() -> String,
+    ) -> Result<()> {
         let n = self.read_at(pos, buf)?;
         if n < buf.len() {
             return Err(Error::truncated(format!(

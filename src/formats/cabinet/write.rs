@@ -31,13 +31,13 @@
 use crate::error::{Error, Result};
 
 /// The most files one cabinet can hold (CFHEADER.cFiles is 16-bit).
-pub const MAX_FILES: usize = 0xFFFF;
+pub(crate) const MAX_FILES: usize = 0xFFFF;
 
 /// One folder's target size: a new folder starts after a file that reaches it.
 pub const FOLDER_BYTES: u64 = 16 << 20;
 
 /// The earliest date a cabinet can hold (its date field counts years from 1980).
-pub const DOS_EPOCH_UNIX: i64 = 315_532_800;
+pub(crate) const DOS_EPOCH_UNIX: i64 = 315_532_800;
 
 /// The uncompressed size of a data block.
 const BLOCK: usize = 0x8000;
@@ -55,7 +55,7 @@ pub enum Compression {
 }
 
 /// The default: MSZIP at level 3, as small as wixl's cabinets at a fraction of the time.
-pub const DEFAULT_COMPRESSION: Compression = Compression::MsZip(3);
+pub(crate) const DEFAULT_COMPRESSION: Compression = Compression::MsZip(3);
 
 /// One file to put in a cabinet: its name in the cabinet and its bytes.
 pub struct NewFile<'a> {

@@ -31,7 +31,7 @@ pub enum PackageKind {
 }
 
 impl PackageKind {
-    pub fn from_clsid(c: &Uuid) -> Option<Self> {
+    pub(crate) fn from_clsid(c: &Uuid) -> Option<Self> {
         match *c {
             CLSID_DATABASE => Some(PackageKind::Database),
             CLSID_PATCH => Some(PackageKind::Patch),
@@ -318,12 +318,12 @@ impl Container {
     }
 
     /// Whether `leaf` (a raw, already packed name) exists as a stream in `storage` ("" = root).
-    pub fn has_raw_stream(&self, storage: &str, leaf: &str) -> bool {
+    pub(crate) fn has_raw_stream(&self, storage: &str, leaf: &str) -> bool {
         self.cfb.borrow().is_stream(raw_join(storage, leaf))
     }
 
     /// The length of a stream, if it exists.
-    pub fn raw_stream_len(&self, storage: &str, leaf: &str) -> Option<u64> {
+    pub(crate) fn raw_stream_len(&self, storage: &str, leaf: &str) -> Option<u64> {
         let cfb = self.cfb.borrow();
         let p = raw_join(storage, leaf);
         if cfb.is_stream(&p) {
@@ -364,7 +364,7 @@ impl Container {
     }
 
     /// Copies a stream into `out` without holding it in memory; returns its length.
-    pub fn copy_raw_stream(
+    pub(crate) fn copy_raw_stream(
         &self,
         storage: &str,
         leaf: &str,
@@ -392,7 +392,7 @@ impl Container {
 
     /// Reads the stream of table `table` in `storage`, or `None` when the table has no stream
     /// (an empty table has none).
-    pub fn read_table_stream(&self, storage: &str, table: &str) -> Result<Option<Vec<u8>>> {
+    pub(crate) fn read_table_stream(&self, storage: &str, table: &str) -> Result<Option<Vec<u8>>> {
         let leaf = streamname::encode(table, true);
         if !self.has_raw_stream(storage, &leaf) {
             return Ok(None);

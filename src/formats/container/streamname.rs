@@ -7,7 +7,7 @@
 //! patch are not packed.
 
 /// The marker unit that starts the stream name of every table.
-pub const TABLE_MARKER: u16 = 0x4840;
+pub(crate) const TABLE_MARKER: u16 = 0x4840;
 
 fn pack_index(c: char) -> Option<u16> {
     match c {
@@ -33,7 +33,7 @@ pub struct DecodedName {
 }
 
 /// Packs `name` into the UTF-16 units Windows Installer stores, with the table marker if asked.
-pub fn encode_units(name: &str, table: bool) -> Vec<u16> {
+pub(crate) fn encode_units(name: &str, table: bool) -> Vec<u16> {
     let mut out = Vec::with_capacity(name.len() + 1);
     if table {
         out.push(TABLE_MARKER);
@@ -110,7 +110,7 @@ pub fn display(d: &DecodedName) -> String {
 
 /// Parses a name as a person types it (the `display` form, or with a literal control character,
 /// or `\x05`/`\005` escapes) back into a decoded name.
-pub fn parse_display(s: &str) -> DecodedName {
+pub(crate) fn parse_display(s: &str) -> DecodedName {
     let (is_table, rest) = match s.strip_prefix('!') {
         Some(r) => (true, r),
         None => (false, s),

@@ -104,19 +104,19 @@ pub struct ValidationFlags(pub u16);
 impl ValidationFlags {
     pub const LANGUAGE: u16 = 0x0001;
     pub const PRODUCT: u16 = 0x0002;
-    pub const PLATFORM: u16 = 0x0004;
-    pub const MAJOR_VERSION: u16 = 0x0008;
-    pub const MINOR_VERSION: u16 = 0x0010;
+    pub(crate) const PLATFORM: u16 = 0x0004;
+    pub(crate) const MAJOR_VERSION: u16 = 0x0008;
+    pub(crate) const MINOR_VERSION: u16 = 0x0010;
     pub const UPDATE_VERSION: u16 = 0x0020;
-    pub const NEW_LESS_BASE_VERSION: u16 = 0x0040;
-    pub const NEW_LESS_EQUAL_BASE_VERSION: u16 = 0x0080;
+    pub(crate) const NEW_LESS_BASE_VERSION: u16 = 0x0040;
+    pub(crate) const NEW_LESS_EQUAL_BASE_VERSION: u16 = 0x0080;
     pub const NEW_EQUAL_BASE_VERSION: u16 = 0x0100;
-    pub const NEW_GREATER_EQUAL_BASE_VERSION: u16 = 0x0200;
-    pub const NEW_GREATER_BASE_VERSION: u16 = 0x0400;
+    pub(crate) const NEW_GREATER_EQUAL_BASE_VERSION: u16 = 0x0200;
+    pub(crate) const NEW_GREATER_BASE_VERSION: u16 = 0x0400;
     pub const UPGRADE_CODE: u16 = 0x0800;
 
     /// The high word of a transform's PID 16.
-    pub fn from_pid16(value: u32) -> Self {
+    pub(crate) fn from_pid16(value: u32) -> Self {
         ValidationFlags((value >> 16) as u16)
     }
     pub fn value(self) -> u16 {
@@ -254,7 +254,7 @@ impl ErrorFlags {
     pub const CHANGE_CODEPAGE: u16 = 0x0020;
 
     /// The low word of a transform's PID 16.
-    pub fn from_pid16(value: u32) -> Self {
+    pub(crate) fn from_pid16(value: u32) -> Self {
         ErrorFlags(value as u16)
     }
     pub fn value(self) -> u16 {

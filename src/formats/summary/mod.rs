@@ -22,7 +22,9 @@ pub mod write;
 mod testutil;
 
 pub use flags::{ErrorFlags, ValidationFlags};
-pub use propset::{format_filetime, parse, Property, SummaryInfo, Value};
+#[cfg(test)]
+pub(crate) use propset::format_filetime;
+pub use propset::{parse, Property, SummaryInfo, Value};
 pub use views::{
     DatabaseSummary, InstallerVersion, PatchSummary, PlatformLanguages, Security, SourceFlags,
     TransformSummary,

@@ -288,7 +288,7 @@ impl SummaryInfo {
     }
 
     /// A VT_FILETIME property as `YYYY/MM/DD hh:mm:ss` (UTC).
-    pub fn filetime_text(&self, pid: u32) -> Option<String> {
+    pub(crate) fn filetime_text(&self, pid: u32) -> Option<String> {
         self.filetime(pid).map(format_filetime)
     }
 
@@ -306,7 +306,7 @@ impl SummaryInfo {
     /// reads none. A VT_LPSTR where a number or a date is expected is printed as is (msiinfo
     /// itself crashes on it). Strings are returned decoded: a caller writing the file encodes
     /// them back with [`SummaryInfo::codepage`].
-    pub fn idt_rows(&self) -> Vec<(u32, String)> {
+    pub(crate) fn idt_rows(&self) -> Vec<(u32, String)> {
         const MAX_PROPS: usize = 20;
         let mut slots: [Option<String>; MAX_PROPS] = Default::default();
         if self.properties.len() > MAX_PROPS {
@@ -345,7 +345,7 @@ fn msiinfo_type(pid: u32) -> Option<u32> {
 }
 
 /// Formats a FILETIME as `YYYY/MM/DD hh:mm:ss` in UTC (seconds truncated).
-pub fn format_filetime(ft: u64) -> String {
+pub(crate) fn format_filetime(ft: u64) -> String {
     const SECS_1601_TO_1970: i64 = 11_644_473_600;
     let secs = (ft / 10_000_000) as i64 - SECS_1601_TO_1970;
     let days = secs.div_euclid(86_400);

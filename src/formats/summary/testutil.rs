@@ -26,7 +26,7 @@ impl Builder {
         Builder { props: Vec::new() }
     }
 
-    pub fn prop(mut self, pid: u32, v: V) -> Self {
+    pub(crate) fn prop(mut self, pid: u32, v: V) -> Self {
         self.props.push((pid, v));
         self
     }
@@ -84,7 +84,7 @@ impl Builder {
     }
 
     /// Absolute position in a built stream of the value of the `index`-th property.
-    pub fn value_offset(stream: &[u8], index: usize) -> usize {
+    pub(crate) fn value_offset(stream: &[u8], index: usize) -> usize {
         let at = 48 + 8 + index * 8 + 4;
         let off = u32::from_le_bytes([stream[at], stream[at + 1], stream[at + 2], stream[at + 3]]);
         48 + off as usize

@@ -58,7 +58,7 @@ pub struct InstallerVersion {
 impl InstallerVersion {
     /// PID 14 of a database or transform: major × 100 + minor (200 = 2.0, 301 = 3.1, 405 = 4.5;
     /// the older 110/120/150 are 1.1/1.2/1.5).
-    pub fn from_page_count(value: i32) -> Self {
+    pub(crate) fn from_page_count(value: i32) -> Self {
         let version = (value >= 0).then(|| {
             let (major, minor) = (value / 100, value % 100);
             let minor = if minor % 10 == 0 { minor / 10 } else { minor };
@@ -68,7 +68,7 @@ impl InstallerVersion {
     }
 
     /// PID 15 of a patch: 1 = any, 2 = 1.2, 3 = 2.0, 4 = 3.0, 5 = 3.1.
-    pub fn from_patch_word_count(value: i32) -> Self {
+    pub(crate) fn from_patch_word_count(value: i32) -> Self {
         let version = match value {
             1 => Some("any"),
             2 => Some("1.2"),

@@ -45,7 +45,7 @@ impl RawRows {
 }
 
 /// Reads a little-endian cell of 2, 3 or 4 bytes.
-pub fn read_cell(b: &[u8]) -> u32 {
+pub(crate) fn read_cell(b: &[u8]) -> u32 {
     match b.len() {
         2 => u32::from(u16::from_le_bytes([b[0], b[1]])),
         3 => u32::from(b[0]) | (u32::from(b[1]) << 8) | (u32::from(b[2]) << 16),
@@ -55,12 +55,12 @@ pub fn read_cell(b: &[u8]) -> u32 {
 }
 
 /// Writes a cell of `width` bytes.
-pub fn write_cell(out: &mut Vec<u8>, v: u32, width: usize) {
+pub(crate) fn write_cell(out: &mut Vec<u8>, v: u32, width: usize) {
     out.extend_from_slice(&v.to_le_bytes()[..width]);
 }
 
 /// Decodes a persistent table stream whose columns have the given cell widths.
-pub fn decode_persistent(bytes: &[u8], widths: &[usize]) -> Result<RawRows> {
+pub(crate) fn decode_persistent(bytes: &[u8], widths: &[usize]) -> Result<RawRows> {
     let row_size: usize = widths.iter().sum();
     if row_size == 0 {
         return if bytes.is_empty() {
@@ -92,7 +92,7 @@ pub fn decode_persistent(bytes: &[u8], widths: &[usize]) -> Result<RawRows> {
 }
 
 /// Encodes rows as a persistent table stream (the inverse of [`decode_persistent`]).
-pub fn encode_persistent(rows: &RawRows, widths: &[usize]) -> Vec<u8> {
+pub(crate) fn encode_persistent(rows: &RawRows, widths: &[usize]) -> Vec<u8> {
     let n = rows.len();
     let mut out = Vec::with_capacity(n * widths.iter().sum::<usize>());
     for (j, &w) in widths.iter().enumerate() {
@@ -104,22 +104,22 @@ pub fn encode_persistent(rows: &RawRows, widths: &[usize]) -> Vec<u8> {
 }
 
 /// Stored int16 to value (`None` = NULL).
-pub fn int16_value(raw: u32) -> Option<i32> {
+pub(crate) fn int16_value(raw: u32) -> Option<i32> {
     (raw != 0).then(|| raw as i32 - 0x8000)
 }
 
 /// Stored int32 to value (`None` = NULL).
-pub fn int32_value(raw: u32) -> Option<i32> {
+pub(crate) fn int32_value(raw: u32) -> Option<i32> {
     (raw != 0).then_some((raw ^ 0x8000_0000) as i32)
 }
 
 /// Value to stored int16 (wraps like Windows does for out-of-range values).
-pub fn int16_raw(v: i32) -> u32 {
+pub(crate) fn int16_raw(v: i32) -> u32 {
     (v.wrapping_add(0x8000) as u32) & 0xffff
 }
 
 /// Value to stored int32.
-pub fn int32_raw(v: i32) -> u32 {
+pub(crate) fn int32_raw(v: i32) -> u32 {
     (v as u32) ^ 0x8000_0000
 }
 

@@ -11,21 +11,21 @@ use serde::Serialize;
 pub struct ColumnType(pub u16);
 
 impl ColumnType {
-    pub const VALID: u16 = 0x0100;
-    pub const LOCALIZABLE: u16 = 0x0200;
-    pub const STRING: u16 = 0x0800;
-    pub const NULLABLE: u16 = 0x1000;
-    pub const KEY: u16 = 0x2000;
+    pub(crate) const VALID: u16 = 0x0100;
+    pub(crate) const LOCALIZABLE: u16 = 0x0200;
+    pub(crate) const STRING: u16 = 0x0800;
+    pub(crate) const NULLABLE: u16 = 0x1000;
+    pub(crate) const KEY: u16 = 0x2000;
     pub const TEMPORARY: u16 = 0x4000;
-    pub const UNKNOWN: u16 = 0x8000;
+    pub(crate) const UNKNOWN: u16 = 0x8000;
 
     /// A binary (OBJECT) column: its cells are streams named `Table.Key1.Key2`. Windows Installer
     /// (and Wine's `MSITYPE_IS_BINARY`) recognise exactly STRING|VALID, nullable or not.
-    pub fn is_binary(self) -> bool {
+    pub(crate) fn is_binary(self) -> bool {
         self.0 & !Self::NULLABLE == Self::STRING | Self::VALID
     }
     /// A string column (cells are string-pool ids).
-    pub fn is_string(self) -> bool {
+    pub(crate) fn is_string(self) -> bool {
         self.0 & Self::STRING != 0 && !self.is_binary()
     }
     /// An integer column (2 or 4 bytes).
@@ -47,7 +47,7 @@ impl ColumnType {
 
     /// Bytes a cell of this column takes in a table stream; `None` for an integer width that is
     /// neither 2 nor 4 bytes (Windows refuses such a column).
-    pub fn stream_width(self, ref_size: usize) -> Option<usize> {
+    pub(crate) fn stream_width(self, ref_size: usize) -> Option<usize> {
         if self.is_binary() {
             Some(2)
         } else if self.is_string() {

@@ -1,9 +1,9 @@
 //! Tables: schemas from `_Tables`/`_Columns`, the persistent stream codec, and rows whose cells
 //! are decoded on demand against the string pool.
 
-pub mod codec;
-pub mod column;
-pub mod standard;
+pub(crate) mod codec;
+mod column;
+pub(crate) mod standard;
 
 use std::sync::Arc;
 
@@ -75,19 +75,19 @@ impl TableDef {
             .collect()
     }
     /// Cell widths in a stream with string references of `ref_size` bytes.
-    pub fn widths(&self, ref_size: usize) -> Option<Vec<usize>> {
+    pub(crate) fn widths(&self, ref_size: usize) -> Option<Vec<usize>> {
         self.columns
             .iter()
             .map(|c| c.ty.stream_width(ref_size))
             .collect()
     }
-    pub fn column_index(&self, name: &str) -> Option<usize> {
+    pub(crate) fn column_index(&self, name: &str) -> Option<usize> {
         self.columns.iter().position(|c| c.name == name)
     }
 }
 
 /// The built-in schema of `_Tables`.
-pub fn tables_def() -> TableDef {
+pub(crate) fn tables_def() -> TableDef {
     TableDef {
         name: "_Tables".into(),
         columns: vec![standard::column("Name", 1, 0x2D40)],
@@ -95,7 +95,7 @@ pub fn tables_def() -> TableDef {
 }
 
 /// The built-in schema of `_Columns`.
-pub fn columns_def() -> TableDef {
+pub(crate) fn columns_def() -> TableDef {
     TableDef {
         name: "_Columns".into(),
         columns: vec![
@@ -148,7 +148,7 @@ impl Table {
 
     /// The name of the stream that holds a binary cell of `row`: the table name and the row's
     /// key values joined with dots, integers in decimal.
-    pub fn stream_name(&self, row: usize) -> String {
+    pub(crate) fn stream_name(&self, row: usize) -> String {
         let mut name = self.def.name.clone();
         for k in self.def.key_indexes() {
             name.push('.');
@@ -175,7 +175,7 @@ impl Table {
 }
 
 /// Decodes one stored cell of a column of type `ty`.
-pub fn decode_cell(pool: &StringPool, ty: ColumnType, raw: u32) -> ValueRef<'_> {
+pub(crate) fn decode_cell(pool: &StringPool, ty: ColumnType, raw: u32) -> ValueRef<'_> {
     if ty.is_binary() {
         if raw == 0 {
             ValueRef::Null

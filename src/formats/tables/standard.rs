@@ -5,7 +5,7 @@
 use super::{Column, ColumnType, TableDef};
 
 /// A column of a built-in schema.
-pub fn column(name: &str, number: u16, ty: u16) -> Column {
+pub(crate) fn column(name: &str, number: u16, ty: u16) -> Column {
     Column {
         name: name.into(),
         number,
@@ -25,7 +25,7 @@ fn table(name: &str, columns: &[(&str, u16)]) -> TableDef {
 }
 
 /// Media (Windows Installer 2.0 and later: LastSequence is i4).
-pub fn media() -> TableDef {
+pub(crate) fn media() -> TableDef {
     table(
         "Media",
         &[
@@ -41,7 +41,7 @@ pub fn media() -> TableDef {
 
 /// File; Sequence is i4 as Windows Installer 2.0 and later write it, `short_sequence` gives the
 /// older i2.
-pub fn file(short_sequence: bool) -> TableDef {
+pub(crate) fn file(short_sequence: bool) -> TableDef {
     table(
         "File",
         &[
@@ -58,7 +58,7 @@ pub fn file(short_sequence: bool) -> TableDef {
 }
 
 /// MsiFileHash.
-pub fn msi_file_hash() -> TableDef {
+pub(crate) fn msi_file_hash() -> TableDef {
     table(
         "MsiFileHash",
         &[
@@ -73,6 +73,6 @@ pub fn msi_file_hash() -> TableDef {
 }
 
 /// Property.
-pub fn property() -> TableDef {
+pub(crate) fn property() -> TableDef {
     table("Property", &[("Property", 0x2D48), ("Value", 0x0F00)])
 }

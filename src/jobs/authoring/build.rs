@@ -116,7 +116,7 @@ pub fn filetime(unix: i64) -> u64 {
 
 /// A GUID in the registry form Windows Installer uses: upper case, in braces. `what` names it in
 /// the error.
-pub fn guid(s: &str, what: &str) -> Result<String> {
+pub(crate) fn guid(s: &str, what: &str) -> Result<String> {
     let inner = s.trim().trim_start_matches('{').trim_end_matches('}');
     let g = Guid::parse_bare(inner)
         .ok_or_else(|| Error::invalid(format!("{what}: {s:?} is not a GUID")))?;
@@ -124,12 +124,12 @@ pub fn guid(s: &str, what: &str) -> Result<String> {
 }
 
 /// The registry form of `u`, upper case in braces.
-pub fn braced(u: &uuid::Uuid) -> String {
+pub(crate) fn braced(u: &uuid::Uuid) -> String {
     Guid::from_uuid(*u).to_string()
 }
 
 /// A GUID derived from `parts` (SHA-256, as a version 8 UUID): stable across builds.
-pub fn derived_guid(parts: &[&str]) -> String {
+pub(crate) fn derived_guid(parts: &[&str]) -> String {
     let mut h = Sha256::new();
     for p in parts {
         h.update(p.as_bytes());
@@ -157,7 +157,7 @@ fn need<'a>(v: &'a Option<String>, what: &str) -> Result<&'a str> {
 }
 
 /// A `a.b.c.d` version (1 to 4 parts, each at most 65535).
-pub fn check_version(v: &str, what: &str) -> Result<()> {
+pub(crate) fn check_version(v: &str, what: &str) -> Result<()> {
     let parts: Vec<&str> = v.split('.').collect();
     let ok = (1..=4).contains(&parts.len()) && parts.iter().all(|p| p.parse::<u16>().is_ok());
     if ok {

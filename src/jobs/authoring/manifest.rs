@@ -335,7 +335,7 @@ impl Manifest {
     }
 
     /// Where a file's bytes are read from.
-    pub fn source_path(f: &File) -> PathBuf {
+    pub(crate) fn source_path(f: &File) -> PathBuf {
         f.base_dir.join(&f.source)
     }
 }

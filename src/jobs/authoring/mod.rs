@@ -11,4 +11,4 @@ pub mod build;
 pub mod manifest;
 pub mod patch;
 pub mod pe;
-pub mod schema;
+pub(crate) mod schema;

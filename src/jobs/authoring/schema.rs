@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::formats::tables::{Column, TableDef};
 
 /// A table's schema from `(column, IDT type)` pairs, the first `keys` of them being the key.
-pub fn def(name: &str, keys: usize, columns: &[(&str, &str)]) -> Result<TableDef> {
+pub(crate) fn def(name: &str, keys: usize, columns: &[(&str, &str)]) -> Result<TableDef> {
     let columns = columns
         .iter()
         .enumerate()
@@ -29,7 +29,7 @@ pub fn def(name: &str, keys: usize, columns: &[(&str, &str)]) -> Result<TableDef
 }
 
 /// The schema of a standard table by name.
-pub fn standard(name: &str) -> Result<TableDef> {
+pub(crate) fn standard(name: &str) -> Result<TableDef> {
     // The tables the reader also needs without a database have their one definition there.
     match name {
         "File" => return Ok(crate::formats::tables::standard::file(false)),

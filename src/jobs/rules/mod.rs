@@ -121,7 +121,7 @@ pub fn load(path: &Path) -> Result<RuleFile> {
 }
 
 /// The built-in rule file for a patch, by its KB article number or patch code.
-pub fn built_in(kb: Option<&str>, patch_code: Option<&str>) -> Result<Option<RuleFile>> {
+pub(crate) fn built_in(kb: Option<&str>, patch_code: Option<&str>) -> Result<Option<RuleFile>> {
     for (name, text) in BUILT_IN {
         let f = parse(name, text)?;
         let by_kb = kb.is_some_and(|k| k.trim().trim_start_matches("KB") == f.kb);
@@ -150,7 +150,7 @@ pub fn for_patch(given: Option<&Path>, patch: &Path) -> Result<Option<RuleFile>>
 }
 
 /// Evaluates every prerequisite of `rules` against `snap`.
-pub fn evaluate(rules: &RuleFile, snap: &Snapshot) -> Vec<Finding> {
+pub(crate) fn evaluate(rules: &RuleFile, snap: &Snapshot) -> Vec<Finding> {
     rules
         .requires
         .iter()

@@ -29,14 +29,14 @@ pub use model::*;
 pub use query::FileUse;
 
 /// The format version this msikit reads and writes (`"snapshot_version": 1`).
-pub const SNAPSHOT_VERSION: u32 = 1;
+pub(crate) const SNAPSHOT_VERSION: u32 = 1;
 
 /// The largest snapshot file read, in bytes (256 MiB). Checked before the file is read.
-pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
+pub(crate) const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
 
 /// The most entries any one list may hold; also the most modules and open files over all
 /// processes together, and the most patches over all products together.
-pub const MAX_ENTRIES: usize = 1_000_000;
+pub(crate) const MAX_ENTRIES: usize = 1_000_000;
 
 #[cfg(test)]
 mod tests;

@@ -56,13 +56,13 @@ impl Snapshot {
 
     /// Expands `%NAME%` from the snapshot's environment, as ExpandEnvironmentStrings does: in one
     /// pass, an unknown name left as it is.
-    pub fn expand_env(&self, text: &str) -> String {
+    pub(crate) fn expand_env(&self, text: &str) -> String {
         winpath::expand_env(text, &|name| self.env(name).map(str::to_string))
     }
 
     /// A path on this machine as a [`WinPath`]: variables expanded from the snapshot's
     /// environment (the well-known folders it lacks from [`winpath::default_env`]).
-    pub fn win_path(&self, path: &str) -> WinPath {
+    pub(crate) fn win_path(&self, path: &str) -> WinPath {
         WinPath::with_env(path, &|name| self.env(name).map(str::to_string))
     }
 
@@ -85,7 +85,7 @@ impl Snapshot {
     /// Whether `path` exists, as far as the path facts tell: a fact for the path itself; else
     /// `true` when something below it exists; else `false` when a folder above it is missing or
     /// is a file. `None` when the snapshot does not say.
-    pub fn path_exists(&self, path: &str) -> Option<bool> {
+    pub(crate) fn path_exists(&self, path: &str) -> Option<bool> {
         let key = self.win_path(path);
         let mut below_exists = false;
         let mut above_missing = false;

@@ -28,7 +28,7 @@ pub(super) enum Node {
 
 impl Node {
     /// What the node is, in words, for messages.
-    pub fn kind(&self) -> &'static str {
+    pub(super) fn kind(&self) -> &'static str {
         match self {
             Node::Null => "null",
             Node::Bool(_) => "a boolean",
@@ -128,7 +128,7 @@ impl PathError {
     }
 
     /// `processes[3].modules[0]`.
-    pub fn path_string(&self) -> String {
+    pub(crate) fn path_string(&self) -> String {
         let mut s = String::new();
         for seg in self.path.iter().rev() {
             match seg {

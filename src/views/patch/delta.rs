@@ -95,7 +95,7 @@ const NO_REBASE: u32 = 0x0004_0000;
 const INTERLEAVE_FILES: u32 = 0x4000_0000;
 
 /// Reads the header of a PA19 delta. Counts are bounded by the bytes present.
-pub fn read_pa19(bytes: &[u8]) -> Result<DeltaHeader> {
+pub(crate) fn read_pa19(bytes: &[u8]) -> Result<DeltaHeader> {
     let mut r = Reader { b: bytes, pos: 0 };
     if r.u32()? != u32::from_le_bytes(*b"PA19") {
         return Err(Error::malformed("not a PA19 delta"));

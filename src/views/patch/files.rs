@@ -72,7 +72,7 @@ pub struct PatchFile {
 }
 
 /// Windows Installer's standard File schema (see [`crate::formats::tables::standard::file`]).
-pub fn standard_file(short_sequence: bool) -> TableDef {
+pub(crate) fn standard_file(short_sequence: bool) -> TableDef {
     crate::formats::tables::standard::file(short_sequence)
 }
 

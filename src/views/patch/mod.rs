@@ -6,7 +6,7 @@
 //! (the database changes) and its `#` twin (Patch, PatchPackage, Media rows and the PatchAdded
 //! file attributes).
 
-pub mod delta;
+pub(crate) mod delta;
 pub mod files;
 pub mod xml;
 
@@ -113,7 +113,7 @@ impl PatchInfo {
 
 /// The Media table's standard schema, used to read the Media rows of a `#` transform when no
 /// target database gives the schema.
-pub fn standard_media() -> TableDef {
+pub(crate) fn standard_media() -> TableDef {
     crate::formats::tables::standard::media()
 }
 
@@ -313,7 +313,7 @@ pub fn view(
 /// Orders patches as Windows sequences them within one patch family: by their MsiPatchSequence
 /// Sequence (a version, compared field by field). Patches of different or no families keep the
 /// order given.
-pub fn sequence_order(paths: &[&Path]) -> Result<Vec<std::path::PathBuf>> {
+pub(crate) fn sequence_order(paths: &[&Path]) -> Result<Vec<std::path::PathBuf>> {
     let mut keyed = Vec::new();
     for p in paths {
         let info = info(p)?;

@@ -191,7 +191,7 @@ pub struct ApplyReport {
 
 impl ApplyReport {
     /// The report for a transform left out because its validation fails.
-    pub fn not_applicable(src: &TransformSource<'_>, failures: Vec<String>) -> Result<Self> {
+    pub(crate) fn not_applicable(src: &TransformSource<'_>, failures: Vec<String>) -> Result<Self> {
         let summary = src.summary()?.as_ref().map(TransformSummary::new);
         Ok(ApplyReport {
             transform: src.name.clone(),

@@ -158,7 +158,7 @@ pub fn decode_records(bytes: &[u8], def: &TableDef, pool: &StringPool) -> Result
 }
 
 /// `Table.Key1.Key2`: the name of the stream holding a binary cell.
-pub fn stream_name(table: &str, key: &[Value]) -> String {
+pub(crate) fn stream_name(table: &str, key: &[Value]) -> String {
     let mut s = table.to_string();
     for k in key {
         s.push('.');

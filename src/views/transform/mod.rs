@@ -25,7 +25,7 @@
 pub mod apply;
 pub mod decode;
 pub mod generate;
-pub mod validate;
+pub(crate) mod validate;
 pub mod write;
 
 pub use apply::{apply_transform, ApplyReport, Change, ColumnChange, TransformSource};

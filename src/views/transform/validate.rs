@@ -9,7 +9,7 @@ use crate::database::DatabaseModel;
 use crate::formats::summary::{TransformSummary, ValidationFlags as V};
 
 /// Parses up to the first `fields` numeric parts of a version ("8.0.685.24" → [8, 0, 685]).
-pub fn version_fields(v: &str, fields: usize) -> Vec<u32> {
+pub(crate) fn version_fields(v: &str, fields: usize) -> Vec<u32> {
     let mut parts: Vec<u32> = v
         .trim()
         .split('.')
@@ -25,7 +25,7 @@ fn eq_ci(a: &str, b: &str) -> bool {
 }
 
 /// The conditions that fail, in words; empty when the transform may apply.
-pub fn failures(db: &DatabaseModel, s: &TransformSummary) -> Vec<String> {
+pub(crate) fn failures(db: &DatabaseModel, s: &TransformSummary) -> Vec<String> {
     let f = s.validation;
     let mut out = Vec::new();
     let prop = |n: &str| db.property(n).unwrap_or("").to_string();

@@ -28,7 +28,7 @@ pub(super) struct BitWriter {
 }
 
 impl BitWriter {
-    pub fn put(&mut self, v: u32, bits: u32) {
+    pub(super) fn put(&mut self, v: u32, bits: u32) {
         if bits == 0 {
             return;
         }
@@ -49,7 +49,7 @@ impl BitWriter {
     }
 
     /// Pads to the end of the word (nothing when at one).
-    pub fn flush(&mut self) {
+    pub(super) fn flush(&mut self) {
         if self.n > 0 {
             self.put(0, 16 - self.n);
         }
@@ -248,7 +248,7 @@ fn common(data: &[u8], a: usize, b: usize, max: usize) -> usize {
 
 /// The folder's data as LZX with a window of 2^`window_bits` bytes (15 to 21): one CFDATA
 /// payload per 32 KiB of `data` (at least one).
-pub fn compress(data: &[u8], window_bits: u8) -> Vec<Vec<u8>> {
+pub(crate) fn compress(data: &[u8], window_bits: u8) -> Vec<Vec<u8>> {
     let window = 1usize << window_bits;
     let slots = position_slots(window_bits);
     // The format lets an offset reach window - 3 bytes back.

@@ -35,10 +35,10 @@
 //! produces at most 32 KiB, every element at least one byte, and reading past the end of a
 //! block's data gives zeros and is then reported as an error.
 
-pub mod encode;
+pub(super) mod encode;
 
 /// Output bytes per frame (and so per CFDATA block).
-pub const FRAME: usize = 32768;
+pub(crate) const FRAME: usize = 32768;
 
 /// E8 translation stops after this many bytes of output: 1 GiB (libmspack and cabextract stop
 /// after 32768 frames of 32 KiB).
@@ -321,7 +321,7 @@ enum Kind {
 }
 
 /// The LZX decoder of one folder.
-pub struct Lzx {
+pub(super) struct Lzx {
     window: Vec<u8>,
     /// Where the next byte goes in `window`.
     pos: usize,
@@ -354,7 +354,7 @@ pub struct Lzx {
 
 impl Lzx {
     /// A decoder for a window of 2^`window_bits` bytes (15 to 21).
-    pub fn new(window_bits: u8) -> Result<Self, String> {
+    pub(super) fn new(window_bits: u8) -> Result<Self, String> {
         if !(15..=21).contains(&window_bits) {
             return Err(format!(
                 "LZX window 2^{window_bits} is not one of 2^15 to 2^21"
@@ -385,7 +385,7 @@ impl Lzx {
     }
 
     /// Decodes one frame (one CFDATA block's data) to exactly `uncompressed` bytes.
-    pub fn decode(&mut self, data: &[u8], uncompressed: usize) -> Result<&[u8], String> {
+    pub(super) fn decode(&mut self, data: &[u8], uncompressed: usize) -> Result<&[u8], String> {
         if uncompressed > FRAME {
             return Err(format!(
                 "an LZX frame decodes to at most {FRAME} bytes, not {uncompressed}"
@@ -718,7 +718,7 @@ fn repeat(window: &mut [u8], src: usize, dst: usize, len: usize) {
 /// byte more than 10 bytes before the end is followed by a 32-bit operand; an operand `a` with
 /// `-position <= a < size` was made absolute by the compressor and is made relative again
 /// (`a - position` when `a >= 0`, else `a + size`). The 4 operand bytes are skipped either way.
-pub fn e8_translate(buf: &mut [u8], at: i32, size: i32) {
+pub(crate) fn e8_translate(buf: &mut [u8], at: i32, size: i32) {
     let end = buf.len().saturating_sub(10);
     let mut i = 0;
     while i < end {

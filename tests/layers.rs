@@ -82,7 +82,11 @@ fn no_module_uses_a_higher_layer() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut files = Vec::new();
     rust_files(&src, &mut files);
-    assert!(files.len() > 50, "expected the whole tree, found {}", files.len());
+    assert!(
+        files.len() > 50,
+        "expected the whole tree, found {}",
+        files.len()
+    );
     let mut problems = Vec::new();
     for file in &files {
         let rel = file.strip_prefix(&src).expect("under src");
@@ -96,12 +100,18 @@ fn no_module_uses_a_higher_layer() {
             .unwrap_or("")
             .trim_end_matches(".rs");
         let Some(own) = layer_of_top(top) else {
-            problems.push(format!("{rel_text}: in no layer (add it to a layer's folder)"));
+            problems.push(format!(
+                "{rel_text}: in no layer (add it to a layer's folder)"
+            ));
             continue;
         };
         let text = std::fs::read_to_string(file).expect("read source");
         // The library speaks of itself as `crate::`, the binary of the library as `msikit::`.
-        let prefix = if LAYERS[own].0 == "cli" { "msikit::" } else { "crate::" };
+        let prefix = if LAYERS[own].0 == "cli" {
+            "msikit::"
+        } else {
+            "crate::"
+        };
         for (line, used) in referenced_tops(&text, prefix) {
             match layer_of_top(&used) {
                 Some(l) if l > own => problems.push(format!(
@@ -117,7 +127,11 @@ fn no_module_uses_a_higher_layer() {
             }
         }
     }
-    assert!(problems.is_empty(), "layer violations:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "layer violations:\n{}",
+        problems.join("\n")
+    );
 }
 
 #[test]

@@ -72,6 +72,7 @@ impl Live {
 
 fn msikit_exe() -> PathBuf {
     let exe = std::env::var_os("MSIKIT_EXE")
+        .filter(|v| !v.is_empty())
         .map(PathBuf::from)
         .unwrap_or_else(|| {
             panic!(

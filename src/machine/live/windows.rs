@@ -35,7 +35,7 @@ use windows_sys::Win32::System::ProcessStatus::{
 };
 use windows_sys::Win32::System::Registry::{
     RegCloseKey, RegEnumValueW, RegGetValueW, RegOpenKeyExW, HKEY, HKEY_LOCAL_MACHINE, KEY_READ,
-    RRF_RT_REG_EXPAND_SZ, RRF_RT_REG_SZ,
+    RRF_RT_REG_SZ,
 };
 use windows_sys::Win32::System::RemoteDesktop::ProcessIdToSessionId;
 use windows_sys::Win32::System::RestartManager::{
@@ -744,7 +744,7 @@ fn file_version(path: &str) -> Option<String> {
     ))
 }
 
-/// A string value under HKLM.
+/// A string value under HKLM (REG_EXPAND_SZ comes back expanded, as REG_SZ).
 fn registry_string(key: &str, value: &str) -> Option<String> {
     let (keyw, valuew) = (wide(key), wide(value));
     let mut buf = vec![0u16; 1024];
@@ -755,7 +755,7 @@ fn registry_string(key: &str, value: &str) -> Option<String> {
             HKEY_LOCAL_MACHINE,
             keyw.as_ptr(),
             valuew.as_ptr(),
-            RRF_RT_REG_SZ | RRF_RT_REG_EXPAND_SZ,
+            RRF_RT_REG_SZ,
             std::ptr::null_mut(),
             buf.as_mut_ptr().cast(),
             &mut bytes,

@@ -58,6 +58,9 @@ _msikit() {
             msikit,patch)
                 cmd="msikit__subcmd__patch"
                 ;;
+            msikit,snapshot)
+                cmd="msikit__subcmd__snapshot"
+                ;;
             msikit,streams)
                 cmd="msikit__subcmd__streams"
                 ;;
@@ -129,6 +132,9 @@ _msikit() {
                 ;;
             msikit__subcmd__help,patch)
                 cmd="msikit__subcmd__help__subcmd__patch"
+                ;;
+            msikit__subcmd__help,snapshot)
+                cmd="msikit__subcmd__help__subcmd__snapshot"
                 ;;
             msikit__subcmd__help,streams)
                 cmd="msikit__subcmd__help__subcmd__streams"
@@ -248,7 +254,7 @@ _msikit() {
 
     case "${cmd}" in
         msikit)
-            opts="-h -V --color --help --version info tables table streams cat export files extract build check locks cab patch diff transform completions man help"
+            opts="-h -V --color --help --version info tables table streams cat export files extract build check locks snapshot cab patch diff transform completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -576,7 +582,7 @@ _msikit() {
             return 0
             ;;
         msikit__subcmd__help)
-            opts="info tables table streams cat export files extract build check locks cab patch diff transform completions man help"
+            opts="info tables table streams cat export files extract build check locks snapshot cab patch diff transform completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -886,6 +892,20 @@ _msikit() {
         msikit__subcmd__help__subcmd__patch__subcmd__xml)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        msikit__subcmd__help__subcmd__snapshot)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1332,6 +1352,40 @@ _msikit() {
                 return 0
             fi
             case "${prev}" in
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        msikit__subcmd__snapshot)
+            opts="-o -h --output --path --files-of --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --files-of)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0

@@ -13,7 +13,9 @@ pub struct Args {
     #[arg(required = true)]
     patches: Vec<PathBuf>,
     /// The product package (.msi) the patches are for
-    #[arg(long, value_name = "TARGET.msi", required_unless_present_any = ["snapshot", "snapshots"])]
+    #[arg(long, value_name = "TARGET.msi")]
+    // On Windows, neither --msi nor --snapshot means this machine (a live check).
+    #[cfg_attr(not(windows), arg(required_unless_present_any = ["snapshot", "snapshots"]))]
     msi: Option<PathBuf>,
     /// A machine snapshot (JSON, docs/snapshot.md): check against what is installed there,
     /// with the KB's prerequisites
@@ -43,6 +45,10 @@ pub fn run(a: Args, out: &mut dyn Write, style: &Style) -> msikit::Result<i32> {
     }
     if let Some(many) = &a.snapshots {
         return run_batch(&a, many, out);
+    }
+    #[cfg(windows)]
+    if a.msi.is_none() {
+        return run_live(&a, out, style);
     }
     let Some(msi) = &a.msi else {
         return Err(msikit::Error::usage(
@@ -153,11 +159,34 @@ fn run_snapshot(
 ) -> msikit::Result<i32> {
     let (patch, rules) = patch_and_rules(a)?;
     let snap = msikit::machine::snapshot::load(snap_path)?;
+    let name = snap_path.display().to_string();
+    report_snapshot(a, patch, rules.as_ref(), &snap, &name, out, style)
+}
+
+/// `check PATCH.msp` on Windows without --msi or --snapshot: this machine, collected now (the
+/// Restart Manager asked about the files the patch replaces), then as with --snapshot.
+#[cfg(windows)]
+fn run_live(a: &Args, out: &mut dyn Write, style: &Style) -> msikit::Result<i32> {
+    let (patch, rules) = patch_and_rules(a)?;
+    let snap = msikit::jobs::live::collect(&[], Some(patch), None, rules.as_ref())?;
+    let name = msikit::jobs::live::LIVE_NAME;
+    report_snapshot(a, patch, rules.as_ref(), &snap, name, out, style)
+}
+
+fn report_snapshot(
+    a: &Args,
+    patch: &std::path::Path,
+    rules: Option<&msikit::jobs::rules::RuleFile>,
+    snap: &msikit::machine::snapshot::Snapshot,
+    name: &str,
+    out: &mut dyn Write,
+    style: &Style,
+) -> msikit::Result<i32> {
     let c = msikit::jobs::applicability::check_snapshot(
         patch,
-        &snap,
-        &snap_path.display().to_string(),
-        rules.as_ref(),
+        snap,
+        name,
+        rules,
         a.expect_version.as_deref(),
     )?;
     let code = if c.ready { 0 } else { 1 };

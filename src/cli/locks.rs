@@ -12,18 +12,26 @@ pub struct Args {
     patch: PathBuf,
     /// The machine snapshot (JSON, docs/snapshot.md)
     #[arg(long, value_name = "SERVER.json")]
-    snapshot: PathBuf,
+    // On Windows, without it: this machine, collected now (a live check).
+    #[cfg_attr(not(windows), arg(required = true))]
+    snapshot: Option<PathBuf>,
     /// The target package (.msi), for the Directory table and ServiceControl rows
     #[arg(long, value_name = "TARGET.msi")]
-    msi: PathBuf,
+    // On Windows, without it: the installed product's cached package.
+    #[cfg_attr(not(windows), arg(required = true))]
+    msi: Option<PathBuf>,
     /// Print JSON instead of text
     #[arg(long)]
     json: bool,
 }
 
 pub fn run(a: Args, out: &mut dyn Write, style: &Style) -> msikit::Result<i32> {
-    let snap = msikit::machine::snapshot::load(&a.snapshot)?;
-    let r = msikit::jobs::locks::predict(&a.patch, &a.msi, &snap)?;
+    let snap = match &a.snapshot {
+        Some(s) => msikit::machine::snapshot::load(s)?,
+        None => msikit::jobs::live::collect(&[], Some(&a.patch), a.msi.as_deref(), None)?,
+    };
+    let msi = msikit::jobs::live::target_package(&a.patch, a.msi.as_deref(), &snap)?;
+    let r = msikit::jobs::locks::predict(&a.patch, &msi, &snap)?;
     use msikit::jobs::locks::LockOutcome;
     let code = if r.holders.iter().all(|h| match h.outcome {
         LockOutcome::FreedByStopServices => true,

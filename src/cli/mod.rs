@@ -12,6 +12,7 @@ mod info;
 mod locks;
 mod patch;
 mod render;
+mod snapshot;
 mod streams;
 mod table;
 mod tables;
@@ -71,6 +72,8 @@ pub enum Command {
     Check(check::Args),
     /// Which running processes of a machine snapshot hold files a patch replaces, and the outcome
     Locks(locks::Args),
+    /// Write the machine snapshot of this Windows computer (JSON, docs/snapshot.md)
+    Snapshot(snapshot::Args),
     /// List or extract a plain cabinet (.cab)
     #[command(subcommand)]
     Cab(cab::Command),
@@ -140,6 +143,7 @@ pub fn dispatch(command: Command, out: &mut dyn Write, style: &Style) -> msikit:
         Command::Check(a) => check::run(a, out, style),
         Command::Locks(a) => locks::run(a, out, style),
         Command::Extract(a) => files::run_extract(a, out, style),
+        Command::Snapshot(a) => snapshot::run(a, out),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             clap_complete::generate(shell, &mut cmd, "msikit", out);

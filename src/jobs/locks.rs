@@ -199,20 +199,7 @@ fn properties(snap: &Snapshot, product_code: Option<&str>) -> HashMap<String, St
 
 /// Predicts the files in use for `patch` on the machine of `snap`, with `msi` the target package.
 pub fn predict(patch: &Path, msi: &Path, snap: &Snapshot) -> Result<LocksReport> {
-    let info = crate::views::patch::info(patch)?;
-    let product = info
-        .target_product_codes
-        .iter()
-        .find(|c| snap.product(c).is_some())
-        .cloned();
-    let props = properties(snap, product.as_deref());
-    let pf = crate::views::patch::files::files(patch, Some(msi), &props)?;
-    let mut targets: BTreeMap<String, (String, String)> = BTreeMap::new();
-    for f in &pf.files {
-        if let Some(p) = &f.target_path {
-            targets.insert(snap.path_key(p), (f.file.clone(), p.clone()));
-        }
-    }
+    let targets = replaced_files(patch, msi, snap)?;
 
     // Services the package stops on install (ServiceControl, event bit 0x02), after patching.
     let applied = crate::views::transform::apply_files(msi, &[patch], None, None)?;
@@ -285,6 +272,30 @@ pub fn predict(patch: &Path, msi: &Path, snap: &Snapshot) -> Result<LocksReport>
         interactive_outcome,
         actions,
     })
+}
+
+/// The files `patch` replaces on the machine of `snap`, with `msi` the target package: by
+/// [`Snapshot::path_key`] of the target path, the File key and the target path.
+pub fn replaced_files(
+    patch: &Path,
+    msi: &Path,
+    snap: &Snapshot,
+) -> Result<BTreeMap<String, (String, String)>> {
+    let info = crate::views::patch::info(patch)?;
+    let product = info
+        .target_product_codes
+        .iter()
+        .find(|c| snap.product(c).is_some())
+        .cloned();
+    let props = properties(snap, product.as_deref());
+    let pf = crate::views::patch::files::files(patch, Some(msi), &props)?;
+    let mut targets: BTreeMap<String, (String, String)> = BTreeMap::new();
+    for f in &pf.files {
+        if let Some(p) = &f.target_path {
+            targets.insert(snap.path_key(p), (f.file.clone(), p.clone()));
+        }
+    }
+    Ok(targets)
 }
 
 /// The processes of `snap` that hold a file of `targets` (by [`Snapshot::path_key`]: File key and target

@@ -4,5 +4,6 @@
 pub mod applicability;
 pub mod authoring;
 pub mod inspect;
+pub mod live;
 pub mod locks;
 pub mod rules;

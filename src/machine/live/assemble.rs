@@ -178,7 +178,7 @@ fn product(
     warnings: &mut Vec<String>,
 ) -> Option<Product> {
     let code = p.product_code.trim().to_uppercase();
-    if !Guid::parse(&code).is_some() {
+    if Guid::parse(&code).is_none() {
         warnings.push(format!(
             "product {:?}: not a product code; left out",
             p.product_code
@@ -254,7 +254,7 @@ fn product(
 
 fn patch(product: &str, p: &raw::Patch, warnings: &mut Vec<String>) -> Option<snapshot::Patch> {
     let code = p.patch_code.trim().to_uppercase();
-    if !Guid::parse(&code).is_some() {
+    if Guid::parse(&code).is_none() {
         warnings.push(format!(
             "product {product}: {:?} is not a patch code; left out",
             p.patch_code

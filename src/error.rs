@@ -7,7 +7,7 @@
 //!
 //! [`Error`] is a struct: the [`ErrorKind`] (what went wrong), the file it went wrong in, and
 //! the [`Place`]s inside that file, outermost first. Code deep in a reader makes the kind with a
-//! short constructor ([`Error::malformed`], [`Error::not_found`], [`Error::refused`]...) and the
+//! short constructor ([`Error::malformed`], `Error::not_found`, [`Error::refused`]...) and the
 //! layers above add context on the way out ([`Error::at`], [`Error::in_file`], or the [`Context`]
 //! trait on a `Result`). Its `Display` is one line, `FILE: PLACE: PLACE: message`, and that text
 //! is part of the interface: tests and users read it, so a kind or a place never changes it.
@@ -182,6 +182,17 @@ impl From<&str> for Place {
 }
 
 /// An error with its context: the file, then the places inside it, outermost first.
+///
+/// ```
+/// use msikit::error::Missing;
+/// use msikit::{Container, ErrorKind};
+///
+/// let c = Container::open(std::path::Path::new("testdata/exchange2007/rtm.msi"))?;
+/// let e = msikit::database::read_table(&c, "NoSuchTable").unwrap_err();
+/// assert!(matches!(e.kind(), ErrorKind::NotFound { what: Missing::Table, .. }));
+/// assert!(e.to_string().starts_with("testdata/exchange2007/rtm.msi: no table 'NoSuchTable'"));
+/// # Ok::<(), msikit::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct Error {
     kind: ErrorKind,

@@ -23,6 +23,21 @@ pub mod write;
 pub use model::{DatabaseModel, TableData};
 pub use open::{open_database, read_summary, read_table};
 
+/// One opened database: the string pool and catalog of a storage, tables read on request.
+///
+/// ```
+/// use msikit::{Container, Database};
+///
+/// let c = Container::open(std::path::Path::new("testdata/exchange2007/rtm.msi"))?;
+/// let db = Database::open(&c)?;
+/// let property = db.table("Property")?;
+/// let version = (0..property.len())
+///     .map(|r| property.row_values(r))
+///     .find(|row| row[0].to_string() == "ProductVersion")
+///     .map(|row| row[1].to_string());
+/// assert_eq!(version.as_deref(), Some("8.0.685.24"));
+/// # Ok::<(), msikit::Error>(())
+/// ```
 pub struct Database<'c> {
     container: &'c Container,
     storage: String,

@@ -45,7 +45,7 @@
 //! references in every table) when ids pass 0xFFFF. Each entry is (length, reference count), the
 //! count being the real number of cells that use the string (`_Tables` and `_Columns` included),
 //! capped at 0xFFFF; a string of 64 KiB or more is written as (0, count) followed by
-//! (length low, length high), as [`crate::formats::strings`] reads it ([`crate::formats::strings::encode_pool`]
+//! (length low, length high), as [`crate::formats::strings`] reads it (`crate::formats::strings::encode_pool`
 //! writes it). Strings are encoded in the model's
 //! code page; a character it cannot represent is an error naming where the string is used.
 

@@ -8,6 +8,16 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 /// One GUID. Compares as Windows compares GUIDs (case does not matter).
+///
+/// ```
+/// use msikit::Guid;
+///
+/// let g = Guid::parse("{24b2c164-de66-44fe-b468-a46d9d5e6b31}").expect("a GUID");
+/// assert_eq!(g.to_string(), "{24B2C164-DE66-44FE-B468-A46D9D5E6B31}");
+/// // The packed form Windows Installer names its registry keys with.
+/// assert_eq!(g.packed(), "461C2B4266EDEF444B864AD6D9E5B613");
+/// assert!(Guid::same_code("24B2C164-DE66-44FE-B468-A46D9D5E6B31", &g.to_string()));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Guid(uuid::Uuid);
 

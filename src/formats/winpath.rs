@@ -10,6 +10,14 @@
 use std::fmt;
 
 /// A Windows path as its comparison key; two paths are the same file when their keys are equal.
+///
+/// ```
+/// use msikit::WinPath;
+///
+/// let a = WinPath::new(r"\\?\C:\Program Files\Exchange Server\Bin\..\Bin\ESEBACK2.DLL");
+/// let b = WinPath::new("c:/program files/exchange server/bin/eseback2.dll");
+/// assert_eq!(a, b);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct WinPath(String);
 

@@ -5,7 +5,7 @@
 //! (summary PID 7) and at least one of its main transforms validates against the package
 //! (PID 16's validation bits against the transform's PID 9 original product and version: product
 //! code, upgrade code, language, and major.minor.build of ProductVersion as flagged; see
-//! [`crate::views::transform::validate`]). Otherwise its status is 1642 (ERROR_PATCH_TARGET_NOT_FOUND),
+//! `crate::views::transform::validate`). Otherwise its status is 1642 (ERROR_PATCH_TARGET_NOT_FOUND),
 //! with the reasons in words.
 //!
 //! Patches that share a patch family are ordered by their MsiPatchSequence Sequence (a version)
@@ -166,7 +166,7 @@ impl PackageCheck {
 }
 
 /// The verdict of `info` against `model`, before ordering.
-fn verdict(path: &Path, info: &PatchInfo, model: &DatabaseModel) -> PatchVerdict {
+fn verdict(patch: &str, info: &PatchInfo, model: &DatabaseModel) -> PatchVerdict {
     let product_code = model.property("ProductCode").unwrap_or("");
     let mut transforms = Vec::new();
     for t in &info.transforms {
@@ -209,7 +209,7 @@ fn verdict(path: &Path, info: &PatchInfo, model: &DatabaseModel) -> PatchVerdict
         )
     };
     PatchVerdict {
-        patch: path.display().to_string(),
+        patch: patch.to_string(),
         patch_code: info.patch_code.clone(),
         display_name: info.metadata("DisplayName").map(str::to_string),
         status,
@@ -221,12 +221,11 @@ fn verdict(path: &Path, info: &PatchInfo, model: &DatabaseModel) -> PatchVerdict
     }
 }
 
-fn load_package(path: &Path) -> Result<DatabaseModel> {
-    let c = Container::open(path)?;
+fn load_package(c: &Container) -> Result<DatabaseModel> {
     if c.kind() != PackageKind::Database {
         return Err(Error::refused("is not an installation database (.msi)").in_file(c.name()));
     }
-    let db = Database::open(&c)?;
+    let db = Database::open(c)?;
     DatabaseModel::load_tables(&db)
 }
 
@@ -257,10 +256,26 @@ pub fn check_package(
     msi: &Path,
     expected_version: Option<&str>,
 ) -> Result<PackageCheck> {
+    let package = Container::open(msi)?;
+    let opened = patches
+        .iter()
+        .map(|p| Container::open(p))
+        .collect::<Result<Vec<_>>>()?;
+    let refs: Vec<&Container> = opened.iter().collect();
+    check(&refs, &package, expected_version)
+}
+
+/// [`check_package`] on packages already opened (from a path or from bytes with
+/// [`Container::from_bytes`]).
+pub fn check(
+    patches: &[&Container],
+    msi: &Container,
+    expected_version: Option<&str>,
+) -> Result<PackageCheck> {
     let model = load_package(msi)?;
     let mut infos = Vec::with_capacity(patches.len());
     for p in patches {
-        infos.push(patch::info(p)?);
+        infos.push(patch::read(p)?);
     }
     let mut walk: Vec<usize> = (0..patches.len()).collect();
     walk.sort_by_key(|&i| match sequence_key(&infos, i) {
@@ -272,16 +287,16 @@ pub fn check_package(
     loop {
         // Walk: validate each patch against the package as the earlier applicable ones leave it.
         let mut verdicts: Vec<Option<PatchVerdict>> = vec![None; patches.len()];
-        let mut applied: Vec<&Path> = Vec::new();
+        let mut applied: Vec<&Container> = Vec::new();
         let mut current = model.clone();
         for &i in &walk {
             if superseded[i].is_some() {
                 continue;
             }
-            let v = verdict(patches[i], &infos[i], &current);
+            let v = verdict(patches[i].name(), &infos[i], &current);
             if v.status == PatchStatus::Applicable {
                 applied.push(patches[i]);
-                current = crate::views::transform::apply_files(msi, &applied, None, None)?.model;
+                current = crate::views::transform::apply(msi, &applied, None, None)?.model;
             }
             verdicts[i] = Some(v);
         }
@@ -319,27 +334,26 @@ pub fn check_package(
         for i in 0..patches.len() {
             let v = match (verdicts[i].take(), superseded[i]) {
                 (_, Some(by)) => {
-                    let mut v = verdict(patches[i], &infos[i], &model);
+                    let mut v = verdict(patches[i].name(), &infos[i], &model);
                     v.status = PatchStatus::Superseded;
-                    v.superseded_by = Some(patches[by].display().to_string());
-                    v.reason =
-                        format!("superseded by {} (MsiPatchSequence)", patches[by].display());
+                    v.superseded_by = Some(patches[by].name().to_string());
+                    v.reason = format!("superseded by {} (MsiPatchSequence)", patches[by].name());
                     v
                 }
                 (Some(v), None) => v,
-                (None, None) => verdict(patches[i], &infos[i], &model),
+                (None, None) => verdict(patches[i].name(), &infos[i], &model),
             };
             out.push(v);
         }
         for (n, &i) in applicable.iter().enumerate() {
             out[i].order = Some(n);
-            let alone = crate::views::transform::apply_files(msi, &[patches[i]], None, None)?;
+            let alone = crate::views::transform::apply(msi, &[patches[i]], None, None)?;
             out[i].product_version_after = alone.product_version_after;
         }
         let all_after = current.property("ProductVersion").map(str::to_string);
         let expectation_met = expected_version.map(|e| all_after.as_deref() == Some(e));
         return Ok(PackageCheck {
-            package: msi.display().to_string(),
+            package: msi.name().to_string(),
             product_code: model.property("ProductCode").map(str::to_string),
             product_name: model.property("ProductName").map(str::to_string),
             product_version: model.property("ProductVersion").map(str::to_string),
@@ -460,7 +474,7 @@ pub(crate) fn check_snapshot_with(
             continue;
         }
         let model = product_model(p);
-        let mut v = verdict(patch_path, info, &model);
+        let mut v = verdict(&patch_path.display().to_string(), info, &model);
         let mut state = if v.status == PatchStatus::Applicable {
             ProductState::Applicable
         } else {

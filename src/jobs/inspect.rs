@@ -268,7 +268,12 @@ fn is_zero(v: &u64) -> bool {
 
 /// `msikit info FILE`.
 pub fn info(path: &Path) -> Result<Info> {
-    let c = Container::open(path)?;
+    describe(&Container::open(path)?)
+}
+
+/// What [`info`] reports, for a file already opened (from a path or from bytes with
+/// [`Container::from_bytes`]).
+pub fn describe(c: &Container) -> Result<Info> {
     let entries = c.entries();
     let root_streams = || {
         entries
@@ -277,7 +282,7 @@ pub fn info(path: &Path) -> Result<Info> {
     };
     let has_root = |name: &str| root_streams().any(|e| !e.leaf().is_table && e.leaf().name == name);
     let summary_si = if has_root("\u{5}SummaryInformation") {
-        Some(read_summary(&c, "")?)
+        Some(read_summary(c, "")?)
     } else {
         None
     };
@@ -297,7 +302,7 @@ pub fn info(path: &Path) -> Result<Info> {
             "transform",
         ),
         kind => {
-            let db = Database::open(&c)?;
+            let db = Database::open(c)?;
             let d = if kind == PackageKind::Patch {
                 "patch"
             } else if db.def("ModuleSignature").is_some() {
@@ -329,7 +334,7 @@ pub fn info(path: &Path) -> Result<Info> {
                     });
                     let ts = if has_si {
                         Some(summary::TransformSummary::new(&read_summary(
-                            &c,
+                            c,
                             &e.raw_path,
                         )?))
                     } else {

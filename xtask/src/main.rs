@@ -89,10 +89,25 @@ fn run_tests(extra: &[String]) -> Result<u8> {
     cmd.current_dir(workspace_root())
         .args(["test", "--workspace", "--all-targets", "--no-fail-fast"])
         .args(extra);
-    eprintln!("xtask: running {}", describe(&cmd));
+    let code = run_status(&mut cmd)?;
+    // `--all-targets` leaves out the documentation's examples; they run apart.
+    let mut doc = cargo();
+    doc.current_dir(workspace_root())
+        .args(["test", "--doc", "--package", "msikit"]);
+    let doc_code = if extra.is_empty() {
+        run_status(&mut doc)?
+    } else {
+        0
+    };
+    Ok(if code != 0 { code } else { doc_code })
+}
+
+/// Runs `cmd` with this process's output; its exit code.
+fn run_status(cmd: &mut Command) -> Result<u8> {
+    eprintln!("xtask: running {}", describe(cmd));
     let status = cmd
         .status()
-        .map_err(|e| format!("could not start {}: {e}", describe(&cmd)))?;
+        .map_err(|e| format!("could not start {}: {e}", describe(cmd)))?;
     Ok(exit_code_of(status))
 }
 

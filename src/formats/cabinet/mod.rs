@@ -14,7 +14,7 @@
 //!   extracting all files costs one pass over the cabinet, whatever the number of files. Decoding
 //!   runs on a thread of its own, a few blocks ahead of the callback (which runs on the caller's
 //!   thread and sees the same pieces in the same order), so writing files overlaps decoding.
-//! * [`Cabinet::folder_units`] and [`Cabinet::for_each_file_in`] split the same work by folder:
+//! * `Cabinet::folder_units` and `Cabinet::for_each_file_in` split the same work by folder:
 //!   folders are independent compressed streams, so they can be decoded on several threads at
 //!   once (`msikit extract` and `cab extract` do, over all cabinets).
 //! * Compression: none, MSZIP and LZX (windows 2^15 to 2^21). Quantum is recognised and refused.
@@ -185,7 +185,7 @@ impl CabFile {
 }
 
 /// One folder of a cabinet (or of a set) and the files to extract from it: see
-/// [`Cabinet::folder_units`].
+/// `Cabinet::folder_units`.
 #[derive(Debug, Clone)]
 pub struct FolderUnit<'m> {
     /// The folder's number (in the set, for a [`CabinetSet`]).
@@ -220,6 +220,22 @@ pub enum FileChunk<'a> {
 }
 
 /// A parsed cabinet, holding the bytes (or the file) its data blocks are read from.
+///
+/// ```
+/// use msikit::formats::cabinet::Cabinet;
+///
+/// // A cabinet is found inside any file: here the one embedded in a package.
+/// let bytes = std::fs::read("testdata/exchange2007/ur1.msp")?;
+/// let cabs = Cabinet::search(bytes)?;
+/// let mut names = Vec::new();
+/// cabs[0].for_each_file(|f, data| {
+///     assert_eq!(data.len(), f.size as usize);
+///     names.push(f.name.clone());
+///     Ok(())
+/// })?;
+/// assert!(!names.is_empty());
+/// # Ok::<(), msikit::Error>(())
+/// ```
 pub struct Cabinet {
     source: Source,
     offset: u64,

@@ -21,7 +21,7 @@
 //! stream that ends with a final block, its window being the folder's previous 32 KiB: the
 //! compressor keeps its history across blocks, is sync-flushed at each block's end, and an empty
 //! final fixed-Huffman block (`03 00`) closes the stream; a block that would grow is stored. The
-//! checksum is the one [`super::data::block_checksum`] verifies.
+//! checksum is the one `super::data::block_checksum` verifies.
 //!
 //! Files are packed into folders in order, a new folder starting once a folder holds 16 MiB (a
 //! fixed size, so the layout never depends on the machine); the folders are compressed on all
@@ -50,7 +50,7 @@ pub enum Compression {
     /// MSZIP at a deflate level from 1 (fastest) to 10 (smallest).
     MsZip(u8),
     /// LZX with a window of 2^`window_bits` bytes (15 to 21), msikit's own compressor
-    /// ([`super::lzx::encode`]).
+    /// (`super::lzx::encode`).
     Lzx { window_bits: u8 },
 }
 

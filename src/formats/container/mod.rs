@@ -153,6 +153,20 @@ impl Entry {
 }
 
 /// An opened Windows Installer file (MSI, MSM, MSP or MST).
+///
+/// ```
+/// use msikit::{Container, PackageKind};
+///
+/// let c = Container::open(std::path::Path::new("testdata/exchange2007/rtm.msi"))?;
+/// assert_eq!(c.kind(), PackageKind::Database);
+/// assert!(c.entries().iter().any(|e| e.display_path() == "!File"));
+///
+/// // The same from bytes already in memory.
+/// let bytes = std::fs::read("testdata/exchange2007/ur1.msp")?;
+/// let p = Container::from_bytes("ur1.msp", bytes)?;
+/// assert_eq!(p.kind(), PackageKind::Patch);
+/// # Ok::<(), msikit::Error>(())
+/// ```
 pub struct Container {
     name: String,
     kind: PackageKind,

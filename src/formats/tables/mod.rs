@@ -30,7 +30,7 @@ pub enum ValueRef<'a> {
     Null,
     Int(i32),
     Str(&'a str),
-    /// A binary cell; its stream name is built from the row's keys ([`Table::stream_name`]).
+    /// A binary cell; its stream name is built from the row's keys (`Table::stream_name`).
     Stream,
 }
 

@@ -1,6 +1,6 @@
 //! `msikit build MANIFEST.toml`: an installation database from a [`Manifest`].
 //!
-//! What is written, table by table (schemas in [`super::schema`]):
+//! What is written, table by table (schemas in `super::schema`):
 //!
 //! * **Directory**: `TARGETDIR` (`SourceDir`), each standard folder a directory names as its
 //!   parent (`ProgramFiles64Folder`, ...; `.` under TARGETDIR), and the manifest's directories,
@@ -20,7 +20,7 @@
 //!   need, at the sequence numbers the Windows Installer SDK gives them.
 //! * Summary: Title "Installation Database", Subject the product name, Author the manufacturer,
 //!   Template `x64;1033` or `Intel;1033`, Revision the package code, PageCount 200, WordCount 2
-//!   (compressed, long names), Security 2, the dates of [`Package::timestamp`].
+//!   (compressed, long names), Security 2, the dates of `Package::timestamp`.
 //!
 //! The same manifest and sources give the same bytes: nothing reads the clock or a random
 //! source. The package code, when not given, is derived from everything else the package holds.
@@ -97,7 +97,7 @@ pub fn timestamp(declared: Option<i64>) -> Result<i64> {
 }
 
 /// The cabinet compression of a manifest's `compression_level`: 0 stores, 1 to 10 are MSZIP
-/// deflate levels; the default is [`crate::formats::cabinet::write::DEFAULT_COMPRESSION`].
+/// deflate levels; the default is `crate::formats::cabinet::write::DEFAULT_COMPRESSION`.
 pub fn compression(level: Option<u8>) -> Result<Compression> {
     match level {
         None => Ok(crate::formats::cabinet::write::DEFAULT_COMPRESSION),

@@ -58,7 +58,7 @@ pub struct Package {
     /// The database code page. Default 1252.
     pub codepage: Option<u32>,
     /// Summary comments. Default: "This installer database contains the logic and data required
-    /// to install <product name>."
+    /// to install `<product name>`."
     pub comments: Option<String>,
     /// The embedded cabinet's stream name. Default `product.cab`.
     pub cabinet: Option<String>,

@@ -1,7 +1,7 @@
 //! The live machine: a snapshot (docs/snapshot.md) of the Windows computer msikit runs on, read
 //! natively (`msikit snapshot`, and `check`/`locks` without `--snapshot` on Windows).
 //!
-//! Reading and assembling are apart. [`windows`] (compiled on Windows only, the one file with
+//! Reading and assembling are apart. `windows` (compiled on Windows only, the one file with
 //! FFI) asks the operating system and returns plain [`raw`] records: what msi.dll, the Service
 //! Control Manager, Toolhelp, psapi and the Restart Manager answered, and the errors met on the
 //! way. [`assemble`] turns those records into the snapshot model, with a warning for every fact

@@ -9,10 +9,21 @@ use serde::{Deserialize, Serialize};
 // ------------------------------------------------------------------------------------------------
 
 /// One server at one moment.
+///
+/// ```
+/// let snap = msikit::machine::snapshot::load(std::path::Path::new(
+///     "testdata/exchange2007/snapshots/rtm-clean.json",
+/// ))?;
+/// let exchange = snap
+///     .product("{24b2c164-de66-44fe-b468-a46d9d5e6b31}")
+///     .expect("Exchange is installed");
+/// assert_eq!(exchange.version, "8.0.685.24");
+/// # Ok::<(), msikit::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, expecting = "a machine snapshot (a JSON object)")]
 pub struct Snapshot {
-    /// Always [`SNAPSHOT_VERSION`](super::SNAPSHOT_VERSION).
+    /// Always `SNAPSHOT_VERSION`.
     pub snapshot_version: u32,
     /// When the snapshot was taken, RFC 3339 (`2007-04-23T08:15:00Z`).
     pub collected_at: String,

@@ -66,7 +66,7 @@ impl Snapshot {
         WinPath::with_env(path, &|name| self.env(name).map(str::to_string))
     }
 
-    /// The comparison key of a path on this machine: [`Snapshot::win_path`]'s key.
+    /// The comparison key of a path on this machine: `Snapshot::win_path`'s key.
     pub fn path_key(&self, path: &str) -> String {
         self.win_path(path).into_key()
     }

@@ -178,8 +178,19 @@ pub fn open(path: &Path) -> Result<Container> {
 
 /// `msikit patch info PATCH.msp`.
 pub fn info(path: &Path) -> Result<PatchInfo> {
-    let c = open(path)?;
-    let si = crate::database::read_summary(&c, "")?;
+    read(&open(path)?)
+}
+
+/// What [`info`] reports, for a patch already opened (from a path or from bytes with
+/// [`Container::from_bytes`]).
+pub fn read(c: &Container) -> Result<PatchInfo> {
+    if c.kind() != PackageKind::Patch {
+        return Err(
+            Error::refused(format!("is a {}, not a patch (.msp)", c.kind().as_str()))
+                .in_file(c.name()),
+        );
+    }
+    let si = crate::database::read_summary(c, "")?;
     let summary = PatchSummary::new(&si);
     let storages: Vec<String> = c.storages().iter().map(|e| e.leaf().name.clone()).collect();
     let mut transforms = Vec::new();
@@ -190,7 +201,7 @@ pub fn info(path: &Path) -> Result<PatchInfo> {
             missing_transforms.push(name.clone());
             continue;
         }
-        let src = TransformSource::storage(&c, name)?;
+        let src = TransformSource::storage(c, name)?;
         media.extend(media_rows(&src));
         if name.starts_with('#') {
             continue;
@@ -210,7 +221,7 @@ pub fn info(path: &Path) -> Result<PatchInfo> {
             summary: ts,
         });
     }
-    let db = Database::open(&c)?;
+    let db = Database::open(c)?;
     let mut metadata = Vec::new();
     if db.def("MsiPatchMetadata").is_some() {
         let t = db.table("MsiPatchMetadata")?;
@@ -294,7 +305,7 @@ pub fn info(path: &Path) -> Result<PatchInfo> {
 }
 
 /// `msikit patch view`: applies the applicable transforms of `patches`, put in sequence order
-/// ([`sequence_order`]), to the database `target`, and writes the patched database to `output`
+/// (`sequence_order`), to the database `target`, and writes the patched database to `output`
 /// when given.
 pub fn view(
     target: &Path,

@@ -9,7 +9,7 @@
 //!
 //! The layout of a record comes from the schema of the table being transformed, after the
 //! transform's own `_Tables` and `_Columns` changes. Cells are decoded with the same stored-value
-//! rules as persistent tables ([`crate::formats::tables::codec`]).
+//! rules as persistent tables (`crate::formats::tables::codec`).
 
 use crate::error::{Error, Result};
 use crate::formats::strings::StringPool;

@@ -91,7 +91,23 @@ pub fn apply_files(
     suppress: Option<ErrorFlags>,
 ) -> Result<Applied> {
     let bc = Container::open(base)?;
-    let db = crate::database::open_database(&bc)?;
+    let opened = transforms
+        .iter()
+        .map(|t| Container::open(t))
+        .collect::<Result<Vec<_>>>()?;
+    let refs: Vec<&Container> = opened.iter().collect();
+    apply(&bc, &refs, storage, suppress)
+}
+
+/// [`apply_files`] on packages already opened (from a path or from bytes with
+/// [`Container::from_bytes`]).
+pub fn apply(
+    bc: &Container,
+    transforms: &[&Container],
+    storage: Option<&str>,
+    suppress: Option<ErrorFlags>,
+) -> Result<Applied> {
+    let db = crate::database::open_database(bc)?;
     if bc.kind() != PackageKind::Database {
         return Err(
             Error::refused("the base must be an installation database (.msi or .msm)")
@@ -102,10 +118,9 @@ pub fn apply_files(
     drop::<Database<'_>>(db);
     let before = model.property("ProductVersion").map(str::to_string);
     let mut reports = Vec::new();
-    for t in transforms {
-        let tc = Container::open(t)?;
+    for tc in transforms {
         let from_patch = tc.kind() == PackageKind::Patch;
-        for src in sources(&tc, storage)? {
+        for src in sources(tc, storage)? {
             // A patch applies only the transforms whose validation holds for the database as
             // it stands (the main transform, then its `#` transform against the result).
             // A standalone transform is applied as MsiDatabaseApplyTransform applies it, and

@@ -144,3 +144,49 @@ fn the_check_finds_an_upward_use() {
     assert_eq!(tops, ["jobs", "formats", "views"]);
     assert!(layer_of_top("jobs") > layer_of_top("views"));
 }
+
+/// The README's map of the tree ("How it is built") names every folder and file at the top of
+/// `src/` and of `src/formats/`, and everything it names exists.
+#[test]
+fn the_readme_map_matches_the_tree() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
+    let start = readme
+        .find("## How it is built")
+        .expect("README has 'How it is built'");
+    let block = readme[start..]
+        .split("```")
+        .nth(1)
+        .expect("a code block with the map");
+    let mut named = Vec::new();
+    let mut parent = String::new();
+    for line in block.lines() {
+        let Some(first) = line.split_whitespace().next() else {
+            continue;
+        };
+        if let Some(rest) = first.strip_prefix("src/") {
+            parent = rest.trim_end_matches('/').to_string();
+            named.push(format!("src/{}", rest.trim_end_matches('/')));
+        } else if line.starts_with("  ") && !line.starts_with("   ") {
+            named.push(format!("src/{parent}/{}", first.trim_end_matches('/')));
+        }
+    }
+    let mut problems = Vec::new();
+    for n in &named {
+        if !root.join(n).exists() {
+            problems.push(format!("the README names {n}, which does not exist"));
+        }
+    }
+    for dir in ["src", "src/formats"] {
+        for e in std::fs::read_dir(root.join(dir)).expect("read src") {
+            let e = e.expect("entry");
+            let name = e.file_name().to_string_lossy().into_owned();
+            let path = format!("{dir}/{name}");
+            let is_decl = ["lib.rs", "main.rs", "mod.rs"].contains(&name.as_str());
+            if !is_decl && !named.iter().any(|n| n == &path) {
+                problems.push(format!("{path} is not in the README's map"));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

@@ -27,6 +27,9 @@ pub use render::Style;
 #[derive(Parser)]
 #[command(
     name = "msikit",
+    // Fixed, so that help and usage say `msikit` on Windows too (clap would otherwise take the
+    // name from argv[0], `msikit.exe`); docs/windows.md.
+    bin_name = "msikit",
     version,
     about = "Open, check and write Windows Installer packages (.msi, .msm, .msp, .mst) and cabinets",
     long_about = "Open, check and write Windows Installer packages (.msi, .msm), patches (.msp), \

@@ -4,10 +4,12 @@
 //! own transform codec. The other commands run the release `msikit` binary, which they build.
 
 mod bench;
+mod dist;
 mod exchange;
 mod man;
 mod pe;
 mod testdata;
+mod windows;
 mod wine;
 
 use std::error::Error;
@@ -47,6 +49,12 @@ enum Cmd {
     /// Prepare the Wine oracle ahead of the tests: the prefix under the target dir and
     /// msiapi.exe built with mingw-w64; print versions and timings
     Wine(wine::Args),
+    /// Build msikit.exe for Windows with Debian's rustc-web and mingw-w64 (docs/windows.md);
+    /// print its path
+    Windows(windows::Args),
+    /// Write the release archives into dist/: the Linux tar.gz and the Windows zip, the same
+    /// bytes for the same inputs (`--check` builds them twice and compares)
+    Dist(dist::Args),
     /// Run the project's tests: `cargo test --workspace --all-targets --no-fail-fast [ARGS...]`
     Test {
         /// Extra arguments for `cargo test`, verbatim (e.g. `-p msikit`, or `-- --nocapture`)
@@ -63,6 +71,8 @@ fn main() -> ExitCode {
         Cmd::Man(a) => man::run_man(a).map(|()| 0),
         Cmd::Completions(a) => man::run_completions(a).map(|()| 0),
         Cmd::Wine(a) => wine::run(a).map(|()| 0),
+        Cmd::Windows(a) => windows::run(a).map(|()| 0),
+        Cmd::Dist(a) => dist::run(a).map(|()| 0),
         Cmd::Test { .. } => {
             // Pass what followed `test` on verbatim: clap drops a leading `--`, which cargo test
             // needs to tell test-binary flags such as `--nocapture` from its own.

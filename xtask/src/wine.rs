@@ -50,7 +50,7 @@ pub fn run(a: Args) -> Result<()> {
         first_line(Command::new("msiinfo").arg("--version"))
     );
 
-    let dir = target_dir().join("tmp").join("wine");
+    let dir = wine_dir();
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let lock = File::create(dir.join(".lock"))
         .map_err(|e| format!("cannot create {}/.lock: {e}", dir.display()))?;
@@ -71,44 +71,7 @@ pub fn run(a: Args) -> Result<()> {
         started.elapsed().as_secs_f64()
     );
 
-    let prefix = dir.join("prefix");
-    let marker = prefix.join(".msikit-ready");
-    if a.fresh && prefix.exists() {
-        let mut kill = Command::new("wineserver");
-        kill.arg("-k");
-        wine_env(&mut kill, &prefix);
-        let _ = kill.stderr(Stdio::null()).status();
-        std::fs::remove_dir_all(&prefix)
-            .map_err(|e| format!("cannot remove {}: {e}", prefix.display()))?;
-    }
-    if marker.is_file() {
-        println!("prefix:  {} (exists)", prefix.display());
-    } else {
-        if prefix.exists() {
-            std::fs::remove_dir_all(&prefix)
-                .map_err(|e| format!("cannot remove the unfinished {}: {e}", prefix.display()))?;
-        }
-        let started = Instant::now();
-        let mut boot = Command::new("wineboot");
-        boot.arg("--init");
-        wine_env(&mut boot, &prefix);
-        check(&mut boot, &dir)?;
-        let mut wait = Command::new("wineserver");
-        wait.arg("-w");
-        wine_env(&mut wait, &prefix);
-        check(&mut wait, &dir)?;
-        std::fs::write(
-            &marker,
-            b"made by wineboot --init for msikit's Wine oracle\n",
-        )
-        .map_err(|e| format!("cannot write {}: {e}", marker.display()))?;
-        println!(
-            "prefix:  {} (created in {:.1} s, {})",
-            prefix.display(),
-            started.elapsed().as_secs_f64(),
-            disk_usage(&prefix)
-        );
-    }
+    let prefix = make_prefix(&dir, a.fresh)?;
     drop(lock);
 
     // One real transform, cold and then with a persistent wineserver.
@@ -179,8 +142,69 @@ pub fn run(a: Args) -> Result<()> {
     Ok(())
 }
 
+/// The Wine folder under the target dir (the tests' `$CARGO_TARGET_TMPDIR/wine`).
+pub fn wine_dir() -> PathBuf {
+    target_dir().join("tmp").join("wine")
+}
+
+/// The tests' prefix, made with `wineboot --init` unless it is ready; for other xtask commands
+/// (`dist --check`). Returns it.
+pub fn prefix() -> Result<PathBuf> {
+    let dir = wine_dir();
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let lock = File::create(dir.join(".lock"))
+        .map_err(|e| format!("cannot create {}/.lock: {e}", dir.display()))?;
+    lock.lock()
+        .map_err(|e| format!("cannot lock {}/.lock: {e}", dir.display()))?;
+    make_prefix(&dir, false)
+}
+
+/// Makes `DIR/prefix` (again when `fresh`) unless it holds the ready marker. The caller holds
+/// the folder's lock.
+fn make_prefix(dir: &Path, fresh: bool) -> Result<PathBuf> {
+    let prefix = dir.join("prefix");
+    let marker = prefix.join(".msikit-ready");
+    if fresh && prefix.exists() {
+        let mut kill = Command::new("wineserver");
+        kill.arg("-k");
+        wine_env(&mut kill, &prefix);
+        let _ = kill.stderr(Stdio::null()).status();
+        std::fs::remove_dir_all(&prefix)
+            .map_err(|e| format!("cannot remove {}: {e}", prefix.display()))?;
+    }
+    if marker.is_file() {
+        println!("prefix:  {} (exists)", prefix.display());
+    } else {
+        if prefix.exists() {
+            std::fs::remove_dir_all(&prefix)
+                .map_err(|e| format!("cannot remove the unfinished {}: {e}", prefix.display()))?;
+        }
+        let started = Instant::now();
+        let mut boot = Command::new("wineboot");
+        boot.arg("--init");
+        wine_env(&mut boot, &prefix);
+        check(&mut boot, dir)?;
+        let mut wait = Command::new("wineserver");
+        wait.arg("-w");
+        wine_env(&mut wait, &prefix);
+        check(&mut wait, dir)?;
+        std::fs::write(
+            &marker,
+            b"made by wineboot --init for msikit's Wine oracle\n",
+        )
+        .map_err(|e| format!("cannot write {}: {e}", marker.display()))?;
+        println!(
+            "prefix:  {} (created in {:.1} s, {})",
+            prefix.display(),
+            started.elapsed().as_secs_f64(),
+            disk_usage(&prefix)
+        );
+    }
+    Ok(prefix)
+}
+
 /// The same environment as the tests' `wine_env`.
-fn wine_env(cmd: &mut Command, prefix: &Path) {
+pub fn wine_env(cmd: &mut Command, prefix: &Path) {
     cmd.env("WINEPREFIX", prefix)
         .env("WINEDEBUG", "-all")
         .env("WINEDLLOVERRIDES", "mscoree,mshtml=")

@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use crate::database::{open_database, read_summary, read_table, PSEUDO_TABLES};
 use crate::formats::container::Container;
-use crate::formats::files::write_atomically;
+use crate::formats::files::{safe_file_name, write_atomically};
 use crate::formats::idt;
 use crate::formats::summary;
 
@@ -120,7 +120,9 @@ fn read_idt_file(dir: &Path, file: &Path) -> Result<(TableData, BTreeMap<String,
             let v = if cell.is_empty() {
                 Value::Null
             } else if ty.is_binary() {
-                let p = dir.join(&table).join(cell);
+                // The file export_idt wrote: names made safe the same way, so a cell can name
+                // nothing outside the folder.
+                let p = dir.join(safe_file_name(&table)).join(safe_file_name(cell));
                 let bytes =
                     std::fs::read(&p).map_err(|e| Error::io(e).in_file(p.display().to_string()))?;
                 streams.insert(cell.to_string(), bytes);
@@ -345,22 +347,6 @@ pub struct ExportReport {
     pub streams: usize,
 }
 
-/// Makes a file name safe inside the export folder: no separators, no `..`.
-fn safe_leaf(name: &str) -> String {
-    let s: String = name
-        .chars()
-        .map(|ch| match ch {
-            '/' | '\\' | '\0' => '_',
-            c => c,
-        })
-        .collect();
-    if s.is_empty() || s == "." || s == ".." {
-        format!("_{s}")
-    } else {
-        s
-    }
-}
-
 /// `msikit export --idt DIR`: every table as `Table.idt`, `_SummaryInformation.idt`,
 /// `_ForceCodepage.idt`, and binary cells as files in `DIR/Table/` named by their stream, the
 /// layout `msidump` and MsiDb use.
@@ -381,10 +367,13 @@ pub fn export_idt(path: &Path, dir: &Path) -> Result<ExportReport> {
         let t = db.table(&def.name)?;
         let mut buf = Vec::new();
         idt::write_table(&mut buf, &t)?;
-        write_atomically(&dir.join(format!("{}.idt", safe_leaf(&def.name))), &buf)?;
+        write_atomically(
+            &dir.join(format!("{}.idt", safe_file_name(&def.name))),
+            &buf,
+        )?;
         written.push(def.name.clone());
         if def.columns.iter().any(|c| c.ty.is_binary()) {
-            let sub: PathBuf = dir.join(safe_leaf(&def.name));
+            let sub: PathBuf = dir.join(safe_file_name(&def.name));
             for r in 0..t.len() {
                 for col in 0..def.columns.len() {
                     if let crate::formats::tables::ValueRef::Stream = t.cell(r, col) {
@@ -395,7 +384,7 @@ pub fn export_idt(path: &Path, dir: &Path) -> Result<ExportReport> {
                         let bytes = db.read_stream(&sname)?;
                         fs::create_dir_all(&sub)
                             .map_err(|e| Error::io(e).in_file(sub.display().to_string()))?;
-                        write_atomically(&sub.join(safe_leaf(&sname)), &bytes)?;
+                        write_atomically(&sub.join(safe_file_name(&sname)), &bytes)?;
                         streams += 1;
                     }
                 }

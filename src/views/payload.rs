@@ -25,6 +25,7 @@ use crate::database::DatabaseModel;
 use crate::error::{Error, Place, Result};
 use crate::formats::cabinet::{CabFile, Cabinet, CabinetSet, FileChunk, FolderUnit};
 use crate::formats::container::Container;
+use crate::formats::files::safe_file_name;
 use crate::formats::tables::Value;
 use crate::views::paths::{long_name, Resolver};
 
@@ -171,39 +172,13 @@ pub struct ExtractReport {
     pub shadowed: Vec<String>,
 }
 
-/// Keeps a path component inside the extraction folder: no separators, `..`, drive or device
-/// names.
-pub(crate) fn safe_component(s: &str) -> String {
-    let cleaned: String = s
-        .chars()
-        .map(|c| {
-            if matches!(c, '/' | '\\' | ':' | '\0') || c.is_control() {
-                '_'
-            } else {
-                c
-            }
-        })
-        .collect();
-    let upper = cleaned.to_ascii_uppercase();
-    let stem = upper.split('.').next().unwrap_or("").trim_end();
-    let device = matches!(stem, "CON" | "PRN" | "AUX" | "NUL")
-        || (stem.len() == 4
-            && (stem.starts_with("COM") || stem.starts_with("LPT"))
-            && stem.as_bytes()[3].is_ascii_digit());
-    if cleaned.is_empty() || cleaned == "." || cleaned == ".." || device {
-        format!("_{cleaned}")
-    } else {
-        cleaned
-    }
-}
-
 /// The relative path a file extracts to: its install path without the drive.
 pub(crate) fn relative_path(f: &PackageFile) -> PathBuf {
     f.path
         .split('\\')
         .enumerate()
         .filter(|(n, part)| !(part.is_empty() || *n == 0 && part.ends_with(':')))
-        .map(|(_, p)| safe_component(p))
+        .map(|(_, p)| safe_file_name(p))
         .collect()
 }
 
@@ -440,7 +415,7 @@ fn plan<'a>(all: &'a [PackageFile], flat: bool, only: Option<&str>) -> Plan<'a> 
     };
     let rel_of = |f: &PackageFile| -> PathBuf {
         if flat {
-            PathBuf::from(safe_component(&f.name))
+            PathBuf::from(safe_file_name(&f.name))
         } else {
             relative_path(f)
         }
@@ -451,7 +426,7 @@ fn plan<'a>(all: &'a [PackageFile], flat: bool, only: Option<&str>) -> Plan<'a> 
     for f in &chosen {
         let mut rel = rel_of(f);
         if flat && !seen.insert(rel.to_string_lossy().to_lowercase()) {
-            rel = PathBuf::from(safe_component(&format!("{}.{}", f.name, f.file)));
+            rel = PathBuf::from(safe_file_name(&format!("{}.{}", f.name, f.file)));
         }
         targets.insert(f.file.clone(), rel);
     }
@@ -692,7 +667,7 @@ pub fn extract_cabinet(
             .name
             .split(['\\', '/'])
             .filter(|p| !p.is_empty())
-            .map(safe_component)
+            .map(safe_file_name)
             .collect();
         by_path.insert(rel, f.index);
     }
@@ -897,11 +872,6 @@ mod tests {
 
     #[test]
     fn names_stay_inside() {
-        assert_eq!(safe_component(".."), "_..");
-        assert_eq!(safe_component("a/b\\c:d"), "a_b_c_d");
-        assert_eq!(safe_component("CON"), "_CON");
-        assert_eq!(safe_component("com1.txt"), "_com1.txt");
-        assert_eq!(safe_component("console.log"), "console.log");
         let f = PackageFile {
             file: "f".into(),
             component: "c".into(),

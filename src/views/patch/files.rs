@@ -407,9 +407,9 @@ pub fn extract(
                 .split('\\')
                 .skip(1) // the drive
                 .filter(|s| !s.is_empty())
-                .map(crate::views::payload::safe_component)
+                .map(crate::formats::files::safe_file_name)
                 .collect(),
-            None => PathBuf::from(crate::views::payload::safe_component(&f.file)),
+            None => PathBuf::from(crate::formats::files::safe_file_name(&f.file)),
         };
         let suffix = match f.delivery {
             Delivery::DeltaPa19 => Some("pa19"),

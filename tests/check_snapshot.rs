@@ -3,6 +3,8 @@
 //! failures of KB930809's rules (src/rules/kb930809.toml), asserted on the JSON output, and the
 //! human output of each is an insta snapshot (read before accepting).
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -171,4 +173,20 @@ fn a_patch_the_machine_records_as_obsoleted() {
     let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(r["products"][0]["state"], "obsoleted", "{r}");
     assert_eq!(r["products"][0]["status"], 1648, "{r}");
+}
+
+/// The sample servers are valid by the published schema, as checked by a validator no one here
+/// wrote (msikit's own loader checks them in the tests above).
+#[test]
+fn sample_snapshots_match_the_published_schema() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/exchange2007/snapshots");
+    let mut n = 0;
+    for e in std::fs::read_dir(&dir).expect("snapshots folder") {
+        let p = e.expect("entry").path();
+        if p.extension().is_some_and(|x| x == "json") {
+            common::assert_snapshot_matches_schema(&p);
+            n += 1;
+        }
+    }
+    assert!(n >= 7, "found {n} sample snapshots");
 }

@@ -3,12 +3,14 @@
 //! eseback2.dll from the install folder and sleeps, and `msikit.exe snapshot` must name the
 //! product at 8.0.685.24 and that process with that module; `msikit.exe locks ur1.msp` (live)
 //! must name the process; after `msiexec /p ur1.msp` the applied patch must be in the snapshot.
-//! Every snapshot must load with msikit's own loader here, and `msikit.exe check ur1.msp` (live)
+//! Every snapshot must load with msikit's own loader here and validate against
+//! docs/snapshot.schema.json (python3-jsonschema), and `msikit.exe check ur1.msp` (live)
 //! must give what `msikit check ur1.msp --snapshot` gives on Linux with the snapshot taken then.
 //!
 //! The exe is `$MSIKIT_EXE` (`.ci/run` builds it with `cargo xtask windows` and sets it); without
 //! it the test fails and says so: nothing is built here but the small C program.
 
+mod common;
 #[path = "common/wine.rs"]
 mod wine;
 
@@ -66,6 +68,7 @@ impl Live {
         );
         let snap = msikit::machine::snapshot::load(&out)
             .unwrap_or_else(|e| panic!("the live snapshot does not load: {e}"));
+        common::assert_snapshot_matches_schema(&out);
         (out, snap)
     }
 }

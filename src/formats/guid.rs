@@ -81,11 +81,9 @@ impl Guid {
     /// optional on either side, white space around ignored. Text that is no GUID compares as
     /// text, without case.
     pub fn same_code(a: &str, b: &str) -> bool {
-        let (a, b) = (Guid::bare_text(a), Guid::bare_text(b));
-        match (Guid::parse_bare(a), Guid::parse_bare(b)) {
-            (Some(x), Some(y)) => x == y,
-            _ => a.eq_ignore_ascii_case(b),
-        }
+        // A GUID has one text form up to the case of its hex digits (`parse_bare` takes only
+        // that form), so comparing the texts without case is comparing the GUIDs.
+        Guid::bare_text(a).eq_ignore_ascii_case(Guid::bare_text(b))
     }
 
     /// A GUID structure as stored on disk: Data1, Data2 and Data3 little-endian, Data4 as bytes.

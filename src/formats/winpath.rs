@@ -140,6 +140,10 @@ fn key(path: &str) -> String {
         .strip_prefix('"')
         .and_then(|q| q.strip_suffix('"'))
         .unwrap_or(p);
+    if let Some(k) = plain_key(p) {
+        // Most paths (every module a process loads) need nothing but separators and case.
+        return k;
+    }
     let p = p.replace('/', "\\");
     let p = if let Some(rest) = unc_prefix(&p) {
         format!("\\\\{rest}")
@@ -186,6 +190,30 @@ fn key(path: &str) -> String {
     fold(&key)
 }
 
+/// The key of an ASCII path `X:\...` (`/` or `\` between parts) with no empty, `.` or `..`
+/// part (nor any part that starts with a dot) and no trailing separator: separators as `\`, case
+/// folded, which is what the general rule in [`key`] makes of it. None for any other path.
+fn plain_key(p: &str) -> Option<String> {
+    let b = p.as_bytes();
+    let sep = |c: u8| c == b'\\' || c == b'/';
+    if b.len() < 3 || !b[0].is_ascii_alphabetic() || b[1] != b':' || !sep(b[2]) || !b.is_ascii() {
+        return None;
+    }
+    for i in memchr::memchr2_iter(b'\\', b'/', b) {
+        match b.get(i + 1) {
+            Some(&c) if !sep(c) && c != b'.' => {}
+            // A trailing separator, an empty part, or a part starting with a dot.
+            _ => return None,
+        }
+    }
+    let key = p.to_ascii_lowercase();
+    Some(if memchr::memchr(b'/', b).is_some() {
+        key.replace('/', "\\")
+    } else {
+        key
+    })
+}
+
 /// `\\?\unc\` or `\??\Unc\` in any case: what follows it.
 fn unc_prefix(p: &str) -> Option<&str> {
     let head = p.get(..8)?;
@@ -199,6 +227,32 @@ mod tests {
 
     fn k(p: &str) -> String {
         WinPath::new(p).into_key()
+    }
+
+    #[test]
+    fn the_plain_fast_path_gives_the_general_key() {
+        for p in [
+            r"C:\Program Files\Exchange Server\Bin\ESEBACK2.DLL",
+            r"c:\a",
+            r"D:\x y\Z.txt",
+            "C:/Program Files/X/a.DLL",
+        ] {
+            assert!(plain_key(p).is_some(), "{p}");
+            // The same path through the general rule: a `.` segment added and taken away.
+            let general = k(&format!("{}\\.\\{}", &p[..2], &p[3..]));
+            assert_eq!(k(p), general, "{p}");
+        }
+        for p in [
+            r"C:\a\..\b",
+            r"C:\a\.git",
+            r"C:\a\\b",
+            r"C:/a//b",
+            r"C:\a\",
+            r"\\?\C:\a",
+            "C:\\é",
+        ] {
+            assert!(plain_key(p).is_none(), "{p}");
+        }
     }
 
     fn env(name: &str) -> Option<String> {

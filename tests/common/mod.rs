@@ -149,3 +149,33 @@ pub fn copy_compound_file(
     }
     out.flush().unwrap();
 }
+
+/// Checks a machine snapshot against docs/snapshot.schema.json with Python's `jsonschema`
+/// (Debian's python3-jsonschema, run by Debian's own python3): a validator no one here wrote.
+/// A missing validator fails the test.
+pub fn assert_snapshot_matches_schema(path: &Path) {
+    const CHECK: &str = "\
+import json, sys, jsonschema
+schema = json.load(open(sys.argv[1], encoding='utf-8'))
+jsonschema.Draft202012Validator.check_schema(schema)
+v = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+errors = sorted(v.iter_errors(json.load(open(sys.argv[2], encoding='utf-8'))), key=str)
+for e in errors:
+    print('/'.join(str(p) for p in e.absolute_path), e.message)
+sys.exit(1 if errors else 0)
+";
+    let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/snapshot.schema.json");
+    let out = Command::new("/usr/bin/python3")
+        .args(["-c", CHECK])
+        .arg(&schema)
+        .arg(path)
+        .output()
+        .expect("run /usr/bin/python3 (apt-get install python3-jsonschema, or run .ci/run)");
+    assert!(
+        out.status.success(),
+        "{} does not validate against docs/snapshot.schema.json (python3-jsonschema):\n{}{}",
+        path.display(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

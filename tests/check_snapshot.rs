@@ -190,3 +190,33 @@ fn sample_snapshots_match_the_published_schema() {
     }
     assert!(n >= 7, "found {n} sample snapshots");
 }
+
+/// Without --msi or --snapshot, `check` and `locks` read the live machine, which only msikit.exe
+/// on Windows can (tests/live_wine.rs); elsewhere they say so and exit 2, with the same
+/// arguments and help on every OS.
+#[cfg(not(windows))]
+#[test]
+fn without_a_snapshot_elsewhere_it_says_it_needs_windows() {
+    let ur1 = "ur1.msp";
+    for args in [vec!["check", ur1], vec!["locks", ur1]] {
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("reading the live machine needs Windows") && err.contains("--snapshot"),
+            "{args:?}: {err}"
+        );
+    }
+    let out = run(&[
+        "locks",
+        ur1,
+        "--snapshot",
+        "snapshots/rtm-files-in-use.json",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("is not on this computer; give --msi TARGET.msi"),
+        "{err}"
+    );
+}

@@ -14,8 +14,8 @@ pub struct Args {
     patches: Vec<PathBuf>,
     /// The product package (.msi) the patches are for
     #[arg(long, value_name = "TARGET.msi")]
-    // On Windows, neither --msi nor --snapshot means this machine (a live check).
-    #[cfg_attr(not(windows), arg(required_unless_present_any = ["snapshot", "snapshots"]))]
+    // Neither --msi nor --snapshot means this machine (a live check; on Windows only, elsewhere
+    // the library says it needs Windows).
     msi: Option<PathBuf>,
     /// A machine snapshot (JSON, docs/snapshot.md): check against what is installed there,
     /// with the KB's prerequisites
@@ -46,14 +46,8 @@ pub fn run(a: Args, out: &mut dyn Write, style: &Style) -> msikit::Result<i32> {
     if let Some(many) = &a.snapshots {
         return run_batch(&a, many, out);
     }
-    #[cfg(windows)]
-    if a.msi.is_none() {
-        return run_live(&a, out, style);
-    }
     let Some(msi) = &a.msi else {
-        return Err(msikit::Error::usage(
-            "give --msi TARGET.msi or --snapshot SERVER.json",
-        ));
+        return run_live(&a, out, style);
     };
     let refs: Vec<&std::path::Path> = a.patches.iter().map(|p| p.as_path()).collect();
     let c = msikit::jobs::applicability::check_package(&refs, msi, a.expect_version.as_deref())?;
@@ -163,9 +157,9 @@ fn run_snapshot(
     report_snapshot(a, patch, rules.as_ref(), &snap, &name, out, style)
 }
 
-/// `check PATCH.msp` on Windows without --msi or --snapshot: this machine, collected now (the
-/// Restart Manager asked about the files the patch replaces), then as with --snapshot.
-#[cfg(windows)]
+/// `check PATCH.msp` without --msi or --snapshot: this machine, collected now (the Restart
+/// Manager asked about the files the patch replaces), then as with --snapshot. On Windows only:
+/// elsewhere the collector's error says to give --snapshot.
 fn run_live(a: &Args, out: &mut dyn Write, style: &Style) -> msikit::Result<i32> {
     let (patch, rules) = patch_and_rules(a)?;
     let snap = msikit::jobs::live::collect(&[], Some(patch), None, rules.as_ref())?;

@@ -12,13 +12,11 @@ pub struct Args {
     patch: PathBuf,
     /// The machine snapshot (JSON, docs/snapshot.md)
     #[arg(long, value_name = "SERVER.json")]
-    // On Windows, without it: this machine, collected now (a live check).
-    #[cfg_attr(not(windows), arg(required = true))]
+    // Without it: this machine, collected now (a live check; on Windows only).
     snapshot: Option<PathBuf>,
     /// The target package (.msi), for the Directory table and ServiceControl rows
     #[arg(long, value_name = "TARGET.msi")]
-    // On Windows, without it: the installed product's cached package.
-    #[cfg_attr(not(windows), arg(required = true))]
+    // Without it: the installed product's cached package, where the snapshot names one.
     msi: Option<PathBuf>,
     /// Print JSON instead of text
     #[arg(long)]

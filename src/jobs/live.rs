@@ -89,7 +89,7 @@ pub fn target_package(patch: &Path, msi: Option<&Path>, snap: &Snapshot) -> Resu
                 ),
             )
         })?;
-    product
+    let cached = product
         .local_package
         .as_ref()
         .map(PathBuf::from)
@@ -102,7 +102,21 @@ pub fn target_package(patch: &Path, msi: Option<&Path>, snap: &Snapshot) -> Resu
                     product.name, product.product_code
                 ),
             )
-        })
+        })?;
+    // A snapshot read on another computer names a cached package that is not here.
+    if !cached.is_file() {
+        return Err(Error::not_found(
+            Missing::File,
+            cached.display().to_string(),
+            format!(
+                "the cached package of {} {} ({}) is not on this computer; give --msi TARGET.msi",
+                product.name,
+                product.product_code,
+                cached.display()
+            ),
+        ));
+    }
+    Ok(cached)
 }
 
 #[cfg(test)]

@@ -154,8 +154,16 @@ mod tests {
             env!("CARGO_MANIFEST_DIR"),
             "/testdata/exchange2007/ur1.msp"
         ));
-        let msi = target_package(patch, None, &snap).unwrap();
-        assert!(msi.to_string_lossy().ends_with(".msi"), "{msi:?}");
+        // The snapshot's cached package is a path on the server, not here: --msi is asked for.
+        let e = target_package(patch, None, &snap).unwrap_err().to_string();
+        assert!(e.contains("is not on this computer; give --msi"), "{e}");
+        // On the machine itself the cached package is there.
+        let rtm = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/exchange2007/rtm.msi");
+        let mut here = snap.clone();
+        for p in &mut here.products {
+            p.local_package = Some(rtm.to_string());
+        }
+        assert_eq!(target_package(patch, None, &here).unwrap(), Path::new(rtm));
         assert_eq!(
             target_package(patch, Some(Path::new("t.msi")), &snap).unwrap(),
             Path::new("t.msi")

@@ -210,6 +210,9 @@ const ADD_EXISTING_TABLE: u16 = 0x04;
 const DEL_MISSING_TABLE: u16 = 0x08;
 const UPDATE_MISSING_ROW: u16 = 0x10;
 const CHANGE_CODEPAGE: u16 = 0x20;
+/// Not an error condition of PID 16: the reason a record with a binary cell whose stream the
+/// transform lacks is dropped.
+pub const MISSING_STREAM: &str = "missing-stream";
 
 fn condition_name(flag: u16) -> &'static str {
     match flag {
@@ -258,22 +261,28 @@ impl Applier<'_, '_> {
         }
     }
 
-    /// The transform's pool code page against the database's. Microsoft's error condition is
-    /// "the code pages do not match and neither is neutral"; suppressing it (f) is how a
-    /// transform declares a code-page change (psmsi's Example.jpn.mst), so then the transform's
-    /// code page is taken. Without it, a neutral database keeps its code page (as Wine does with
-    /// Example.mst) and any other mismatch fails.
+    /// The transform's pool code page against the database's, as Windows Installer documents
+    /// it ("Code Page Handling": the transforms that localize a package can also change the code
+    /// page of the database; MSITRANSFORM_ERROR_CHANGECODEPAGE: "the code pages do not match and
+    /// neither code page is neutral"):
+    /// - a neutral transform (0), or the same code page: nothing changes;
+    /// - a neutral database takes the transform's code page, whatever the flags (vendors'
+    ///   language transforms suppress only add-existing-row and localize a code-page-0 base);
+    /// - two different non-neutral code pages are the change-codepage condition: suppressed (f),
+    ///   the transform's code page is taken; otherwise the apply fails.
+    ///
+    /// Strings are held as text, so taking a code page re-encodes every string when the database
+    /// is written; a string the new code page cannot hold is an error there, naming its table,
+    /// row, column and character (as MsiDatabaseCommit fails). Wine 8's msi.dll departs: it never
+    /// changes the database's code page (docs/design.md).
     fn codepage(&mut self, pool: &StringPool) -> Result<()> {
         let (from, to) = (self.model.codepage, pool.codepage);
         if to == from || to == 0 {
             return Ok(());
         }
-        if from == 0 && !self.suppressed.contains(CHANGE_CODEPAGE) {
-            return Ok(());
-        }
-        if !self.suppressed.contains(CHANGE_CODEPAGE) {
+        if from != 0 && !self.suppressed.contains(CHANGE_CODEPAGE) {
             return Err(Error::malformed(format!(
-                "the transform's code page {to} differs from the database's {from}, and the transform does not suppress the change-codepage condition"
+                "the transform's code page {to} differs from the database's {from}, neither is neutral (0), and the transform does not suppress the change-codepage condition"
             ))
             .at(self.src.place())
             .in_file(self.src.container.name()));
@@ -407,6 +416,35 @@ impl Applier<'_, '_> {
         Ok(())
     }
 
+    /// The first binary cell among `values` whose stream the transform does not carry.
+    fn missing_stream<'v>(&self, mut values: impl Iterator<Item = &'v Value>) -> Option<String> {
+        values.find_map(|v| match v {
+            Value::Stream(name)
+                if !self
+                    .src
+                    .container
+                    .has_raw_stream(&self.src.storage, &streamname::encode(name, false)) =>
+            {
+                Some(name.clone())
+            }
+            _ => None,
+        })
+    }
+
+    /// A record with a binary cell whose stream is missing is dropped, as Wine's msi.dll drops it
+    /// (its record reader gives up on the record when the stream cannot be opened): the
+    /// database never references a stream it does not have. Reported as skipped.
+    fn drop_for_missing_stream(&mut self, table: &str, key: Vec<Value>, stream: String) {
+        self.changes.push(Change::Skipped {
+            table: table.to_string(),
+            key,
+            condition: MISSING_STREAM.to_string(),
+            reason: format!(
+                "binary cell '{stream}' has no stream in the transform; the record is dropped"
+            ),
+        });
+    }
+
     fn copy_stream(&mut self, table: &str, v: &Value) -> Result<()> {
         if let Value::Stream(name) = v {
             let leaf = streamname::encode(name, false);
@@ -462,6 +500,10 @@ impl Applier<'_, '_> {
                 Record::Row { mut values } => {
                     values.resize(def.columns.len(), Value::Null);
                     let key: Vec<Value> = keys.iter().map(|&k| values[k].clone()).collect();
+                    if let Some(stream) = self.missing_stream(values.iter()) {
+                        self.drop_for_missing_stream(table, key, stream);
+                        continue;
+                    }
                     if let Some(i) = self.model.tables[ti].find(&key.iter().collect::<Vec<_>>()) {
                         // A whole row for a key that exists: with the condition suppressed the
                         // row is overwritten. WiX's paired `#` transforms rely on it (they
@@ -531,6 +573,10 @@ impl Applier<'_, '_> {
                     }
                 }
                 Record::Update { key, columns } => {
+                    if let Some(stream) = self.missing_stream(columns.iter().map(|(_, v)| v)) {
+                        self.drop_for_missing_stream(table, key, stream);
+                        continue;
+                    }
                     let Some(i) = self.model.tables[ti].find(&key.iter().collect::<Vec<_>>())
                     else {
                         self.condition(

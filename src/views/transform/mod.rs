@@ -15,8 +15,9 @@
 //! row (WiX's paired patch transforms depend on that). Wine instead turns updates and deletes of
 //! missing rows into inserts; msikit follows Windows and skips them.
 //!
-//! Code pages: a transform that suppresses change-codepage (f) sets its own code page; without
-//! that, a neutral database keeps its code page and a conflict fails the apply.
+//! Code pages: a neutral database (code page 0) takes the transform's code page; two different
+//! non-neutral code pages are the change-codepage condition (f): suppressed, the transform's code
+//! page is taken, otherwise the apply fails. Strings are re-encoded when the result is written.
 //!
 //! Records for a table that neither the database nor the transform defines cannot be read at
 //! all (their layout comes from the table's columns): they are skipped as a missing-table

@@ -430,3 +430,110 @@ fn psmsi_example_jpn_sets_932_and_1041() {
     let fc = String::from_utf8_lossy(&t["_ForceCodepage"]).into_owned();
     assert!(fc.contains("932\t_ForceCodepage"), "{fc:?}");
 }
+
+/// Copies the compound file `from` to `to` without the root streams holding the binary cells
+/// named in `drop` (`Table.Key`): a transform that references streams it does not carry.
+fn without_streams(from: &Path, to: &Path, drop: &[&str]) {
+    use std::io::{Read, Write};
+    let drop: Vec<String> = drop
+        .iter()
+        .map(|n| msikit::formats::container::streamname::encode(n, false))
+        .collect();
+    let mut src = cfb::open(from).unwrap();
+    let mut names: Vec<PathBuf> = src
+        .read_root_storage()
+        .filter(|e| e.is_stream())
+        .map(|e| e.path().to_path_buf())
+        .collect();
+    names.sort();
+    let mut dst = cfb::create(to).unwrap();
+    dst.set_storage_clsid("/", *src.root_entry().clsid()).unwrap();
+    let mut dropped = 0;
+    for path in names {
+        let leaf = path.file_name().unwrap().to_string_lossy().into_owned();
+        if drop.contains(&leaf) {
+            dropped += 1;
+            continue;
+        }
+        let mut bytes = Vec::new();
+        src.open_stream(&path)
+            .unwrap()
+            .read_to_end(&mut bytes)
+            .unwrap();
+        dst.create_stream(&path).unwrap().write_all(&bytes).unwrap();
+    }
+    dst.flush().unwrap();
+    assert_eq!(dropped, drop.len(), "not every stream to drop was there");
+}
+
+/// A transform that adds a table with a binary column and three rows but carries the stream of
+/// only one (the Adobe customization transform's shape): Wine's msi.dll keeps only that row, and
+/// so does msikit, which reports the two others as skipped (missing-stream) and never writes a
+/// database that references a missing stream.
+#[test]
+fn binary_cells_without_their_stream_are_dropped_like_wine() {
+    let dir = out_dir("binary");
+    let base_idt = base_idt(&dir);
+    let base = dir.join("base.msi");
+    build_idt(&base_idt, &base);
+    let idt = dir.join("target-idt");
+    copy_dir(&base_idt, &idt);
+    write(
+        &idt.join("EnterpriseFiles.idt"),
+        "File\tFileData\r\ns72\tV0\r\nEnterpriseFiles\tFile\r\n\
+         F1\tEnterpriseFiles.F1\r\nF2\tEnterpriseFiles.F2\r\nF3\tEnterpriseFiles.F3\r\n",
+    );
+    std::fs::create_dir_all(idt.join("EnterpriseFiles")).unwrap();
+    for n in 1..=3 {
+        write(
+            &idt.join(format!("EnterpriseFiles/EnterpriseFiles.F{n}")),
+            &format!("payload {n}\n"),
+        );
+    }
+    let target = dir.join("target.msi");
+    build_idt(&idt, &target);
+    let full = dir.join("full.mst");
+    ok(&[&"transform", &"create", &base, &target, &"-o", &full]);
+    let mst = dir.join("adobe-like.mst");
+    without_streams(&full, &mst, &["EnterpriseFiles.F2", "EnterpriseFiles.F3"]);
+
+    let show = ok(&[&"transform", &"show", &base, &mst, &"--json"]);
+    let v: serde_json::Value = serde_json::from_str(&show).unwrap();
+    let changes = v["reports"][0]["changes"].as_array().unwrap();
+    let inserted: Vec<&serde_json::Value> = changes
+        .iter()
+        .filter(|c| c["change"] == "row-inserted" && c["table"] == "EnterpriseFiles")
+        .collect();
+    assert_eq!(inserted.len(), 1, "{show}");
+    let skipped: Vec<String> = changes
+        .iter()
+        .filter(|c| c["change"] == "skipped")
+        .map(|c| format!("{} {}", c["condition"], c["key"]))
+        .collect();
+    assert_eq!(
+        skipped,
+        [
+            r#""missing-stream" ["F2"]"#.to_string(),
+            r#""missing-stream" ["F3"]"#.to_string()
+        ],
+        "{show}"
+    );
+    let human = ok(&[&"transform", &"show", &base, &mst]);
+    assert!(
+        human.contains("binary cell 'EnterpriseFiles.F2' has no stream in the transform"),
+        "{human}"
+    );
+
+    let ours = dir.join("ours.msi");
+    ok(&[&"transform", &"apply", &base, &mst, &"-o", &ours]);
+    let t = wine::export_tables(&ours);
+    assert_eq!(wine::rows(&t, "EnterpriseFiles").len(), 1);
+    assert!(!t.keys().any(|k| k.contains("F2") || k.contains("F3")), "{:?}", t.keys());
+    let wine_out = dir.join("wine.msi");
+    wine::apply_transform(&base, &mst, &wine_out).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        wine::rows(&wine::export_tables(&wine_out), "EnterpriseFiles").len(),
+        1
+    );
+    assert_same("binary cells, Wine", &wine_out, &ours);
+}

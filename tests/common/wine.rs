@@ -654,9 +654,14 @@ pub enum Allow<'a> {
 /// What Wine's msi.dll does with psmsi's `Example.mst` that Windows does not (docs/oracles.md,
 /// "Verified: Wine applies real patches and real transforms"): the transform's update of the
 /// missing Directory row `Modified` becomes an insert, and its delete of the missing table
-/// `AppId` creates an empty AppId table that msiinfo cannot export.
-pub const EXAMPLE_MST_WINE_ONLY: &[Allow] =
-    &[Allow::Table("AppId"), Allow::Row("Directory", "Modified")];
+/// `AppId` creates an empty AppId table that msiinfo cannot export. And the transform's code
+/// page (1252) is not taken by the neutral base: Wine never changes a database's code page on
+/// apply, where Windows Installer documents that a neutral database takes it.
+pub const EXAMPLE_MST_WINE_ONLY: &[Allow] = &[
+    Allow::Table("AppId"),
+    Allow::Row("Directory", "Modified"),
+    Allow::Table("_ForceCodepage"),
+];
 
 /// psmsi's `Example.jpn.mst`: as [`EXAMPLE_MST_WINE_ONLY`] (it holds the same records), plus
 /// its code-page-932 ProductName, which Wine stores into the code-page-neutral base through its

@@ -40,6 +40,11 @@ pub struct Cli {
     /// When to use colour in human output (NO_COLOR in the environment means never).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
     pub color: ColorChoice,
+    /// Fit human tables to this many columns (0: no limit). Default: the terminal's width
+    /// (COLUMNS, if set) when stdout is a terminal, no limit otherwise. --json and --csv keep
+    /// every full value.
+    #[arg(long, value_name = "COLUMNS", global = true)]
+    pub width: Option<usize>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -110,7 +115,7 @@ pub fn run() -> i32 {
             };
         }
     };
-    let style = Style::new(cli.color);
+    let style = Style::new(cli.color).with_width(cli.width);
     let stdout = std::io::stdout();
     let mut lock = stdout.lock();
     let result = dispatch(cli.command, &mut lock, &style);

@@ -4,9 +4,12 @@ use std::io::{self, IsTerminal, Write};
 
 use super::ColorChoice;
 
-/// Colour decisions, made once from `--color`, NO_COLOR and whether stdout is a terminal.
+/// Colour and width decisions, made once from `--color`, NO_COLOR, `--width`, `COLUMNS` and
+/// whether stdout is a terminal.
 pub struct Style {
     color: bool,
+    /// The widest a line of a human table may be; `None` for no limit.
+    width: Option<usize>,
 }
 
 impl Style {
@@ -19,8 +22,42 @@ impl Style {
                     && io::stdout().is_terminal()
             }
         };
-        Style { color }
+        Style {
+            color,
+            width: None,
+        }
     }
+
+    /// Sets the width human tables fit: `--width N` when given (0 = no limit); otherwise, when
+    /// stdout is a terminal, `COLUMNS` when it is a positive number, else the terminal's width;
+    /// when stdout is not a terminal (a pipe, a file), no limit, so scripts get whole values.
+    pub fn with_width(mut self, explicit: Option<usize>) -> Style {
+        self.width = match explicit {
+            Some(0) => None,
+            Some(n) => Some(n),
+            None if io::stdout().is_terminal() => std::env::var("COLUMNS")
+                .ok()
+                .and_then(|c| c.trim().parse::<usize>().ok())
+                .filter(|&c| c > 0)
+                .or_else(|| comfy_table::Table::new().width().map(usize::from)),
+            None => None,
+        };
+        self
+    }
+
+    /// The width human tables fit, if any.
+    pub fn width(&self) -> Option<usize> {
+        self.width
+    }
+
+    /// A free line of human output (a heading, a note) cut to the width, if any.
+    pub fn line(&self, s: &str) -> String {
+        match self.width {
+            Some(w) => cut(s, w),
+            None => s.to_string(),
+        }
+    }
+
     pub fn bold(&self, s: &str) -> String {
         if self.color {
             format!("\x1b[1m{s}\x1b[0m")
@@ -78,6 +115,11 @@ pub fn progress_bar(show: bool) -> impl Fn(msikit::views::payload::Progress) + S
 /// Prints rows as an aligned table with a header line: no borders, columns separated by two
 /// spaces, no trailing blanks (the look of `ls -l` or msiinfo). Layout by comfy-table; control
 /// characters in cells are shown escaped so a row stays on one line.
+///
+/// With a width ([`Style::width`]) every line fits it: when the natural layout is wider, the
+/// columns that are neither the first nor a name, path, file or key column are left out from
+/// the right until the rest can fit (a last line says which), the wide columns shrink, and each
+/// cell longer than its column is cut with an ellipsis (`--json` and `--csv` keep full values).
 pub fn table<W: Write + ?Sized>(
     out: &mut W,
     style: &Style,
@@ -85,12 +127,38 @@ pub fn table<W: Write + ?Sized>(
     rows: &[Vec<String>],
 ) -> io::Result<()> {
     use comfy_table::{presets::NOTHING, Cell, ContentArrangement, Table};
+    let mut headers: Vec<String> = headers.iter().map(|h| h.to_string()).collect();
+    let mut rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.iter().map(|c| one_line(c)).collect())
+        .collect();
+    let mut left_out = Vec::new();
+    if let Some(width) = style.width {
+        let hide = columns_to_hide(width, &headers, &rows);
+        for &i in hide.iter().rev() {
+            left_out.insert(0, headers.remove(i));
+            for r in &mut rows {
+                if i < r.len() {
+                    r.remove(i);
+                }
+            }
+        }
+        let widths = fit_widths(width, &headers, &rows);
+        for (i, w) in widths.iter().enumerate() {
+            headers[i] = cut(&headers[i], *w);
+            for r in &mut rows {
+                if let Some(c) = r.get_mut(i) {
+                    *c = cut(c, *w);
+                }
+            }
+        }
+    }
     let mut t = Table::new();
     t.load_preset(NOTHING)
         .set_content_arrangement(ContentArrangement::Disabled)
         .set_header(headers.iter().map(Cell::new));
-    for r in rows {
-        t.add_row(r.iter().map(|c| Cell::new(one_line(c))));
+    for r in &rows {
+        t.add_row(r.iter().map(Cell::new));
     }
     let n = headers.len();
     for (i, col) in t.column_iter_mut().enumerate() {
@@ -104,7 +172,129 @@ pub fn table<W: Write + ?Sized>(
             writeln!(out, "{line}")?;
         }
     }
+    if !left_out.is_empty() {
+        let note = format!(
+            "(left out to fit {} columns: {}; --json shows all)",
+            style.width.unwrap_or(0),
+            left_out.join(", ")
+        );
+        writeln!(out, "{}", style.line(&note))?;
+    }
     Ok(())
+}
+
+/// The widest cell (or header) of each column.
+fn natural_widths(headers: &[String], rows: &[Vec<String>]) -> Vec<usize> {
+    (0..headers.len())
+        .map(|i| {
+            rows.iter()
+                .filter_map(|r| r.get(i))
+                .map(|c| cell_width(c))
+                .chain(std::iter::once(cell_width(&headers[i])))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect()
+}
+
+/// Column widths that fit `width` with two spaces between columns: a column narrower than its
+/// share keeps its width, the wide ones share the rest (name, path, file and key columns twice
+/// as much as the others).
+fn fit_widths(width: usize, headers: &[String], rows: &[Vec<String>]) -> Vec<usize> {
+    let natural = natural_widths(headers, rows);
+    let n = natural.len();
+    let avail = width.saturating_sub(2 * n.saturating_sub(1));
+    if natural.iter().sum::<usize>() <= avail {
+        return natural;
+    }
+    let weight = |i: usize| if keeps(&headers[i]) { 2 } else { 1 };
+    let mut order: Vec<usize> = (0..n).collect();
+    // Narrowest first relative to their weight, so each takes at most its share.
+    order.sort_by_key(|&i| (natural[i] * 2 / weight(i), i));
+    let mut widths = natural.clone();
+    let mut remaining = avail;
+    let mut weights_left: usize = (0..n).map(weight).sum();
+    for i in order {
+        let share = remaining * weight(i) / weights_left.max(1);
+        widths[i] = natural[i].min(share).max(1);
+        remaining = remaining.saturating_sub(widths[i]);
+        weights_left -= weight(i);
+    }
+    widths
+}
+
+/// Width of a cell as a terminal shows it, near enough to choose columns (comfy-table measures
+/// exactly when it lays them out).
+fn cell_width(s: &str) -> usize {
+    s.chars()
+        .map(|c| if (c as u32) >= 0x1100 && !c.is_ascii() && is_wide(c) { 2 } else { 1 })
+        .sum()
+}
+
+/// East Asian wide and fullwidth ranges (Hangul, CJK, kana, fullwidth forms).
+fn is_wide(c: char) -> bool {
+    matches!(c as u32,
+        0x1100..=0x115F | 0x2E80..=0x303E | 0x3041..=0x33FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF
+        | 0xA000..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFE30..=0xFE4F
+        | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6 | 0x20000..=0x3FFFD)
+}
+
+/// `s` cut to `width` terminal columns, with an ellipsis when cut.
+pub fn cut(s: &str, width: usize) -> String {
+    if cell_width(s) <= width {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    let mut w = 0;
+    for c in s.chars() {
+        let cw = cell_width(c.encode_utf8(&mut [0; 4]));
+        if w + cw + 1 > width {
+            break;
+        }
+        out.push(c);
+        w += cw;
+    }
+    out.push('…');
+    out
+}
+
+/// The narrowest a column may get before columns are left out: its header, or 8 columns (20 for
+/// a name, path, file or key column), whichever is wider, but never more than its widest cell.
+fn min_width(header: &str, natural: usize) -> usize {
+    let floor = if keeps(header) { 20 } else { 8 };
+    natural.min(cell_width(header).max(floor))
+}
+
+/// Whether a column stays however narrow the width: names, paths, files, keys, tables.
+fn keeps(header: &str) -> bool {
+    let h = header.to_ascii_uppercase();
+    ["NAME", "PATH", "FILE", "KEY", "TABLE"]
+        .iter()
+        .any(|k| h.contains(k))
+}
+
+/// The columns to leave out so that the others fit `width` at their minimum widths: from the
+/// right, never the first column nor a name, path, file or key column.
+fn columns_to_hide(width: usize, headers: &[String], rows: &[Vec<String>]) -> Vec<usize> {
+    let n = headers.len();
+    let natural = natural_widths(headers, rows);
+    let mins: Vec<usize> = (0..n).map(|i| min_width(&headers[i], natural[i])).collect();
+    let mut shown: Vec<usize> = (0..n).collect();
+    let need = |shown: &[usize]| -> usize {
+        shown.iter().map(|&i| mins[i]).sum::<usize>() + 2 * shown.len().saturating_sub(1)
+    };
+    let mut hidden = Vec::new();
+    while need(&shown) > width {
+        let Some(pos) = shown
+            .iter()
+            .rposition(|&i| i != 0 && !keeps(&headers[i]))
+        else {
+            break;
+        };
+        hidden.push(shown.remove(pos));
+    }
+    hidden.sort_unstable();
+    hidden
 }
 
 /// Shows control characters in a cell so a row stays on one line.
@@ -136,12 +326,12 @@ pub fn fields<W: Write + ?Sized>(
         .unwrap_or(0);
     for (k, v) in pairs {
         let pad = " ".repeat(w - k.chars().count());
-        writeln!(
-            out,
-            "{}{pad}  {}",
-            style.bold(&format!("{k}:")),
-            one_line(v)
-        )?;
+        let v = one_line(v);
+        let v = match style.width() {
+            Some(width) => cut(&v, width.saturating_sub(w + 3).max(8)),
+            None => v,
+        };
+        writeln!(out, "{}{pad}  {v}", style.bold(&format!("{k}:")))?;
     }
     Ok(())
 }

@@ -197,9 +197,9 @@ fn natural_widths(headers: &[String], rows: &[Vec<String>]) -> Vec<usize> {
         .collect()
 }
 
-/// Column widths that fit `width` with two spaces between columns: a column narrower than its
-/// share keeps its width, the wide ones share the rest (name, path, file and key columns twice
-/// as much as the others).
+/// Column widths that fit `width` with two spaces between columns: each column starts at its
+/// minimum ([`min_width`]), and the room left goes to the columns that are cut, in proportion to
+/// how much they lack (twice as much for name, path, file and key columns).
 fn fit_widths(width: usize, headers: &[String], rows: &[Vec<String>]) -> Vec<usize> {
     let natural = natural_widths(headers, rows);
     let n = natural.len();
@@ -207,18 +207,35 @@ fn fit_widths(width: usize, headers: &[String], rows: &[Vec<String>]) -> Vec<usi
     if natural.iter().sum::<usize>() <= avail {
         return natural;
     }
+    let mut widths: Vec<usize> = (0..n).map(|i| min_width(&headers[i], natural[i])).collect();
+    // Protected columns alone may be wider than the room: then they share it equally.
+    if widths.iter().sum::<usize>() > avail {
+        let each = (avail / n.max(1)).max(1);
+        return natural.iter().map(|&w| w.min(each)).collect();
+    }
     let weight = |i: usize| if keeps(&headers[i]) { 2 } else { 1 };
-    let mut order: Vec<usize> = (0..n).collect();
-    // Narrowest first relative to their weight, so each takes at most its share.
-    order.sort_by_key(|&i| (natural[i] * 2 / weight(i), i));
-    let mut widths = natural.clone();
-    let mut remaining = avail;
-    let mut weights_left: usize = (0..n).map(weight).sum();
-    for i in order {
-        let share = remaining * weight(i) / weights_left.max(1);
-        widths[i] = natural[i].min(share).max(1);
-        remaining = remaining.saturating_sub(widths[i]);
-        weights_left -= weight(i);
+    for _ in 0..n {
+        let extra = avail - widths.iter().sum::<usize>();
+        let lack: Vec<usize> = (0..n).map(|i| (natural[i] - widths[i]) * weight(i)).collect();
+        let total: usize = lack.iter().sum();
+        if extra == 0 || total == 0 {
+            break;
+        }
+        let mut given = 0;
+        for i in 0..n {
+            let more = (extra * lack[i] / total).min(natural[i] - widths[i]);
+            widths[i] += more;
+            given += more;
+        }
+        if given == 0 {
+            // Rounding left a few columns over: one each to the columns that lack most.
+            let mut order: Vec<usize> = (0..n).filter(|&i| lack[i] > 0).collect();
+            order.sort_by_key(|&i| std::cmp::Reverse(lack[i]));
+            for i in order.into_iter().take(extra) {
+                widths[i] += 1;
+            }
+            break;
+        }
     }
     widths
 }
@@ -258,10 +275,11 @@ pub fn cut(s: &str, width: usize) -> String {
     out
 }
 
-/// The narrowest a column may get before columns are left out: its header, or 8 columns (20 for
-/// a name, path, file or key column), whichever is wider, but never more than its widest cell.
+/// The narrowest a column may get before columns are left out: its header, or 12 columns (20
+/// for a name, path, file or key column), whichever is wider, but never more than its widest
+/// cell (short values such as versions and sizes are not cut).
 fn min_width(header: &str, natural: usize) -> usize {
-    let floor = if keeps(header) { 20 } else { 8 };
+    let floor = if keeps(header) { 20 } else { 12 };
     natural.min(cell_width(header).max(floor))
 }
 

@@ -72,7 +72,10 @@ pub struct ApplyArgs {
     /// Error conditions to suppress, in MsiTran's letters (a-f), instead of each transform's own
     #[arg(long, value_name = "LETTERS")]
     suppress: Option<String>,
-    /// Print the report as JSON
+    /// List every change (as `transform show` does) instead of counts per table and change kind
+    #[arg(short, long)]
+    verbose: bool,
+    /// Print the report as JSON (every change)
     #[arg(long)]
     json: bool,
 }
@@ -114,7 +117,7 @@ pub fn run(cmd: Command, out: &mut dyn Write, style: &Style) -> msikit::Result<i
                 msikit::formats::container::PackageKind::Database,
                 &a.output,
             )?;
-            print(&applied, a.json, out, style)
+            print_applied(&applied, a.json, a.verbose, out, style)
         }
     }
 }
@@ -122,6 +125,18 @@ pub fn run(cmd: Command, out: &mut dyn Write, style: &Style) -> msikit::Result<i
 pub fn print(
     applied: &Applied,
     json: bool,
+    out: &mut dyn Write,
+    style: &Style,
+) -> msikit::Result<i32> {
+    print_applied(applied, json, true, out, style)
+}
+
+/// The report of applied transforms: every change when `every`, else counts per table and
+/// change kind.
+fn print_applied(
+    applied: &Applied,
+    json: bool,
+    every: bool,
     out: &mut dyn Write,
     style: &Style,
 ) -> msikit::Result<i32> {
@@ -135,25 +150,28 @@ pub fn print(
             writeln!(
                 out,
                 "{}",
-                style.bold(&format!("transform {}{status}", r.transform))
+                style.bold(&style.line(&format!("transform {}{status}", r.transform)))
             )?;
             for f in &r.validation_failures {
-                writeln!(out, "  fails: {f}")?;
+                writeln!(out, "{}", style.line(&format!("  fails: {f}")))?;
             }
             if let Some(s) = &r.summary {
                 let conditions = s.conditions();
                 if !conditions.is_empty() {
-                    writeln!(out, "  validation: {}", conditions.join("; "))?;
+                    let line = format!("  validation: {}", conditions.join("; "));
+                    writeln!(out, "{}", style.line(&line))?;
                 }
             }
-            writeln!(
-                out,
+            let line = format!(
                 "  suppressed errors: [{}] {}",
                 r.suppressed.letters(),
                 r.suppressed.names().join(", ")
-            )?;
-            if r.applied {
+            );
+            writeln!(out, "{}", style.line(&line))?;
+            if r.applied && every {
                 changes_table(out, style, &r.changes, "  no changes")?;
+            } else if r.applied {
+                counts_table(out, style, &r.changes)?;
             }
             writeln!(out)?;
         }
@@ -188,6 +206,40 @@ pub fn print_report<T: serde::Serialize>(
         Ok(())
     })?;
     Ok(0)
+}
+
+/// How many changes of each kind a transform made in each table, in the order they first
+/// appear (`transform apply` without `--verbose`).
+fn counts_table<W: Write + ?Sized>(
+    out: &mut W,
+    style: &Style,
+    changes: &[Change],
+) -> std::io::Result<()> {
+    if changes.is_empty() {
+        return writeln!(out, "  no changes");
+    }
+    let mut counts: Vec<(String, String, usize)> = Vec::new();
+    for c in changes {
+        let row = change_row(c);
+        let (table, kind) = match c {
+            Change::CodepageChanged { .. } => (row[0].clone(), format!("code page {}", row[3])),
+            _ => (row[0].clone(), row[1].clone()),
+        };
+        match counts.iter_mut().find(|(t, k, _)| *t == table && *k == kind) {
+            Some(entry) => entry.2 += 1,
+            None => counts.push((table, kind, 1)),
+        }
+    }
+    let rows: Vec<Vec<String>> = counts
+        .into_iter()
+        .map(|(t, k, n)| vec![t, k, n.to_string()])
+        .collect();
+    render::table(out, style, &["TABLE", "CHANGE", "COUNT"], &rows)?;
+    writeln!(
+        out,
+        "{}",
+        style.line("  (every change: --verbose, --json or msikit transform show)")
+    )
 }
 
 /// The changes of one transform as a table, or `empty` when there are none.

@@ -20,7 +20,11 @@ const LANGUAGES: &[(u32, u32, &str)] = &[
     (936, 2052, "搜索已安装的应用程序"),
     (949, 1042, "설치된 응용 프로그램 검색"),
     (950, 1028, "搜尋已安裝的應用程式"),
-    (1250, 1045, "Wyszukiwanie zainstalowanych aplikacji: zażółć gęślą jaźń"),
+    (
+        1250,
+        1045,
+        "Wyszukiwanie zainstalowanych aplikacji: zażółć gęślą jaźń",
+    ),
     (1251, 1049, "Поиск установленных приложений"),
     (1252, 1031, "Größe der installierten Anwendungen prüfen"),
     (1253, 1032, "Αναζήτηση εγκατεστημένων εφαρμογών"),
@@ -53,7 +57,12 @@ fn msikit(args: &[&dyn AsRef<std::ffi::OsStr>]) -> (i32, String, String) {
 
 fn ok(args: &[&dyn AsRef<std::ffi::OsStr>]) -> String {
     let (code, out, err) = msikit(args);
-    assert_eq!(code, 0, "msikit {:?}: {err}", args.iter().map(|a| a.as_ref()).collect::<Vec<_>>());
+    assert_eq!(
+        code,
+        0,
+        "msikit {:?}: {err}",
+        args.iter().map(|a| a.as_ref()).collect::<Vec<_>>()
+    );
     out
 }
 
@@ -66,12 +75,7 @@ fn write(path: &Path, text: &str) {
 fn base_idt(dir: &Path) -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let idt = dir.join("base-idt");
-    ok(&[
-        &"export",
-        &root.join("testdata/sample.msi"),
-        &"--idt",
-        &idt,
-    ]);
+    ok(&[&"export", &root.join("testdata/sample.msi"), &"--idt", &idt]);
     let prop = idt.join("Property.idt");
     let text = std::fs::read_to_string(&prop).unwrap();
     write(&prop, &text.replace("Café edition", "Classic edition"));
@@ -192,7 +196,12 @@ struct Language {
 }
 
 /// The target and the vendor-style transform (`--suppress a`) of one language.
-fn language(dir: &Path, base_idt: &Path, base: &Path, &(cp, lang, text): &(u32, u32, &'static str)) -> Language {
+fn language(
+    dir: &Path,
+    base_idt: &Path,
+    base: &Path,
+    &(cp, lang, text): &(u32, u32, &'static str),
+) -> Language {
     let target = dir.join(format!("target-{cp}.msi"));
     msibuild(
         &localized_idt(base_idt, &dir.join(format!("idt-{cp}")), cp, lang, text),
@@ -229,7 +238,10 @@ fn language_transforms_in_every_code_page_apply_like_wine() {
         let cp = l.cp;
         // The transform carries the target's code page and only add-existing-row suppressed.
         let info = ok(&[&"info", &l.mst]);
-        assert!(info.contains(&format!("Code page:             {cp}\n")), "{info}");
+        assert!(
+            info.contains(&format!("Code page:             {cp}\n")),
+            "{info}"
+        );
         assert!(info.contains("0x0001 [a] add-existing-row"), "{info}");
         // msikit: the neutral base takes the transform's code page; the result is the target.
         let ours = dir.join(format!("ours-{cp}.msi"));
@@ -358,7 +370,14 @@ fn language_transforms_in_turn() {
     msibuild(&idt, &partial);
     let de2 = dir.join("de-partial.mst");
     ok(&[
-        &"transform", &"create", &base, &partial, &"-o", &de2, &"--suppress", &"a",
+        &"transform",
+        &"create",
+        &base,
+        &partial,
+        &"-o",
+        &de2,
+        &"--suppress",
+        &"a",
     ]);
     let out2 = dir.join("ru-de-partial.msi");
     let (code, _, err) = msikit(&[
@@ -426,7 +445,10 @@ fn psmsi_example_jpn_sets_932_and_1041() {
     let out = dir.join("jpn.msi");
     ok(&[&"transform", &"apply", &base, &mst, &"-o", &out]);
     let t = wine::export_tables(&out);
-    assert_eq!(wine::property(&t, "ProductLanguage").as_deref(), Some("1041"));
+    assert_eq!(
+        wine::property(&t, "ProductLanguage").as_deref(),
+        Some("1041")
+    );
     let fc = String::from_utf8_lossy(&t["_ForceCodepage"]).into_owned();
     assert!(fc.contains("932\t_ForceCodepage"), "{fc:?}");
 }
@@ -447,7 +469,8 @@ fn without_streams(from: &Path, to: &Path, drop: &[&str]) {
         .collect();
     names.sort();
     let mut dst = cfb::create(to).unwrap();
-    dst.set_storage_clsid("/", *src.root_entry().clsid()).unwrap();
+    dst.set_storage_clsid("/", *src.root_entry().clsid())
+        .unwrap();
     let mut dropped = 0;
     for path in names {
         let leaf = path.file_name().unwrap().to_string_lossy().into_owned();
@@ -528,7 +551,11 @@ fn binary_cells_without_their_stream_are_dropped_like_wine() {
     ok(&[&"transform", &"apply", &base, &mst, &"-o", &ours]);
     let t = wine::export_tables(&ours);
     assert_eq!(wine::rows(&t, "EnterpriseFiles").len(), 1);
-    assert!(!t.keys().any(|k| k.contains("F2") || k.contains("F3")), "{:?}", t.keys());
+    assert!(
+        !t.keys().any(|k| k.contains("F2") || k.contains("F3")),
+        "{:?}",
+        t.keys()
+    );
     let wine_out = dir.join("wine.msi");
     wine::apply_transform(&base, &mst, &wine_out).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(

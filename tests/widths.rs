@@ -80,19 +80,53 @@ fn tabular_verbs_fit_80_and_120_columns() {
         ("info", vec!["info", "testdata/sample.msi"]),
         ("tables", vec!["tables", "testdata/sample.msi"]),
         ("table_file", vec!["table", "testdata/sample.msi", "File"]),
-        ("table_validation", vec!["table", "testdata/sample.msi", "_Validation"]),
+        (
+            "table_validation",
+            vec!["table", "testdata/sample.msi", "_Validation"],
+        ),
         ("streams", vec!["streams", "testdata/sample.msi"]),
         ("files", vec!["files", "testdata/exchange2007/rtm.msi"]),
-        ("transform_show", vec!["transform", "show", "testdata/sample.msi", "testdata/sample.mst"]),
+        (
+            "transform_show",
+            vec![
+                "transform",
+                "show",
+                "testdata/sample.msi",
+                "testdata/sample.mst",
+            ],
+        ),
         (
             "transform_apply",
-            vec!["transform", "apply", "testdata/sample.msi", "testdata/sample.mst", "-o", out],
+            vec![
+                "transform",
+                "apply",
+                "testdata/sample.msi",
+                "testdata/sample.mst",
+                "-o",
+                out,
+            ],
         ),
-        ("diff", vec!["diff", "testdata/exchange2007/rtm.msi", "testdata/exchange2007/sp1.msi"]),
-        ("patch_info", vec!["patch", "info", "testdata/exchange2007/ur1.msp"]),
+        (
+            "diff",
+            vec![
+                "diff",
+                "testdata/exchange2007/rtm.msi",
+                "testdata/exchange2007/sp1.msi",
+            ],
+        ),
+        (
+            "patch_info",
+            vec!["patch", "info", "testdata/exchange2007/ur1.msp"],
+        ),
         (
             "patch_files",
-            vec!["patch", "files", "testdata/exchange2007/ur1.msp", "--msi", "testdata/exchange2007/rtm.msi"],
+            vec![
+                "patch",
+                "files",
+                "testdata/exchange2007/ur1.msp",
+                "--msi",
+                "testdata/exchange2007/rtm.msi",
+            ],
         ),
         (
             "check",

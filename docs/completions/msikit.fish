@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_msikit_global_optspecs
-    string join \n color= h/help V/version
+    string join \n color= width= h/help V/version
 end
 
 function __fish_msikit_needs_command
@@ -27,6 +27,7 @@ end
 complete -c msikit -n "__fish_msikit_needs_command" -l color -d 'When to use colour in human output (NO_COLOR in the environment means never)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c msikit -n "__fish_msikit_needs_command" -l width -d 'Fit human tables to this many columns (0: no limit). Default: the terminal\'s width (COLUMNS, if set) when stdout is a terminal, no limit otherwise. --json and --csv keep every full value' -r
 complete -c msikit -n "__fish_msikit_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c msikit -n "__fish_msikit_needs_command" -s V -l version -d 'Print version'
 complete -c msikit -n "__fish_msikit_needs_command" -f -a "info" -d 'What kind of file this is, its summary information, and what it holds'
@@ -51,11 +52,13 @@ complete -c msikit -n "__fish_msikit_needs_command" -f -a "help" -d 'Print this 
 complete -c msikit -n "__fish_msikit_using_subcommand info" -l color -d 'When to use colour in human output (NO_COLOR in the environment means never)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c msikit -n "__fish_msikit_using_subcommand info" -l width -d 'Fit human tables to this many columns (0: no limit). Default: the terminal\'s width (COLUMNS, if set) when stdout is a terminal, no limit otherwise. --json and --csv keep every full value' -r
 complete -c msikit -n "__fish_msikit_using_subcommand info" -l json -d 'Print JSON instead of text'
 complete -c msikit -n "__fish_msikit_using_subcommand info" -s h -l help -d 'Print help'
 complete -c msikit -n "__fish_msikit_using_subcommand tables" -l color -d 'When to use colour in human output (NO_COLOR in the environment means never)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c msikit -n "__fish_msikit_using_subcommand tables" -l width -d 'Fit human tables to this many columns (0: no limit). Default: the terminal\'s width (COLUMNS, if set) when stdout is a terminal, no limit otherwise. --json and --csv keep every full value' -r
 complete -c msikit -n "__fish_msikit_using_subcommand tables" -l json -d 'Print JSON instead of a table'
 complete -c msikit -n "__fish_msikit_using_subcommand tables" -s h -l help -d 'Print help'
 complete -c msikit -n "__fish_msikit_using_subcommand table" -l format -d 'Output format' -r -f -a "text\t'Aligned columns for people'
@@ -65,27 +68,32 @@ idt\t'IDT, byte-identical to `msiinfo export FILE NAME`'"
 complete -c msikit -n "__fish_msikit_using_subcommand table" -l color -d 'When to use colour in human output (NO_COLOR in the environment means never)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c msikit -n "__fish_msikit_using_subcommand table" -l width -d 'Fit human tables to this many columns (0: no limit). Default: the terminal\'s width (COLUMNS, if set) when stdout is a terminal, no limit otherwise. --json and --csv keep every full value' -r
 complete -c msikit -n "__fish_msikit_using_subcommand table" -l json -d 'Same as --format json'
 complete -c msikit -n "__fish_msikit_using_subcommand table" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c msikit -n "__fish_msikit_using_subcommand streams" -l color -d 'When to use colour in human output (NO_COLOR in the environment means never)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c msikit -n "__fish_msikit_using_subcommand streams" -l width -d 'Fit human tables to this many columns (0: no limit). Default: the terminal\'s width (COLUMNS, if set) when stdout is a terminal, no limit otherwise. --json and --csv keep every full value' -r
 complete -c msikit -n "__fish_msikit_using_subcommand streams" -l json -d 'Print JSON instead of a table'
 complete -c msikit -n "__fish_msikit_using_subcommand streams" -s h -l help -d 'Print help'
 complete -c msikit -n "__fish_msikit_using_subcommand cat" -l color -d 'When to use colour in human output (NO_COLOR in the environment means never)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c msikit -n "__fish_msikit_using_subcommand cat" -l width -d 'Fit human tables to this many columns (0: no limit). Default: the terminal\'s width (COLUMNS, if set) when stdout is a terminal, no limit otherwise. --json and --csv keep every full value' -r
 complete -c msikit -n "__fish_msikit_using_subcommand cat" -s h -l help -d 'Print help'
 complete -c msikit -n "__fish_msikit_using_subcommand export" -l idt -d 'The folder to write into (created if missing)' -r -F
 complete -c msikit -n "__fish_msikit_using_subcommand export" -l color -d 'When to use colour in human output (NO_COLOR in the environment means never)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c msikit -n "__fish_msikit_using_subcommand export" -l width -d 'Fit human tables to this many columns (0: no limit). Default: the terminal\'s width (COLUMNS, if set) when stdout is a terminal, no limit otherwise. --json and --csv keep every full value' -r
 complete -c msikit -n "__fish_msikit_using_subcommand export" -l json -d 'Print what was written as JSON'
 complete -c msikit -n "__fish_msikit_using_subcommand export" -s h -l help -d 'Print help'
 complete -c msikit -n "__fish_msikit_using_subcommand files" -l property -d 'Set a property for path resolution (e.g. INSTALLDIR=D:\\\\Apps\\\\Widget)' -r
 complete -c msikit -n "__fish_msikit_using_subcommand files" -l color -d 'When to use colour in human output (NO_COLOR in the environment means never)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c msikit -n "__fish_msikit_using_subcommand files" -l width -d 'Fit human tables to this many columns (0: no limit). Default: the terminal\'s width (COLUMNS, if set) when stdout is a terminal, no limit otherwise. --json and --csv keep every full value' -r
 complete -c msikit -n "__fish_msikit_using_subcommand files" -l json -d 'Print JSON instead of a table'
 complete -c msikit -n "__fish_msikit_using_subcommand files" -l csv -d 'Print CSV instead of a table'
 complete -c msikit -n "__fish_msikit_using_subcommand files" -s h -l help -d 'Print help'
@@ -95,6 +103,7 @@ complete -c msikit -n "__fish_msikit_using_subcommand extract" -l property -d 'S
 complete -c msikit -n "__fish_msikit_using_subcommand extract" -l color -d 'When to use colour in human output (NO_COLOR in the environment means never)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c msikit -n "__fish_msikit_using_subcommand extract" -l width -d 'Fit human tables to this many columns (0: no limit). Default: the terminal\'s width (COLUMNS, if set) when stdout is a terminal, no limit otherwise. --json and --csv keep every full value' -r
 complete -c msikit -n "__fish_msikit_using_subcommand extract" -l flat -d 'Write every file directly into DIR, by its long name'
 complete -c msikit -n "__fish_msikit_using_subcommand extract" -l json -d 'Print what was written as JSON'
 complete -c msikit -n "__fish_msikit_using_subcommand extract" -s h -l help -d 'Print help'
@@ -103,6 +112,7 @@ complete -c msikit -n "__fish_msikit_using_subcommand build" -s o -l output -d '
 complete -c msikit -n "__fish_msikit_using_subcommand build" -l color -d 'When to use colour in human output (NO_COLOR in the environment means never)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c msikit -n "__fish_msikit_using_subcommand build" -l width -d 'Fit human tables to this many columns (0: no limit). Default: the terminal\'s width (COLUMNS, if set) when stdout is a terminal, no limit otherwise. --json and --csv keep every full value' -r
 complete -c msikit -n "__fish_msikit_using_subcommand build" -l json -d 'Print what was built as JSON'
 complete -c msikit -n "__fish_msikit_using_subcommand build" -s h -l help -d 'Print help'
 complete -c msikit -n "__fish_msikit_using_subcommand check" -l msi -d 'The product package (.msi) the patches are for' -r -F
@@ -113,6 +123,7 @@ complete -c msikit -n "__fish_msikit_using_subcommand check" -l expect-version -
 complete -c msikit -n "__fish_msikit_using_subcommand check" -l color -d 'When to use colour in human output (NO_COLOR in the environment means never)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c msikit -n "__fish_msikit_using_subcommand check" -l width -d 'Fit human tables to this many columns (0: no limit). Default: the terminal\'s width (COLUMNS, if set) when stdout is a terminal, no limit otherwise. --json and --csv keep every full value' -r
 complete -c msikit -n "__fish_msikit_using_subcommand check" -l jsonl -d 'One JSON line per server (with --snapshots)'
 complete -c msikit -n "__fish_msikit_using_subcommand check" -l json -d 'Print JSON instead of text'
 complete -c msikit -n "__fish_msikit_using_subcommand check" -s h -l help -d 'Print help'
@@ -121,6 +132,7 @@ complete -c msikit -n "__fish_msikit_using_subcommand locks" -l msi -d 'The targ
 complete -c msikit -n "__fish_msikit_using_subcommand locks" -l color -d 'When to use colour in human output (NO_COLOR in the environment means never)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c msikit -n "__fish_msikit_using_subcommand locks" -l width -d 'Fit human tables to this many columns (0: no limit). Default: the terminal\'s width (COLUMNS, if set) when stdout is a terminal, no limit otherwise. --json and --csv keep every full value' -r
 complete -c msikit -n "__fish_msikit_using_subcommand locks" -l json -d 'Print JSON instead of text'
 complete -c msikit -n "__fish_msikit_using_subcommand locks" -s h -l help -d 'Print help'
 complete -c msikit -n "__fish_msikit_using_subcommand snapshot" -s o -l output -d 'Where to write the snapshot (written whole or not at all); standard output without it' -r -F
@@ -129,10 +141,12 @@ complete -c msikit -n "__fish_msikit_using_subcommand snapshot" -l files-of -d '
 complete -c msikit -n "__fish_msikit_using_subcommand snapshot" -l color -d 'When to use colour in human output (NO_COLOR in the environment means never)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c msikit -n "__fish_msikit_using_subcommand snapshot" -l width -d 'Fit human tables to this many columns (0: no limit). Default: the terminal\'s width (COLUMNS, if set) when stdout is a terminal, no limit otherwise. --json and --csv keep every full value' -r
 complete -c msikit -n "__fish_msikit_using_subcommand snapshot" -s h -l help -d 'Print help'
 complete -c msikit -n "__fish_msikit_using_subcommand cab; and not __fish_seen_subcommand_from list extract help" -l color -d 'When to use colour in human output (NO_COLOR in the environment means never)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c msikit -n "__fish_msikit_using_subcommand cab; and not __fish_seen_subcommand_from list extract help" -l width -d 'Fit human tables to this many columns (0: no limit). Default: the terminal\'s width (COLUMNS, if set) when stdout is a terminal, no limit otherwise. --json and --csv keep every full value' -r
 complete -c msikit -n "__fish_msikit_using_subcommand cab; and not __fish_seen_subcommand_from list extract help" -s h -l help -d 'Print help'
 complete -c msikit -n "__fish_msikit_using_subcommand cab; and not __fish_seen_subcommand_from list extract help" -f -a "list" -d 'The files of a cabinet: name, size, folder, compression, date'
 complete -c msikit -n "__fish_msikit_using_subcommand cab; and not __fish_seen_subcommand_from list extract help" -f -a "extract" -d 'Write a cabinet\'s files into a folder (each folder decompressed once)'
@@ -140,12 +154,14 @@ complete -c msikit -n "__fish_msikit_using_subcommand cab; and not __fish_seen_s
 complete -c msikit -n "__fish_msikit_using_subcommand cab; and __fish_seen_subcommand_from list" -l color -d 'When to use colour in human output (NO_COLOR in the environment means never)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c msikit -n "__fish_msikit_using_subcommand cab; and __fish_seen_subcommand_from list" -l width -d 'Fit human tables to this many columns (0: no limit). Default: the terminal\'s width (COLUMNS, if set) when stdout is a terminal, no limit otherwise. --json and --csv keep every full value' -r
 complete -c msikit -n "__fish_msikit_using_subcommand cab; and __fish_seen_subcommand_from list" -l json -d 'Print JSON instead of a table'
 complete -c msikit -n "__fish_msikit_using_subcommand cab; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c msikit -n "__fish_msikit_using_subcommand cab; and __fish_seen_subcommand_from extract" -s C -d 'The folder to write into (created if missing)' -r -F
 complete -c msikit -n "__fish_msikit_using_subcommand cab; and __fish_seen_subcommand_from extract" -l color -d 'When to use colour in human output (NO_COLOR in the environment means never)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c msikit -n "__fish_msikit_using_subcommand cab; and __fish_seen_subcommand_from extract" -l width -d 'Fit human tables to this many columns (0: no limit). Default: the terminal\'s width (COLUMNS, if set) when stdout is a terminal, no limit otherwise. --json and --csv keep every full value' -r
 complete -c msikit -n "__fish_msikit_using_subcommand cab; and __fish_seen_subcommand_from extract" -s h -l help -d 'Print help'
 complete -c msikit -n "__fish_msikit_using_subcommand cab; and __fish_seen_subcommand_from help" -f -a "list" -d 'The files of a cabinet: name, size, folder, compression, date'
 complete -c msikit -n "__fish_msikit_using_subcommand cab; and __fish_seen_subcommand_from help" -f -a "extract" -d 'Write a cabinet\'s files into a folder (each folder decompressed once)'
@@ -153,6 +169,7 @@ complete -c msikit -n "__fish_msikit_using_subcommand cab; and __fish_seen_subco
 complete -c msikit -n "__fish_msikit_using_subcommand patch; and not __fish_seen_subcommand_from info xml files extract create view help" -l color -d 'When to use colour in human output (NO_COLOR in the environment means never)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c msikit -n "__fish_msikit_using_subcommand patch; and not __fish_seen_subcommand_from info xml files extract create view help" -l width -d 'Fit human tables to this many columns (0: no limit). Default: the terminal\'s width (COLUMNS, if set) when stdout is a terminal, no limit otherwise. --json and --csv keep every full value' -r
 complete -c msikit -n "__fish_msikit_using_subcommand patch; and not __fish_seen_subcommand_from info xml files extract create view help" -s h -l help -d 'Print help'
 complete -c msikit -n "__fish_msikit_using_subcommand patch; and not __fish_seen_subcommand_from info xml files extract create view help" -f -a "info" -d 'Patch code, targets, transform pairs and their validation, metadata, sequencing, cabinets'
 complete -c msikit -n "__fish_msikit_using_subcommand patch; and not __fish_seen_subcommand_from info xml files extract create view help" -f -a "xml" -d 'The patch applicability XML (as MsiExtractPatchXMLData returns it)'
@@ -164,17 +181,20 @@ complete -c msikit -n "__fish_msikit_using_subcommand patch; and not __fish_seen
 complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from info" -l color -d 'When to use colour in human output (NO_COLOR in the environment means never)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from info" -l width -d 'Fit human tables to this many columns (0: no limit). Default: the terminal\'s width (COLUMNS, if set) when stdout is a terminal, no limit otherwise. --json and --csv keep every full value' -r
 complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from info" -l json -d 'Print JSON instead of text'
 complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from info" -s h -l help -d 'Print help'
 complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from xml" -l color -d 'When to use colour in human output (NO_COLOR in the environment means never)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from xml" -l width -d 'Fit human tables to this many columns (0: no limit). Default: the terminal\'s width (COLUMNS, if set) when stdout is a terminal, no limit otherwise. --json and --csv keep every full value' -r
 complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from xml" -s h -l help -d 'Print help'
 complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from files" -l msi -d 'The target database: adds old version and size and the install path' -r -F
 complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from files" -l property -d 'Set a property for path resolution (e.g. INSTALLDIR=D:\\\\Exchange)' -r
 complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from files" -l color -d 'When to use colour in human output (NO_COLOR in the environment means never)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from files" -l width -d 'Fit human tables to this many columns (0: no limit). Default: the terminal\'s width (COLUMNS, if set) when stdout is a terminal, no limit otherwise. --json and --csv keep every full value' -r
 complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from files" -l json -d 'Print JSON instead of a table'
 complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from files" -l csv -d 'Print CSV instead of a table'
 complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from files" -s h -l help -d 'Print help'
@@ -184,6 +204,7 @@ complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_sub
 complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from extract" -l color -d 'When to use colour in human output (NO_COLOR in the environment means never)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from extract" -l width -d 'Fit human tables to this many columns (0: no limit). Default: the terminal\'s width (COLUMNS, if set) when stdout is a terminal, no limit otherwise. --json and --csv keep every full value' -r
 complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from extract" -l json -d 'Print what was written as JSON'
 complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from extract" -s h -l help -d 'Print help'
 complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from create" -l manifest -d 'The patch manifest (TOML: [patch], [metadata], [[target]])' -r -F
@@ -193,12 +214,14 @@ complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_sub
 complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from create" -l color -d 'When to use colour in human output (NO_COLOR in the environment means never)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from create" -l width -d 'Fit human tables to this many columns (0: no limit). Default: the terminal\'s width (COLUMNS, if set) when stdout is a terminal, no limit otherwise. --json and --csv keep every full value' -r
 complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from create" -l json -d 'Print what was built as JSON'
 complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
 complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from view" -s o -l output -d 'Write the patched database' -r -F
 complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from view" -l color -d 'When to use colour in human output (NO_COLOR in the environment means never)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from view" -l width -d 'Fit human tables to this many columns (0: no limit). Default: the terminal\'s width (COLUMNS, if set) when stdout is a terminal, no limit otherwise. --json and --csv keep every full value' -r
 complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from view" -l json -d 'Print JSON instead of text'
 complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from view" -s h -l help -d 'Print help'
 complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_subcommand_from help" -f -a "info" -d 'Patch code, targets, transform pairs and their validation, metadata, sequencing, cabinets'
@@ -211,11 +234,13 @@ complete -c msikit -n "__fish_msikit_using_subcommand patch; and __fish_seen_sub
 complete -c msikit -n "__fish_msikit_using_subcommand diff" -l color -d 'When to use colour in human output (NO_COLOR in the environment means never)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c msikit -n "__fish_msikit_using_subcommand diff" -l width -d 'Fit human tables to this many columns (0: no limit). Default: the terminal\'s width (COLUMNS, if set) when stdout is a terminal, no limit otherwise. --json and --csv keep every full value' -r
 complete -c msikit -n "__fish_msikit_using_subcommand diff" -l json -d 'Print JSON instead of a table'
 complete -c msikit -n "__fish_msikit_using_subcommand diff" -s h -l help -d 'Print help'
 complete -c msikit -n "__fish_msikit_using_subcommand transform; and not __fish_seen_subcommand_from show apply create help" -l color -d 'When to use colour in human output (NO_COLOR in the environment means never)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c msikit -n "__fish_msikit_using_subcommand transform; and not __fish_seen_subcommand_from show apply create help" -l width -d 'Fit human tables to this many columns (0: no limit). Default: the terminal\'s width (COLUMNS, if set) when stdout is a terminal, no limit otherwise. --json and --csv keep every full value' -r
 complete -c msikit -n "__fish_msikit_using_subcommand transform; and not __fish_seen_subcommand_from show apply create help" -s h -l help -d 'Print help'
 complete -c msikit -n "__fish_msikit_using_subcommand transform; and not __fish_seen_subcommand_from show apply create help" -f -a "show" -d 'Apply transforms to a base in memory and list every change, table by table'
 complete -c msikit -n "__fish_msikit_using_subcommand transform; and not __fish_seen_subcommand_from show apply create help" -f -a "apply" -d 'Apply transforms to a base and write the resulting database'
@@ -226,6 +251,7 @@ complete -c msikit -n "__fish_msikit_using_subcommand transform; and __fish_seen
 complete -c msikit -n "__fish_msikit_using_subcommand transform; and __fish_seen_subcommand_from show" -l color -d 'When to use colour in human output (NO_COLOR in the environment means never)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c msikit -n "__fish_msikit_using_subcommand transform; and __fish_seen_subcommand_from show" -l width -d 'Fit human tables to this many columns (0: no limit). Default: the terminal\'s width (COLUMNS, if set) when stdout is a terminal, no limit otherwise. --json and --csv keep every full value' -r
 complete -c msikit -n "__fish_msikit_using_subcommand transform; and __fish_seen_subcommand_from show" -l json -d 'Print JSON instead of text'
 complete -c msikit -n "__fish_msikit_using_subcommand transform; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
 complete -c msikit -n "__fish_msikit_using_subcommand transform; and __fish_seen_subcommand_from apply" -s o -l output -d 'The database to write' -r -F
@@ -233,7 +259,9 @@ complete -c msikit -n "__fish_msikit_using_subcommand transform; and __fish_seen
 complete -c msikit -n "__fish_msikit_using_subcommand transform; and __fish_seen_subcommand_from apply" -l color -d 'When to use colour in human output (NO_COLOR in the environment means never)' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c msikit -n "__fish_msikit_using_subcommand transform; and __fish_seen_subcommand_from apply" -l json -d 'Print the report as JSON'
+complete -c msikit -n "__fish_msikit_using_subcommand transform; and __fish_seen_subcommand_from apply" -l width -d 'Fit human tables to this many columns (0: no limit). Default: the terminal\'s width (COLUMNS, if set) when stdout is a terminal, no limit otherwise. --json and --csv keep every full value' -r
+complete -c msikit -n "__fish_msikit_using_subcommand transform; and __fish_seen_subcommand_from apply" -s v -l verbose -d 'List every change (as `transform show` does) instead of counts per table and change kind'
+complete -c msikit -n "__fish_msikit_using_subcommand transform; and __fish_seen_subcommand_from apply" -l json -d 'Print the report as JSON (every change)'
 complete -c msikit -n "__fish_msikit_using_subcommand transform; and __fish_seen_subcommand_from apply" -s h -l help -d 'Print help'
 complete -c msikit -n "__fish_msikit_using_subcommand transform; and __fish_seen_subcommand_from create" -s o -l output -d 'The transform to write' -r -F
 complete -c msikit -n "__fish_msikit_using_subcommand transform; and __fish_seen_subcommand_from create" -l validate -d 'Validation conditions, in MsiTran\'s letters: g upgrade code, l language, p platform, r product, s/t/u major/minor/build version, v/w/x/y/z installed < <= = >= > base' -r
@@ -241,6 +269,7 @@ complete -c msikit -n "__fish_msikit_using_subcommand transform; and __fish_seen
 complete -c msikit -n "__fish_msikit_using_subcommand transform; and __fish_seen_subcommand_from create" -l color -d 'When to use colour in human output (NO_COLOR in the environment means never)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c msikit -n "__fish_msikit_using_subcommand transform; and __fish_seen_subcommand_from create" -l width -d 'Fit human tables to this many columns (0: no limit). Default: the terminal\'s width (COLUMNS, if set) when stdout is a terminal, no limit otherwise. --json and --csv keep every full value' -r
 complete -c msikit -n "__fish_msikit_using_subcommand transform; and __fish_seen_subcommand_from create" -l json -d 'Print the report as JSON'
 complete -c msikit -n "__fish_msikit_using_subcommand transform; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
 complete -c msikit -n "__fish_msikit_using_subcommand transform; and __fish_seen_subcommand_from help" -f -a "show" -d 'Apply transforms to a base in memory and list every change, table by table'
@@ -250,10 +279,12 @@ complete -c msikit -n "__fish_msikit_using_subcommand transform; and __fish_seen
 complete -c msikit -n "__fish_msikit_using_subcommand completions" -l color -d 'When to use colour in human output (NO_COLOR in the environment means never)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c msikit -n "__fish_msikit_using_subcommand completions" -l width -d 'Fit human tables to this many columns (0: no limit). Default: the terminal\'s width (COLUMNS, if set) when stdout is a terminal, no limit otherwise. --json and --csv keep every full value' -r
 complete -c msikit -n "__fish_msikit_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c msikit -n "__fish_msikit_using_subcommand man" -l color -d 'When to use colour in human output (NO_COLOR in the environment means never)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c msikit -n "__fish_msikit_using_subcommand man" -l width -d 'Fit human tables to this many columns (0: no limit). Default: the terminal\'s width (COLUMNS, if set) when stdout is a terminal, no limit otherwise. --json and --csv keep every full value' -r
 complete -c msikit -n "__fish_msikit_using_subcommand man" -s h -l help -d 'Print help'
 complete -c msikit -n "__fish_msikit_using_subcommand help; and not __fish_seen_subcommand_from info tables table streams cat export files extract build check locks snapshot cab patch diff transform completions man help" -f -a "info" -d 'What kind of file this is, its summary information, and what it holds'
 complete -c msikit -n "__fish_msikit_using_subcommand help; and not __fish_seen_subcommand_from info tables table streams cat export files extract build check locks snapshot cab patch diff transform completions man help" -f -a "tables" -d 'Table names with row and column counts'

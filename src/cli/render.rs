@@ -22,10 +22,7 @@ impl Style {
                     && io::stdout().is_terminal()
             }
         };
-        Style {
-            color,
-            width: None,
-        }
+        Style { color, width: None }
     }
 
     /// Sets the width human tables fit: `--width N` when given (0 = no limit); otherwise, when
@@ -216,7 +213,9 @@ fn fit_widths(width: usize, headers: &[String], rows: &[Vec<String>]) -> Vec<usi
     let weight = |i: usize| if keeps(&headers[i]) { 2 } else { 1 };
     for _ in 0..n {
         let extra = avail - widths.iter().sum::<usize>();
-        let lack: Vec<usize> = (0..n).map(|i| (natural[i] - widths[i]) * weight(i)).collect();
+        let lack: Vec<usize> = (0..n)
+            .map(|i| (natural[i] - widths[i]) * weight(i))
+            .collect();
         let total: usize = lack.iter().sum();
         if extra == 0 || total == 0 {
             break;
@@ -244,7 +243,13 @@ fn fit_widths(width: usize, headers: &[String], rows: &[Vec<String>]) -> Vec<usi
 /// exactly when it lays them out).
 fn cell_width(s: &str) -> usize {
     s.chars()
-        .map(|c| if (c as u32) >= 0x1100 && !c.is_ascii() && is_wide(c) { 2 } else { 1 })
+        .map(|c| {
+            if (c as u32) >= 0x1100 && !c.is_ascii() && is_wide(c) {
+                2
+            } else {
+                1
+            }
+        })
         .sum()
 }
 
@@ -283,10 +288,10 @@ fn min_width(header: &str, natural: usize) -> usize {
     natural.min(cell_width(header).max(floor))
 }
 
-/// Whether a column stays however narrow the width: names, paths, files, keys, tables.
+/// Whether a column stays however narrow the width: names, paths, files, keys, tables, rows.
 fn keeps(header: &str) -> bool {
     let h = header.to_ascii_uppercase();
-    ["NAME", "PATH", "FILE", "KEY", "TABLE"]
+    ["NAME", "PATH", "FILE", "KEY", "TABLE", "ROW"]
         .iter()
         .any(|k| h.contains(k))
 }
@@ -303,10 +308,7 @@ fn columns_to_hide(width: usize, headers: &[String], rows: &[Vec<String>]) -> Ve
     };
     let mut hidden = Vec::new();
     while need(&shown) > width {
-        let Some(pos) = shown
-            .iter()
-            .rposition(|&i| i != 0 && !keeps(&headers[i]))
-        else {
+        let Some(pos) = shown.iter().rposition(|&i| i != 0 && !keeps(&headers[i])) else {
             break;
         };
         hidden.push(shown.remove(pos));

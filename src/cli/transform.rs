@@ -225,7 +225,10 @@ fn counts_table<W: Write + ?Sized>(
             Change::CodepageChanged { .. } => (row[0].clone(), format!("code page {}", row[3])),
             _ => (row[0].clone(), row[1].clone()),
         };
-        match counts.iter_mut().find(|(t, k, _)| *t == table && *k == kind) {
+        match counts
+            .iter_mut()
+            .find(|(t, k, _)| *t == table && *k == kind)
+        {
             Some(entry) => entry.2 += 1,
             None => counts.push((table, kind, 1)),
         }

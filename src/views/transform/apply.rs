@@ -163,11 +163,13 @@ pub enum Change {
         from: u32,
         to: u32,
     },
-    /// A record that could not apply and whose error condition the transform suppresses.
+    /// A record that could not apply and whose error condition the transform suppresses, or a
+    /// record dropped because a binary cell's stream is missing from the transform.
     Skipped {
         table: String,
         key: Vec<Value>,
-        /// The error condition, as the flag is named ("update-missing-row", ...).
+        /// The error condition, as the flag is named ("update-missing-row", ...), or
+        /// "missing-stream" ([`MISSING_STREAM`]).
         condition: String,
         reason: String,
     },

@@ -76,7 +76,7 @@ fn tabular_verbs_fit_80_and_120_columns() {
     let (example, jpn) = (example.to_str().unwrap(), jpn.to_str().unwrap());
     let out = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("widths-applied.msi");
     let out = out.to_str().unwrap();
-    let cases: Vec<(&str, Vec<&str>)> = vec![
+    let mut cases: Vec<(&str, Vec<&str>)> = vec![
         ("info", vec!["info", "testdata/sample.msi"]),
         ("tables", vec!["tables", "testdata/sample.msi"]),
         ("table_file", vec!["table", "testdata/sample.msi", "File"]),
@@ -149,11 +149,26 @@ fn tabular_verbs_fit_80_and_120_columns() {
             ],
         ),
     ];
+    cases.extend([
+        ("info_msp", vec!["info", "testdata/exchange2007/ur1.msp"]),
+        ("info_mst", vec!["info", "testdata/sample.mst"]),
+        (
+            "patch_view",
+            vec![
+                "patch",
+                "view",
+                "testdata/exchange2007/rtm.msi",
+                "testdata/exchange2007/ur1.msp",
+            ],
+        ),
+    ]);
     for (name, args) in cases {
         insta::assert_snapshot!(format!("width_{name}"), at_widths(&args));
     }
-    // Not snapshotted (its text names a corpus path), but it must fit as well.
+    // Not snapshotted (their text names corpus paths), but they must fit as well.
     at_widths(&["transform", "show", example, jpn]);
+    let cab = corpus.join("GNOME__gcab/tests__test-mszip.cab");
+    at_widths(&["cab", "list", cab.to_str().unwrap()]);
 }
 
 /// What the 80-column table cuts, `--json` and a pipe keep whole.

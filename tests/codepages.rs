@@ -564,3 +564,86 @@ fn binary_cells_without_their_stream_are_dropped_like_wine() {
     );
     assert_same("binary cells, Wine", &wine_out, &ours);
 }
+
+/// `patch view` on a language patch (made by `patch create` from the neutral base and the
+/// Russian target, both with the sample's cabinet added by `msibuild -a`): the patched database
+/// takes code page 1251 and the Russian strings, as Wine gets them from the patch's transforms
+/// (applied to the base already in 1251, since Wine never changes a code page).
+#[test]
+fn patch_view_of_a_language_patch() {
+    let dir = out_dir("patch-view");
+    let base_idt = base_idt(&dir);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let cab = dir.join("product.cab");
+    let o = common::run_msikit(&[
+        "cat".as_ref(),
+        root.join("testdata/sample.msi").as_os_str(),
+        "product.cab".as_ref(),
+    ]);
+    std::fs::write(&cab, &o.stdout).unwrap();
+    let with_cab = |idt: &Path, out: &Path| {
+        build_idt(idt, out);
+        let s = std::process::Command::new("msibuild")
+            .arg(out)
+            .args(["-a", "product.cab"])
+            .arg(&cab)
+            .status()
+            .expect("run msibuild");
+        assert!(s.success());
+    };
+    let base = dir.join("base.msi");
+    with_cab(&base_idt, &base);
+    let (cp, lang, text) = LANGUAGES[6];
+    let target = dir.join("target-1251.msi");
+    with_cab(
+        &localized_idt(&base_idt, &dir.join("idt-1251"), cp, lang, text),
+        &target,
+    );
+    write(
+        &dir.join("ru.patch.toml"),
+        "[patch]\ncode = \"{6F1C2B3A-4D5E-4F60-8172-93A4B5C6D7E8}\"\nfamily = \"Localization\"\n\
+         sequence = \"1.2.3.5\"\nid = \"RU\"\ncabinet = \"RU.cab\"\ndisk_id = 2\n\
+         first_sequence = 1000\ntimestamp = 1700000000\n\n[metadata]\nDisplayName = \"Russian\"\n\n\
+         [[target]]\nold = \"base.msi\"\nnew = \"target-1251.msi\"\nname = \"RTM.1\"\n",
+    );
+    let msp = dir.join("ru.msp");
+    ok(&[
+        &"patch",
+        &"create",
+        &"--manifest",
+        &dir.join("ru.patch.toml"),
+        &"-o",
+        &msp,
+    ]);
+    let ours = dir.join("patched.msi");
+    let view = ok(&[&"patch", &"view", &base, &msp, &"-o", &ours]);
+    assert!(view.contains("0 -> 1251"), "{view}");
+    let t = wine::export_tables(&ours);
+    assert_eq!(wine::property(&t, "ProductName").as_deref(), Some(text));
+    let fc = String::from_utf8_lossy(&t["_ForceCodepage"]).into_owned();
+    assert!(fc.contains("1251\t_ForceCodepage"), "{fc:?}");
+
+    let base_cp = dir.join("base-1251.msi");
+    with_cab(
+        &with_codepage(&base_idt, &dir.join("base-idt-1251"), cp),
+        &base_cp,
+    );
+    let ts = wine::patch_transforms_for(&msp, &base_cp, &dir.join("transforms"));
+    assert_eq!(ts.len(), 2, "{ts:?}");
+    let refs: Vec<&Path> = ts.iter().map(|p| p.as_path()).collect();
+    let wine_out = dir.join("wine.msi");
+    wine::apply_transforms(&base_cp, &refs, &wine_out).unwrap_or_else(|e| panic!("{e}"));
+    let allow = [
+        wine::Allow::Table("_SummaryInformation"),
+        wine::Allow::Table(wine::STREAMS),
+    ];
+    let d = wine::diff_tables(
+        &wine::without(&wine::export_tables(&wine_out), &allow),
+        &wine::without(&t, &allow),
+    );
+    assert!(
+        d.is_empty(),
+        "Wine vs msikit patch view:\n  {}",
+        d.join("\n  ")
+    );
+}

@@ -399,3 +399,81 @@ pub fn csv_line<W: Write + ?Sized>(out: &mut W, cells: &[String]) -> io::Result<
     let line: Vec<String> = cells.iter().map(|c| csv_field(c)).collect();
     write!(out, "{}\r\n", line.join(","))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn style(width: usize) -> Style {
+        Style {
+            color: false,
+            width: Some(width),
+        }
+    }
+
+    #[test]
+    fn cut_counts_wide_characters_twice() {
+        assert_eq!(cut("abcdef", 6), "abcdef");
+        assert_eq!(cut("abcdefg", 6), "abcde…");
+        assert_eq!(cut("日本語の製品", 7), "日本語…");
+        assert_eq!(cell_width(&cut("日本語の製品", 6)), 5);
+    }
+
+    #[test]
+    fn tables_fit_and_keep_names() {
+        let long = "x".repeat(2000);
+        let rows = vec![
+            vec![
+                "store.exe".to_string(),
+                r"C:\Program Files\Microsoft\Exchange Server\Bin\store.exe".to_string(),
+                "4608".into(),
+                long.clone(),
+                "#product.cab".into(),
+            ],
+            vec![
+                "mad.exe".to_string(),
+                r"C:\Program Files\Microsoft\Exchange Server\Bin\mad.exe".to_string(),
+                "4608".into(),
+                "short".into(),
+                "#product.cab".into(),
+            ],
+        ];
+        let headers = ["FILE", "PATH", "SIZE", "VALUE", "CABINET"];
+        for w in [40, 60, 80, 120] {
+            let mut out = Vec::new();
+            table(&mut out, &style(w), &headers, &rows).unwrap();
+            let text = String::from_utf8(out).unwrap();
+            for line in text.lines() {
+                assert!(cell_width(line) <= w, "{w}: {line:?}");
+            }
+            assert!(text.contains("store.exe"), "{text}");
+            assert!(text.contains(r"C:\Program"), "{text}");
+        }
+        // No width: every value whole.
+        let mut out = Vec::new();
+        let unlimited = Style {
+            color: false,
+            width: None,
+        };
+        table(&mut out, &unlimited, &headers, &rows).unwrap();
+        assert!(String::from_utf8(out).unwrap().contains(&long));
+    }
+
+    #[test]
+    fn low_priority_columns_go_first() {
+        let headers: Vec<String> = ["FILE", "PATH", "A", "B", "C"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let rows = vec![vec![
+            "f".repeat(30),
+            "p".repeat(60),
+            "a".repeat(30),
+            "b".repeat(30),
+            "c".repeat(30),
+        ]];
+        assert_eq!(columns_to_hide(200, &headers, &rows), Vec::<usize>::new());
+        assert_eq!(columns_to_hide(60, &headers, &rows), vec![3, 4]);
+        assert_eq!(columns_to_hide(30, &headers, &rows), vec![2, 3, 4]);
+    }
+}

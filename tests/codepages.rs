@@ -273,6 +273,44 @@ fn language_transforms_in_every_code_page_apply_like_wine() {
         let rebuilt = dir.join(format!("rebuilt-{cp}.msi"));
         build_idt(&idt, &rebuilt);
         assert_same(&format!("code page {cp}, idt round trip"), &rebuilt, &ours);
+        // The same folder as Windows' MsiDatabaseExport writes it: the tables with non-ASCII
+        // text in the code page, their third line starting with it, `_ForceCodepage` neutral.
+        let ansi = dir.join(format!("ansi-idt-{cp}"));
+        copy_dir(&idt, &ansi);
+        let enc = encoding_rs::Encoding::for_label(
+            if cp == 874 {
+                "windows-874".to_string()
+            } else if cp == 932 {
+                "shift_jis".to_string()
+            } else if cp == 936 {
+                "gbk".to_string()
+            } else if cp == 949 {
+                "euc-kr".to_string()
+            } else if cp == 950 {
+                "big5".to_string()
+            } else {
+                format!("windows-{cp}")
+            }
+            .as_bytes(),
+        )
+        .unwrap();
+        for table in ["Property", "ActionText"] {
+            let f = ansi.join(format!("{table}.idt"));
+            let text = std::fs::read_to_string(&f).unwrap();
+            let mut lines: Vec<String> = text.split("\r\n").map(str::to_string).collect();
+            lines[2] = format!("{cp}\t{}", lines[2]);
+            let joined = lines.join("\r\n");
+            let (bytes, _, unmappable) = enc.encode(&joined);
+            assert!(!unmappable, "{cp}");
+            std::fs::write(&f, &bytes).unwrap();
+        }
+        write(
+            &ansi.join("_ForceCodepage.idt"),
+            "\r\n\r\n0\t_ForceCodepage\r\n",
+        );
+        let from_ansi = dir.join(format!("from-ansi-{cp}.msi"));
+        build_idt(&ansi, &from_ansi);
+        assert_same(&format!("code page {cp}, ANSI IDT"), &from_ansi, &ours);
         for table in ["Property", "ActionText", "_ForceCodepage"] {
             let (_, mine, _) = msikit(&[&"table", &ours, &table, &"--format", &"idt"]);
             let theirs = std::process::Command::new("msiinfo")

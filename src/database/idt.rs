@@ -4,7 +4,10 @@
 //! `_ForceCodepage.idt`. The inverse of [`export_idt`].
 //!
 //! Values are read as msiinfo writes them: UTF-8, one row per CRLF line, cells separated by tabs,
-//! nothing escaped. A value that itself holds a tab or a line break cannot be told apart from the
+//! nothing escaped. A table file whose third line starts with a code page (`1251\tActionText\t
+//! Action`, as Windows' MsiDatabaseExport writes files with non-ASCII text) is text in that code
+//! page, and sets a neutral database's code page; a file without one that is not UTF-8 is read in
+//! the `_ForceCodepage` code page. A value that itself holds a tab or a line break cannot be told apart from the
 //! separators; such a row has the wrong number of cells and is reported, naming the file and line.
 
 use std::fs;
@@ -60,11 +63,56 @@ fn read_text(path: &Path) -> Result<String> {
         .map_err(|_| Error::malformed("is not UTF-8 text").in_file(path.display().to_string()))
 }
 
-fn read_idt_file(dir: &Path, file: &Path) -> Result<(TableData, BTreeMap<String, Vec<u8>>)> {
+/// The code page an IDT table file names at the start of its third line (`1251\tActionText\t
+/// Action`): Windows' MsiDatabaseExport writes it when the file holds non-ASCII text, which is
+/// then in that code page (Archive File Format). `None` when the line starts with the table name.
+fn third_line_codepage(bytes: &[u8]) -> Option<u32> {
+    let line = bytes.split(|&b| b == b'\n').nth(2)?;
+    let mut fields = line.split(|&b| b == b'\t');
+    let first = fields.next()?;
+    let first = first.strip_suffix(b"\r").unwrap_or(first);
+    fields.next()?;
+    if first.is_empty() || first.len() > 10 || !first.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(first).ok()?.parse().ok()
+}
+
+/// An IDT table file's text, and the code page of its third line when it has one. Without one,
+/// the file is UTF-8 (as msiinfo writes it), or else text in `fallback` (the folder's
+/// `_ForceCodepage`, when not neutral).
+fn read_table_text(path: &Path, fallback: u32) -> Result<(String, Option<u32>)> {
+    let name = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| Error::io(e).in_file(&name))?;
+    let decode = |cp: u32, bytes: &[u8]| -> Result<String> {
+        let enc = crate::formats::strings::encoding_for(cp).map_err(|e| e.in_file(&name))?;
+        let (text, _, bad) = enc.decode(bytes);
+        if bad {
+            return Err(Error::malformed(format!("is not text in code page {cp}")).in_file(&name));
+        }
+        Ok(text.into_owned())
+    };
+    match third_line_codepage(&bytes) {
+        Some(cp) => Ok((decode(cp, &bytes)?, Some(cp))),
+        None => match String::from_utf8(bytes) {
+            Ok(s) => Ok((s, None)),
+            Err(e) if fallback != 0 => Ok((decode(fallback, e.as_bytes())?, None)),
+            Err(_) => Err(Error::malformed(
+                "is not UTF-8 text, and neither its third line nor _ForceCodepage.idt names a code page",
+            )
+            .in_file(&name)),
+        },
+    }
+}
+
+/// One IDT table file: the table, its binary cells, and the code page its third line names.
+type IdtTable = (TableData, BTreeMap<String, Vec<u8>>, Option<u32>);
+
+fn read_idt_file(dir: &Path, file: &Path, fallback: u32) -> Result<IdtTable> {
     let name = file.display().to_string();
     let bad =
         |line: usize, msg: String| Error::malformed(format!("line {line}: {msg}")).in_file(&name);
-    let text = read_text(file)?;
+    let (text, codepage) = read_table_text(file, fallback)?;
     let mut lines: Vec<&str> = text.split("\r\n").collect();
     if lines.last() == Some(&"") {
         lines.pop();
@@ -78,6 +126,9 @@ fn read_idt_file(dir: &Path, file: &Path) -> Result<(TableData, BTreeMap<String,
     let names: Vec<&str> = lines[0].split('\t').collect();
     let codes: Vec<&str> = lines[1].split('\t').collect();
     let mut head = lines[2].split('\t');
+    if codepage.is_some() {
+        head.next();
+    }
     let table = head.next().unwrap_or_default().to_string();
     let keys: Vec<&str> = head.collect();
     if names.len() != codes.len() {
@@ -144,7 +195,7 @@ fn read_idt_file(dir: &Path, file: &Path) -> Result<(TableData, BTreeMap<String,
         }
         data.rows.push(row);
     }
-    Ok((data, streams))
+    Ok((data, streams, codepage))
 }
 
 /// "YYYY/MM/DD hh:mm:ss" (UTC) as a FILETIME.
@@ -252,7 +303,20 @@ pub fn from_folder(dir: &Path) -> Result<DatabaseModel> {
             Some("_ForceCodepage") => {}
             Some("_SummaryInformation") => model.summary = summary(f, model.codepage)?,
             _ => {
-                let (t, streams) = read_idt_file(dir, f)?;
+                let (t, streams, codepage) = read_idt_file(dir, f, model.codepage)?;
+                // A file in a code page sets a neutral database's; another code page than the
+                // database's is refused, as MsiDatabaseImport refuses it.
+                match codepage {
+                    Some(cp) if model.codepage == 0 => model.codepage = cp,
+                    Some(cp) if cp != model.codepage => {
+                        return Err(Error::refused(format!(
+                            "is in code page {cp}, but the database's is {} (from _ForceCodepage.idt or an earlier file); both must match unless one is neutral (0)",
+                            model.codepage
+                        ))
+                        .in_file(f.display().to_string()))
+                    }
+                    _ => {}
+                }
                 model.streams.extend(streams);
                 model.tables.push(t);
             }
@@ -267,6 +331,53 @@ pub fn from_folder(dir: &Path) -> Result<DatabaseModel> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn code_page_of_the_third_line() {
+        assert_eq!(
+            third_line_codepage(b"A\tB\r\ns72\tL0\r\n1251\tActionText\tAction\r\nx\ty\r\n"),
+            Some(1251)
+        );
+        assert_eq!(
+            third_line_codepage(b"A\tB\r\ns72\tL0\r\nActionText\tAction\r\n"),
+            None
+        );
+        // A number alone is no code page line (nothing follows it).
+        assert_eq!(third_line_codepage(b"A\r\ns72\r\n1251\r\n"), None);
+        assert_eq!(third_line_codepage(b"A\r\ns72\r\n"), None);
+    }
+
+    #[test]
+    fn a_table_in_a_code_page_sets_or_conflicts() {
+        let dir = std::env::temp_dir().join(format!("msikit-idt-cp-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut file = b"Property\tValue\r\ns72\tl0\r\n1251\tProperty\tProperty\r\nName\t".to_vec();
+        file.extend_from_slice(&[0xCF, 0xF0, 0xE8, 0xE2, 0xE5, 0xF2, b'\r', b'\n']);
+        std::fs::write(dir.join("Property.idt"), &file).unwrap();
+        std::fs::write(
+            dir.join("_ForceCodepage.idt"),
+            "\r\n\r\n0\t_ForceCodepage\r\n",
+        )
+        .unwrap();
+        let m = from_folder(&dir).unwrap();
+        assert_eq!(m.codepage, 1251);
+        assert_eq!(
+            m.tables[0].rows[0],
+            vec![Value::Str("Name".into()), Value::Str("Привет".into())]
+        );
+        std::fs::write(
+            dir.join("_ForceCodepage.idt"),
+            "\r\n\r\n1252\t_ForceCodepage\r\n",
+        )
+        .unwrap();
+        let e = from_folder(&dir).unwrap_err().to_string();
+        assert!(
+            e.contains("is in code page 1251, but the database's is 1252"),
+            "{e}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn type_codes_round_trip() {

@@ -685,3 +685,36 @@ fn patch_view_of_a_language_patch() {
         d.join("\n  ")
     );
 }
+
+/// The documented departure, pinned: Wine 8's msi.dll applies the Russian transform to the
+/// neutral base without taking its code page, so the Russian strings reach the database through
+/// its ANSI code page as `?`; the other tables are msikit's.
+#[test]
+fn wine_keeps_a_neutral_code_page() {
+    let dir = out_dir("wine-neutral");
+    let base_idt = base_idt(&dir);
+    let base = dir.join("base.msi");
+    build_idt(&base_idt, &base);
+    let ru = language(&dir, &base_idt, &base, &LANGUAGES[6]);
+    let wine_out = dir.join("wine.msi");
+    wine::apply_transform(&base, &ru.mst, &wine_out).unwrap_or_else(|e| panic!("{e}"));
+    let w = wine::export_tables(&wine_out);
+    let fc = String::from_utf8_lossy(&w["_ForceCodepage"]).into_owned();
+    assert!(fc.contains("\n0\t_ForceCodepage"), "{fc:?}");
+    let name = wine::property(&w, "ProductName").unwrap();
+    assert!(name.starts_with("????? "), "{name}");
+    let ours = dir.join("ours.msi");
+    ok(&[&"transform", &"apply", &base, &ru.mst, &"-o", &ours]);
+    let allow = [
+        wine::Allow::Table("_SummaryInformation"),
+        wine::Allow::Table("_ForceCodepage"),
+        wine::Allow::Table("ActionText"),
+        wine::Allow::Row("Property", "ProductName"),
+        wine::Allow::Row("Property", "ARPCOMMENTS"),
+    ];
+    let d = wine::diff_tables(
+        &wine::without(&w, &allow),
+        &wine::without(&wine::export_tables(&ours), &allow),
+    );
+    assert!(d.is_empty(), "{d:?}");
+}

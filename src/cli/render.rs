@@ -142,10 +142,16 @@ pub fn table<W: Write + ?Sized>(
         }
         let widths = fit_widths(width, &headers, &rows);
         for (i, w) in widths.iter().enumerate() {
+            // A path says most at its end (the folder and file name): cut it in the middle.
+            let is_path = headers[i].to_ascii_uppercase().contains("PATH");
             headers[i] = cut(&headers[i], *w);
             for r in &mut rows {
                 if let Some(c) = r.get_mut(i) {
-                    *c = cut(c, *w);
+                    *c = if is_path {
+                        cut_middle(c, *w)
+                    } else {
+                        cut(c, *w)
+                    };
                 }
             }
         }
@@ -280,6 +286,41 @@ pub fn cut(s: &str, width: usize) -> String {
     out
 }
 
+/// `s` cut to `width` terminal columns by leaving out its middle (a third kept from the start,
+/// the rest from the end), with an ellipsis where it was cut.
+pub fn cut_middle(s: &str, width: usize) -> String {
+    if cell_width(s) <= width {
+        return s.to_string();
+    }
+    if width < 8 {
+        return cut(s, width);
+    }
+    let head_room = (width - 1) / 3;
+    let mut head = String::new();
+    let mut w = 0;
+    for c in s.chars() {
+        let cw = cell_width(c.encode_utf8(&mut [0; 4]));
+        if w + cw > head_room {
+            break;
+        }
+        head.push(c);
+        w += cw;
+    }
+    let tail_room = width - 1 - w;
+    let mut tail: Vec<char> = Vec::new();
+    let mut t = 0;
+    for c in s.chars().rev() {
+        let cw = cell_width(c.encode_utf8(&mut [0; 4]));
+        if t + cw > tail_room {
+            break;
+        }
+        tail.push(c);
+        t += cw;
+    }
+    tail.reverse();
+    format!("{head}…{}", tail.into_iter().collect::<String>())
+}
+
 /// The narrowest a column may get before columns are left out: its header, or 12 columns (20
 /// for a name, path, file or key column), whichever is wider, but never more than its widest
 /// cell (short values such as versions and sizes are not cut).
@@ -412,6 +453,18 @@ mod tests {
     }
 
     #[test]
+    fn paths_are_cut_in_the_middle() {
+        let p = r"C:\Program Files\Microsoft\Exchange Server\Bin\store.exe";
+        let c = cut_middle(p, 30);
+        assert_eq!(cell_width(&c), 30);
+        assert!(
+            c.starts_with(r"C:\Progr") && c.ends_with(r"\Bin\store.exe"),
+            "{c}"
+        );
+        assert_eq!(cut_middle("short", 30), "short");
+    }
+
+    #[test]
     fn cut_counts_wide_characters_twice() {
         assert_eq!(cut("abcdef", 6), "abcdef");
         assert_eq!(cut("abcdefg", 6), "abcde…");
@@ -447,7 +500,8 @@ mod tests {
                 assert!(cell_width(line) <= w, "{w}: {line:?}");
             }
             assert!(text.contains("store.exe"), "{text}");
-            assert!(text.contains(r"C:\Program"), "{text}");
+            assert!(text.contains(r"C:\Pr"), "{text}");
+            assert!(text.contains(r"\store.exe"), "{text}");
         }
         // No width: every value whole.
         let mut out = Vec::new();

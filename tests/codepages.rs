@@ -312,6 +312,24 @@ fn language_transforms_in_every_code_page_apply_like_wine() {
         let from_ansi = dir.join(format!("from-ansi-{cp}.msi"));
         build_idt(&ansi, &from_ansi);
         assert_same(&format!("code page {cp}, ANSI IDT"), &from_ansi, &ours);
+        // `export --idt --ansi` writes those same table files, and builds back to the same tables.
+        let ours_ansi = dir.join(format!("ours-ansi-idt-{cp}"));
+        ok(&[&"export", &ours, &"--idt", &ours_ansi, &"--ansi"]);
+        for table in ["Property", "ActionText"] {
+            let f = format!("{table}.idt");
+            assert_eq!(
+                std::fs::read(ours_ansi.join(&f)).unwrap(),
+                std::fs::read(ansi.join(&f)).unwrap(),
+                "code page {cp}: export --ansi of {f}"
+            );
+        }
+        let from_ours_ansi = dir.join(format!("from-ours-ansi-{cp}.msi"));
+        build_idt(&ours_ansi, &from_ours_ansi);
+        assert_same(
+            &format!("code page {cp}, export --ansi round trip"),
+            &from_ours_ansi,
+            &ours,
+        );
         for table in ["Property", "ActionText", "_ForceCodepage"] {
             let (_, mine, _) = msikit(&[&"table", &ours, &table, &"--format", &"idt"]);
             let theirs = std::process::Command::new("msiinfo")

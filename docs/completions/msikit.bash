@@ -544,7 +544,7 @@ _msikit() {
             return 0
             ;;
         msikit__subcmd__export)
-            opts="-h --idt --json --color --width --help"
+            opts="-h --idt --ansi --json --color --width --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

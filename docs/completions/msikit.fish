@@ -87,6 +87,7 @@ complete -c msikit -n "__fish_msikit_using_subcommand export" -l color -d 'When 
 always\t''
 never\t''"
 complete -c msikit -n "__fish_msikit_using_subcommand export" -l width -d 'Fit human tables to this many columns (0: no limit). Default: the terminal\'s width (COLUMNS, if set) when stdout is a terminal, no limit otherwise. --json and --csv keep every full value' -r
+complete -c msikit -n "__fish_msikit_using_subcommand export" -l ansi -d 'Write table files as MsiDatabaseExport (Orca, MsiDb) does: in the database\'s code page, with the code page first on the third line of a table that has non-ASCII text. Without it, UTF-8 as `msiinfo export` writes it. `build --idt` reads both'
 complete -c msikit -n "__fish_msikit_using_subcommand export" -l json -d 'Print what was written as JSON'
 complete -c msikit -n "__fish_msikit_using_subcommand export" -s h -l help -d 'Print help'
 complete -c msikit -n "__fish_msikit_using_subcommand files" -l property -d 'Set a property for path resolution (e.g. INSTALLDIR=D:\\\\Apps\\\\Widget)' -r

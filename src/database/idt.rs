@@ -403,6 +403,39 @@ mod tests {
     }
 
     #[test]
+    fn ansi_table_files() {
+        let head = "Action\tDescription\r\ns72\tL0\r\nActionText\tAction\r\n";
+        let ascii = format!("{head}A\tb\r\n").into_bytes();
+        assert_eq!(
+            to_ansi(ascii.clone(), 1251, "ActionText").unwrap(),
+            (ascii, false)
+        );
+        let ru = format!("{head}A\tПоиск\r\n").into_bytes();
+        let (bytes, line) = to_ansi(ru.clone(), 1251, "ActionText").unwrap();
+        assert!(line);
+        assert_eq!(
+            bytes,
+            [
+                &b"Action\tDescription\r\ns72\tL0\r\n1251\tActionText\tAction\r\nA\t"[..],
+                &[0xCF, 0xEE, 0xE8, 0xF1, 0xEA],
+                b"\r\n"
+            ]
+            .concat()
+        );
+        // A neutral database: its text in 1252, no code page to name.
+        let fr = format!("{head}A\tété\r\n").into_bytes();
+        let (bytes, line) = to_ansi(fr, 0, "ActionText").unwrap();
+        assert!(!line);
+        assert!(bytes.ends_with(b"A\t\xE9t\xE9\r\n"));
+        // Text the code page cannot hold names the table, the row and the character.
+        let e = to_ansi(ru, 1252, "ActionText").unwrap_err().to_string();
+        assert!(
+            e.contains("ActionText") && e.contains("row 1") && e.contains("U+041F"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn filetime_of_a_date() {
         // 2025/01/01 12:00:00 UTC.
         let ft = filetime("2025/01/01 12:00:00").unwrap();
@@ -454,20 +487,88 @@ fn summary_idt_rows(si: &summary::SummaryInfo) -> Vec<(u32, Vec<u8>)> {
 #[derive(Debug, Clone, Serialize)]
 pub struct ExportReport {
     pub folder: String,
+    /// How the table files are encoded: `utf-8` (as `msiinfo export`) or `ansi` (as
+    /// MsiDatabaseExport, in the database's code page).
+    pub encoding: IdtEncoding,
+    /// The database's code page (written in `_ForceCodepage.idt`).
+    pub codepage: u32,
     pub tables: Vec<String>,
+    /// The tables written with the code page on their third line (`--ansi`, non-ASCII text).
+    pub tables_with_codepage_line: Vec<String>,
     pub streams: usize,
+}
+
+/// How `export --idt` encodes the text of table files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IdtEncoding {
+    /// UTF-8, byte-identical to `msiinfo export` (msitools).
+    Utf8,
+    /// As MsiDatabaseExport (Orca, MsiDb) writes them: a table with only ASCII text in the basic
+    /// format; a table with other text in the database's code page, that code page first on its
+    /// third line (Archive File Format). A code-page-neutral database has no code page to name:
+    /// its text is written in 1252, read back through `_ForceCodepage.idt`.
+    Ansi,
+}
+
+/// Re-encodes one table file written as UTF-8 (by [`idt::write_table`]) in `codepage`, with the
+/// code page first on the third line when the text is not all ASCII and the code page is not
+/// neutral. Returns whether the line was added.
+fn to_ansi(utf8: Vec<u8>, codepage: u32, table: &str) -> Result<(Vec<u8>, bool)> {
+    if utf8.is_ascii() {
+        return Ok((utf8, false));
+    }
+    let text = String::from_utf8(utf8)
+        .map_err(|_| Error::malformed("is not UTF-8 text").at(table.to_string()))?;
+    let enc =
+        crate::formats::strings::encoding_for(codepage).map_err(|e| e.at(table.to_string()))?;
+    if let Some((row, line)) = text
+        .lines()
+        .enumerate()
+        .skip(3)
+        .find(|(_, l)| enc.encode(l).2)
+    {
+        let ch = line
+            .chars()
+            .find(|c| enc.encode(c.encode_utf8(&mut [0; 4])).2)
+            .unwrap_or('?');
+        return Err(Error::unsupported(format!(
+            "row {}: the character {ch:?} (U+{:04X}) cannot be written in code page {codepage}",
+            row - 2,
+            ch as u32
+        ))
+        .at(table.to_string()));
+    }
+    let (bytes, _, _) = enc.encode(&text);
+    if codepage == 0 {
+        return Ok((bytes.into_owned(), false));
+    }
+    // After the second CRLF: the third line starts there.
+    let third = bytes
+        .windows(2)
+        .enumerate()
+        .filter(|(_, w)| w == b"\r\n")
+        .nth(1)
+        .map(|(i, _)| i + 2)
+        .unwrap_or(bytes.len());
+    let mut out = Vec::with_capacity(bytes.len() + 8);
+    out.extend_from_slice(&bytes[..third]);
+    out.extend_from_slice(format!("{codepage}\t").as_bytes());
+    out.extend_from_slice(&bytes[third..]);
+    Ok((out, true))
 }
 
 /// `msikit export --idt DIR`: every table as `Table.idt`, `_SummaryInformation.idt`,
 /// `_ForceCodepage.idt`, and binary cells as files in `DIR/Table/` named by their stream, the
 /// layout `msidump` and MsiDb use.
-pub fn export_idt(path: &Path, dir: &Path) -> Result<ExportReport> {
+pub fn export_idt(path: &Path, dir: &Path, encoding: IdtEncoding) -> Result<ExportReport> {
     let c = Container::open(path)?;
     let db = open_database(&c)?;
     let folder = dir.display().to_string();
     fs::create_dir_all(dir).map_err(|e| Error::io(e).in_file(&folder))?;
     let mut written = Vec::new();
     let mut streams = 0;
+    let mut with_line = Vec::new();
     for pseudo in PSEUDO_TABLES {
         let mut buf = Vec::new();
         write_idt(&c, pseudo, &mut buf)?;
@@ -478,6 +579,13 @@ pub fn export_idt(path: &Path, dir: &Path) -> Result<ExportReport> {
         let t = db.table(&def.name)?;
         let mut buf = Vec::new();
         idt::write_table(&mut buf, &t)?;
+        if encoding == IdtEncoding::Ansi {
+            let (ansi, line) = to_ansi(buf, db.codepage(), &def.name)?;
+            buf = ansi;
+            if line {
+                with_line.push(def.name.clone());
+            }
+        }
         write_atomically(
             &dir.join(format!("{}.idt", safe_file_name(&def.name))),
             &buf,
@@ -504,7 +612,10 @@ pub fn export_idt(path: &Path, dir: &Path) -> Result<ExportReport> {
     }
     Ok(ExportReport {
         folder,
+        encoding,
+        codepage: db.codepage(),
         tables: written,
+        tables_with_codepage_line: with_line,
         streams,
     })
 }

@@ -1,16 +1,7 @@
-//! Any bytes as a package: open, list, read every table and the summary.
+//! `open_package`: see fuzz/harness.rs.
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-use msikit::formats::container::Container;
-use msikit::database::{Database, DatabaseModel};
+#[path = "../harness.rs"]
+mod harness;
 
-fuzz_target!(|data: &[u8]| {
-    if let Ok(c) = Container::from_bytes("fuzz", data.to_vec()) {
-        let _ = c.entries();
-        if let Ok(db) = Database::open(&c) {
-            let _ = DatabaseModel::load(&db);
-        }
-        let _ = msikit::database::read_summary(&c, "");
-    }
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| harness::open_package(data));

@@ -6,6 +6,7 @@
 mod bench;
 mod dist;
 mod exchange;
+mod fuzz;
 mod man;
 mod pe;
 mod testdata;
@@ -42,6 +43,12 @@ enum Cmd {
     /// `bench dryrun` times `msikit check --snapshots` on 10,000 generated snapshots and the
     /// lock prediction for 10,000 files against 1,000 processes of 300 modules
     Bench(bench::Args),
+    /// Write the seed folder of every fuzz target (target/fuzz/seeds/) from testdata/ and the
+    /// conformance corpus
+    FuzzSeeds(fuzz::SeedArgs),
+    /// Run the fuzz targets (cargo fuzz, libFuzzer), one per core, and record the figures in
+    /// fuzz/figures.tsv and docs/robustness.md; a finding is saved in fuzz/regressions/
+    Fuzz(fuzz::Args),
     /// Write docs/man/msikit.1 from `msikit man`
     Man(man::Args),
     /// Write bash, zsh and fish completion scripts into docs/completions/ from `msikit completions`
@@ -68,6 +75,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Cmd::Testdata(a) => testdata::run(a).map(|()| 0),
         Cmd::Bench(a) => bench::run(a).map(|()| 0),
+        Cmd::FuzzSeeds(a) => fuzz::run_seeds(a).map(|()| 0),
+        Cmd::Fuzz(a) => fuzz::run(a).map(|()| 0),
         Cmd::Man(a) => man::run_man(a).map(|()| 0),
         Cmd::Completions(a) => man::run_completions(a).map(|()| 0),
         Cmd::Wine(a) => wine::run(a).map(|()| 0),

@@ -28,6 +28,13 @@ pub enum Command {
         /// The folder to write into (created if missing)
         #[arg(short = 'C', value_name = "DIR")]
         dir: PathBuf,
+        /// When entries go to one path, write only the last (as cabextract leaves it) instead
+        /// of writing the others as NAME.duplicateN
+        #[arg(long)]
+        overwrite: bool,
+        /// Print what was written as JSON (each entry's name and the path it went to)
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -75,27 +82,43 @@ pub fn run(cmd: Command, out: &mut dyn Write, style: &Style) -> msikit::Result<i
             })?;
             Ok(0)
         }
-        Command::Extract { file, more, dir } => {
+        Command::Extract {
+            file,
+            more,
+            dir,
+            overwrite,
+            json,
+        } => {
             let cab = open(&file, &more)?;
-            let progress = std::io::stderr().is_terminal();
+            let progress = !json && std::io::stderr().is_terminal();
             let report = msikit::views::payload::extract_cabinet(
                 &cab,
                 &dir,
+                overwrite,
                 &render::progress_bar(progress),
             )
             .map_err(|e| e.in_file(file.display().to_string()))?;
-            render::fields(
-                out,
-                style,
-                &[
-                    ("Folder".into(), dir.display().to_string()),
-                    ("Files written".into(), report.written.to_string()),
-                    ("Bytes".into(), report.bytes.to_string()),
-                ],
-            )?;
-            for p in &report.problems {
-                writeln!(out, "not written: {p}")?;
-            }
+            render::show(out, json, &report, |out| {
+                render::fields(
+                    out,
+                    style,
+                    &[
+                        ("Folder".into(), dir.display().to_string()),
+                        ("Files written".into(), report.written.to_string()),
+                        ("Bytes".into(), report.bytes.to_string()),
+                    ],
+                )?;
+                for s in &report.renamed {
+                    writeln!(out, "renamed: {}", render::one_line(s))?;
+                }
+                for s in &report.shadowed {
+                    writeln!(out, "same path: {}", render::one_line(s))?;
+                }
+                for p in &report.problems {
+                    writeln!(out, "not written: {}", render::one_line(p))?;
+                }
+                Ok(())
+            })?;
             out.flush()?;
             if let Some(first) = report.problems.first() {
                 return Err(msikit::Error::malformed(format!(

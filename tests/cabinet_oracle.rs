@@ -95,8 +95,7 @@ enum Msikit {
         listing: Vec<u8>,
         /// How many files the cabinets list.
         file_count: usize,
-        /// Whether the input is one cabinet, at its start (what `cab extract` reads).
-        single: bool,
+
         files: BTreeMap<Vec<u8>, Vec<u8>>,
         streamed_mismatch: Option<String>,
         /// In stream mode: whether `cabextract -p` succeeded.
@@ -324,12 +323,12 @@ fn compare_written(
     out: &Path,
     on_disk: &BTreeMap<Vec<u8>, Vec<u8>>,
 ) -> Option<String> {
-    let set = match msikit::formats::cabinet::CabinetSet::open(path, &[]) {
+    let sets = match msikit::formats::cabinet::CabinetSet::open_all(path, &[]) {
         Ok(s) => s,
         Err(e) => return Some(format!("cab extract refuses it: {e}")),
     };
     let report = match msikit::views::payload::extract_cabinet(
-        &set,
+        &sets,
         out,
         true,
         &msikit::views::payload::no_progress,
@@ -411,7 +410,7 @@ fn read_with_msikit(bytes: Vec<u8>, search: bool, stream_from: Option<PathBuf>) 
     }
     let message = |e: msikit::Error| e.to_string();
     let file_count = cabs.iter().map(|c| c.files().len()).sum();
-    let single = cabs.len() == 1 && cabs[0].offset() == 0;
+
     if let Some(link) = stream_from {
         // Compare in step with `cabextract -p`, which writes the files in CFFILE order.
         for cab in &cabs {
@@ -464,7 +463,6 @@ fn read_with_msikit(bytes: Vec<u8>, search: bool, stream_from: Option<PathBuf>) 
         return Msikit::Read {
             listing,
             file_count,
-            single,
             files: BTreeMap::new(),
             streamed_mismatch: mismatch,
             piped_ok: Some(piped_ok),
@@ -488,19 +486,10 @@ fn read_with_msikit(bytes: Vec<u8>, search: bool, stream_from: Option<PathBuf>) 
     Msikit::Read {
         listing,
         file_count,
-        single,
         files,
         streamed_mismatch: None,
         piped_ok: None,
     }
-}
-
-fn bytes_start_with_cabinet(path: &Path) -> bool {
-    let mut head = [0u8; 4];
-    std::fs::File::open(path)
-        .and_then(|mut f| f.read_exact(&mut head))
-        .is_ok()
-        && &head == b"MSCF"
 }
 
 fn note_says_bad(note: &str) -> bool {
@@ -568,10 +557,9 @@ fn check(label: &str, path: &Path, work: &Path, search: bool, note: &str) -> Cas
     let cabextract_clean = list.status.success() && extract_ok;
     let mut mismatch = None;
     let mut written_mismatch = None;
-    // What `cab extract` writes, for a cabinet at the start of its file (the others are found
-    // by a search, which `cab extract` does not do).
-    if cabextract_clean && !stream && bytes_start_with_cabinet(path) {
-        if let Msikit::Read { single: true, .. } = &msikit {
+    // What `cab extract` writes (every cabinet in the file, as cabextract finds them).
+    if cabextract_clean && !stream {
+        if let Msikit::Read { .. } = &msikit {
             written_mismatch = compare_written(&link, &work.join("msikit-out"), &on_disk);
         }
     }

@@ -113,6 +113,10 @@ pub fn run_extract(a: ExtractArgs, out: &mut dyn Write, style: &Style) -> msikit
                 ("Bytes".into(), report.bytes.to_string()),
             ],
         )?;
+        if !report.cabinets.is_empty() {
+            let at: Vec<String> = report.cabinets.iter().map(u64::to_string).collect();
+            writeln!(out, "Cabinets found at offsets: {}", at.join(", "))?;
+        }
         for s in &report.renamed {
             writeln!(out, "renamed: {}", render::one_line(s))?;
         }

@@ -177,6 +177,10 @@ pub struct ExtractReport {
     /// path (or needs it as a folder): `NAME -> PATH`. Not an error.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub renamed: Vec<String>,
+    /// Where the cabinets read start in the file, when they were found inside it (a setup
+    /// program, a file holding several cabinets) rather than one at its start.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cabinets: Vec<u64>,
     /// Every file to write: its name in the package or cabinet and the path it goes to.
     pub files: Vec<Placed>,
     /// The paths written, relative to DIR (to mark `files`).
@@ -198,6 +202,9 @@ pub struct Placed {
     pub duplicate_of: Option<String>,
     /// Whether it was written (else `problems` says why).
     pub written: bool,
+    /// Where its cabinet starts in the file, for cabinets found inside a file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cabinet_offset: Option<u64>,
 }
 
 /// Where one of the paths given to [`assign_paths`] goes.
@@ -467,7 +474,18 @@ pub fn extract(
     properties: &HashMap<String, String>,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<ExtractReport> {
-    let c = Container::open(path)?;
+    let c = match Container::open(path) {
+        Ok(c) => c,
+        // Not a package: a setup program or a cabinet, whose cabinets are extracted as
+        // `cab extract` does (the package's error stands when there is none).
+        Err(e) if matches!(e.kind(), crate::error::ErrorKind::NotInstaller(_)) => {
+            return match CabinetSet::open_all(path, &[]) {
+                Ok(sets) => extract_cabinet(&sets, dir, options.overwrite, progress),
+                Err(_) => Err(e),
+            };
+        }
+        Err(e) => return Err(e),
+    };
     // The tables are not needed once the files are listed: freeing them keeps the peak down.
     let all = list(
         &DatabaseModel::load_tables(&crate::database::open_database(&c)?)?,
@@ -540,6 +558,7 @@ fn plan<'a>(all: &'a [PackageFile], flat: bool, only: Option<&str>, overwrite: b
                 path: slashed(&rel),
                 duplicate_of,
                 written: false,
+                cabinet_offset: None,
             });
             targets.insert(f.file.clone(), rel);
         }
@@ -590,6 +609,7 @@ fn plan<'a>(all: &'a [PackageFile], flat: bool, only: Option<&str>, overwrite: b
                     path: slashed(&rel),
                     duplicate_of,
                     written: false,
+                    cabinet_offset: None,
                 });
                 targets.insert(f.file.clone(), rel);
             }
@@ -792,49 +812,72 @@ fn decode_and_write(
     )
 }
 
-/// `msikit cab extract FILE.cab [MORE.cab...] -C DIR [--overwrite]`: every file of a cabinet
-/// or of a set inside `dir`, at the path [`output_path`] makes of its name (cabextract's
-/// mapping, each part a safe file name), folders decoded on all cores at once. Entries that go
-/// to one path are placed by [`assign_paths`] in the cabinet's order: the last keeps the path
-/// (what cabextract leaves there), the others get a `.duplicateN` name, or with `overwrite` are
-/// not written. A cabinet that cannot be extracted at all (a file continued in a volume not
-/// given, a compression msikit does not decode) is an error before anything is written; a
-/// folder whose data is bad is a problem in the report, the other folders' files written.
+/// `msikit cab extract FILE.cab [MORE.cab...] -C DIR [--overwrite]`: every file of the
+/// cabinets (or sets) `sets` (as [`CabinetSet::open_all`] finds them in a file) inside `dir`, at
+/// the path [`output_path`] makes of its name (cabextract's mapping, each part a safe file
+/// name), folders decoded on all cores at once. Entries that go to one path are placed by
+/// [`assign_paths`] in the cabinets' order: the last keeps the path (what cabextract leaves
+/// there), the others get a `.duplicateN` name, or with `overwrite` are not written. A cabinet
+/// that cannot be extracted at all (a file continued in a volume not given, a compression msikit
+/// does not decode) is an error before anything is written; a folder whose data is bad is a
+/// problem in the report, the other folders' files written. When the cabinets were found inside
+/// the file (not one at its start), the report says at which offsets.
 pub fn extract_cabinet(
-    set: &CabinetSet,
+    sets: &[CabinetSet],
     dir: &Path,
     overwrite: bool,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<ExtractReport> {
-    let units = set.folder_units()?;
+    let mut work: Vec<(usize, FolderUnit<'_>)> = Vec::new();
+    for (k, set) in sets.iter().enumerate() {
+        work.extend(set.folder_units()?.into_iter().map(|u| (k, u)));
+    }
     std::fs::create_dir_all(dir).map_err(|e| Error::io(e).in_file(dir.display().to_string()))?;
-    let slash = slash_separates(set.files());
-    let paths: Vec<PathBuf> = set.files().iter().map(|f| output_path(f, slash)).collect();
     let mut report = ExtractReport::default();
-    let mut chosen: HashMap<usize, PathBuf> = HashMap::new();
-    for ((f, own), a) in set
-        .files()
-        .iter()
-        .zip(&paths)
-        .zip(assign_paths(&paths, overwrite))
-    {
+    if sets.len() > 1 || sets.iter().any(|s| s.offset() != 0) {
+        report.cabinets = sets.iter().map(CabinetSet::offset).collect();
+    }
+    let mut entries: Vec<(usize, &CabFile)> = Vec::new();
+    let mut paths: Vec<PathBuf> = Vec::new();
+    for (k, set) in sets.iter().enumerate() {
+        let slash = slash_separates(set.files());
+        for f in set.files() {
+            entries.push((k, f));
+            paths.push(output_path(f, slash));
+        }
+    }
+    let mut chosen: HashMap<(usize, usize), PathBuf> = HashMap::new();
+    let assigned = assign_paths(&paths, overwrite);
+    for (((k, f), own), a) in entries.iter().zip(&paths).zip(assigned) {
+        let at = |k: usize| {
+            if report.cabinets.is_empty() {
+                String::new()
+            } else {
+                format!(" in the cabinet at offset {}", sets[k].offset())
+            }
+        };
         let (rel, duplicate_of) = match a {
             Assigned::Own => (own.clone(), None),
             Assigned::Renamed(p) => {
                 report.renamed.push(format!(
-                    "{} -> {} ({} is another file's)",
+                    "{}{} -> {} ({} is another file's)",
                     f.name,
+                    at(*k),
                     slashed(&p),
                     slashed(own)
                 ));
                 (p, Some(slashed(own)))
             }
             Assigned::Shadowed(j) => {
+                let (wk, w) = entries[j];
                 report.shadowed.push(format!(
-                    "{} (entry {}) goes to {} as entry {j} does; entry {j} is written",
+                    "{} (entry {}{}) goes to {} as entry {}{} does; that one is written",
                     f.name,
                     f.index,
-                    slashed(own)
+                    at(*k),
+                    slashed(own),
+                    w.index,
+                    at(wk)
                 ));
                 continue;
             }
@@ -844,24 +887,31 @@ pub fn extract_cabinet(
             path: slashed(&rel),
             duplicate_of,
             written: false,
+            cabinet_offset: (!report.cabinets.is_empty()).then(|| sets[*k].offset()),
         });
-        chosen.insert(f.index, rel);
+        chosen.insert((*k, f.index), rel);
     }
-    let work: Vec<FolderUnit<'_>> = units
+    let work: Vec<(usize, FolderUnit<'_>)> = work
         .into_iter()
-        .map(|mut u| {
-            u.files.retain(|f| chosen.contains_key(&f.index));
-            u
+        .map(|(k, mut u)| {
+            u.files.retain(|f| chosen.contains_key(&(k, f.index)));
+            (k, u)
         })
-        .filter(|u| !u.files.is_empty())
+        .filter(|(_, u)| !u.files.is_empty())
         .collect();
     progress(Progress::Start {
         files: chosen.len(),
     });
     let results = on_cores(
         &work,
-        |unit| unit.blocks,
-        |unit| write_folder(set, unit, dir, progress, None, |cf| chosen.get(&cf.index)),
+        |(_, unit)| unit.blocks,
+        |(k, unit)| {
+            let context = (!report.cabinets.is_empty())
+                .then(|| format!("cabinet at offset {}", sets[*k].offset()));
+            write_folder(&sets[*k], unit, dir, progress, context.as_deref(), |cf| {
+                chosen.get(&(*k, cf.index))
+            })
+        },
     );
     progress(Progress::Finish);
     report.merge(results);

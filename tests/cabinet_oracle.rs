@@ -95,6 +95,7 @@ enum Msikit {
         listing: Vec<u8>,
         /// How many files the cabinets list.
         file_count: usize,
+
         files: BTreeMap<Vec<u8>, Vec<u8>>,
         streamed_mismatch: Option<String>,
         /// In stream mode: whether `cabextract -p` succeeded.
@@ -115,6 +116,9 @@ struct Case {
     msikit: Msikit,
     /// Set when both read it and the outputs differ.
     mismatch: Option<String>,
+    /// Set when `cab extract`'s writing (`extract_cabinet`, overwriting) gives other files than
+    /// cabextract's, names mapped as documented.
+    written_mismatch: Option<String>,
     seconds: f64,
 }
 
@@ -312,6 +316,54 @@ fn short(bytes: &[u8]) -> String {
     s.chars().take(300).collect()
 }
 
+/// Writes the cabinet at `path` with `cab extract --overwrite`'s library function and compares
+/// the tree with cabextract's. None when they agree.
+fn compare_written(
+    path: &Path,
+    out: &Path,
+    on_disk: &BTreeMap<Vec<u8>, Vec<u8>>,
+) -> Option<String> {
+    let sets = match msikit::formats::cabinet::CabinetSet::open_all(path, &[]) {
+        Ok(s) => s,
+        Err(e) => return Some(format!("cab extract refuses it: {e}")),
+    };
+    let report = match msikit::views::payload::extract_cabinet(
+        &sets,
+        out,
+        true,
+        &msikit::views::payload::no_progress,
+    ) {
+        Ok(r) => r,
+        Err(e) => return Some(format!("cab extract fails: {e}")),
+    };
+    if !report.problems.is_empty() {
+        return Some(format!(
+            "cab extract reports problems: {:?}",
+            report.problems
+        ));
+    }
+    let got: BTreeMap<String, Vec<u8>> = walk(out)
+        .into_iter()
+        .map(|(k, v)| (String::from_utf8_lossy(&k).into_owned(), v))
+        .collect();
+    let want = common::cabextract_tree_as_msikit(on_disk);
+    let only_m: Vec<&String> = got.keys().filter(|k| !want.contains_key(*k)).collect();
+    let only_c: Vec<&String> = want.keys().filter(|k| !got.contains_key(*k)).collect();
+    let differ: Vec<&String> = want
+        .iter()
+        .filter(|(k, v)| matches!((v, got.get(*k)), (Some(w), Some(g)) if w != g))
+        .map(|(k, _)| k)
+        .collect();
+    if only_m.is_empty() && only_c.is_empty() && differ.is_empty() {
+        None
+    } else {
+        Some(format!(
+            "cab extract writes other files: only msikit {only_m:?}, only cabextract (mapped) \
+             {only_c:?}, different bytes {differ:?}"
+        ))
+    }
+}
+
 /// Reads the input with msikit, on its own thread, under catch_unwind and a time limit.
 fn run_msikit(
     bytes: Vec<u8>,
@@ -358,6 +410,7 @@ fn read_with_msikit(bytes: Vec<u8>, search: bool, stream_from: Option<PathBuf>) 
     }
     let message = |e: msikit::Error| e.to_string();
     let file_count = cabs.iter().map(|c| c.files().len()).sum();
+
     if let Some(link) = stream_from {
         // Compare in step with `cabextract -p`, which writes the files in CFFILE order.
         for cab in &cabs {
@@ -503,6 +556,13 @@ fn check(label: &str, path: &Path, work: &Path, search: bool, note: &str) -> Cas
     }
     let cabextract_clean = list.status.success() && extract_ok;
     let mut mismatch = None;
+    let mut written_mismatch = None;
+    // What `cab extract` writes (every cabinet in the file, as cabextract finds them).
+    if cabextract_clean && !stream {
+        if let Msikit::Read { .. } = &msikit {
+            written_mismatch = compare_written(&link, &work.join("msikit-out"), &on_disk);
+        }
+    }
     if let Msikit::Read {
         listing,
         files,
@@ -555,6 +615,7 @@ fn check(label: &str, path: &Path, work: &Path, search: bool, note: &str) -> Cas
         note_says_bad: note_says_bad(note),
         msikit,
         mismatch,
+        written_mismatch,
         seconds: started.elapsed().as_secs_f64(),
     }
 }
@@ -576,6 +637,8 @@ fn verdict(c: &Case) -> Verdict {
         Msikit::Read { file_count, .. } => {
             if let Some(m) = &c.mismatch {
                 Verdict::Broken(format!("outputs differ: {m}"))
+            } else if let Some(m) = &c.written_mismatch {
+                Verdict::Broken(m.clone())
             } else if !c.cabextract_clean && *file_count == 0 {
                 Verdict::Difference(
                     Diff::AcceptsEmpty,

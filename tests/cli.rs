@@ -173,7 +173,7 @@ fn export_writes_the_idt_folder() {
         assert_eq!(written, shown, "{f}");
     }
     // No temporary file is left behind.
-    assert!(!files.iter().any(|f| f.contains("msikit-tmp")));
+    assert!(!files.iter().any(|f| f.contains(".msikit-")));
     let _ = std::fs::remove_dir_all(&dir);
 }
 

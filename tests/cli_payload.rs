@@ -3,6 +3,7 @@
 
 mod common;
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
@@ -100,9 +101,11 @@ fn cab_verbs_agree_with_cabextract_and_fail_cleanly() {
             .arg(&f.path)
             .output()
             .unwrap();
+        // --overwrite: entries that share a path end as cabextract leaves them.
         let o = run_msikit(&[
             "cab".as_ref(),
             "extract".as_ref(),
+            "--overwrite".as_ref(),
             f.path.as_os_str(),
             "-C".as_ref(),
             ours.as_os_str(),
@@ -115,12 +118,12 @@ fn cab_verbs_agree_with_cabextract_and_fail_cleanly() {
         );
         let outcome = match o.status.code() {
             Some(0) if c.status.success() => {
-                // Names that are not UTF-8 in the cabinet: cabextract writes their raw bytes as
-                // the file name, msikit decodes them as Windows-1252 (the real code page cannot
-                // be known from the cabinet) and writes UTF-8. Compare through that mapping.
-                let read = |root: &Path| {
+                // Names are compared through the documented mapping (cabextract writes raw
+                // bytes where msikit writes their Windows-1252 reading, and keeps characters
+                // Windows cannot hold, which msikit writes as `_`): tests/common.
+                let read = |root: &Path| -> BTreeMap<Vec<u8>, Vec<u8>> {
                     use std::os::unix::ffi::OsStrExt;
-                    let mut v: Vec<_> = common::files_below(root)
+                    common::files_below(root)
                         .into_iter()
                         .map(|p| {
                             let rel = p
@@ -129,29 +132,18 @@ fn cab_verbs_agree_with_cabextract_and_fail_cleanly() {
                                 .as_os_str()
                                 .as_bytes()
                                 .to_vec();
-                            let name = String::from_utf8(rel).unwrap_or_else(|e| {
-                                encoding_rs::WINDOWS_1252
-                                    .decode_without_bom_handling(e.as_bytes())
-                                    .0
-                                    .into_owned()
-                            });
-                            // msikit also writes control characters (the C1 controls that
-                            // unassigned Windows-1252 bytes decode to) as `_`.
-                            let name: String = name
-                                .chars()
-                                .map(|c| if c.is_control() { '_' } else { c })
-                                .collect();
-                            (name, std::fs::read(&p).unwrap())
+                            (rel, std::fs::read(&p).unwrap())
                         })
-                        .collect();
-                    v.sort();
-                    v
+                        .collect()
                 };
-                assert!(
-                    read(&theirs) == read(&ours),
-                    "{}: extracted trees differ",
-                    f.local
-                );
+                let want = common::cabextract_tree_as_msikit(&read(&theirs));
+                let got = read(&ours);
+                let same = want.len() == got.len()
+                    && want.iter().all(|(k, v)| match got.get(k.as_bytes()) {
+                        Some(g) => v.as_ref().is_none_or(|w| w == g),
+                        None => false,
+                    });
+                assert!(same, "{}: extracted trees differ", f.local);
                 1
             }
             Some(2) => {
@@ -170,6 +162,22 @@ fn cab_verbs_agree_with_cabextract_and_fail_cleanly() {
     let _ = std::fs::remove_dir_all(&dir);
     eprintln!("{same} cabinets extracted identically, {refused} refused");
     assert!(same > 60 && refused > 40, "{same} same, {refused} refused");
+    // cabextract's tests of unsafe and odd names: every entry written inside the folder.
+    for name in [
+        "dirwalk-vulns.cab",
+        "dirwalk@",
+        "utf8-stresstest.cab",
+        "utf8-tests@",
+        "normal_255c_filename.cab",
+        "encoding-sjis.cab",
+    ] {
+        let (f, o) = cabs
+            .iter()
+            .zip(&outcomes)
+            .find(|(f, _)| f.local.contains(name))
+            .unwrap_or_else(|| panic!("{name} is in the corpus"));
+        assert_eq!(*o, 1, "{}: not extracted as cabextract does", f.local);
+    }
 }
 
 /// Folders are extracted independently (on several threads): bad data in one folder stops that
@@ -239,9 +247,10 @@ fn a_bad_folder_leaves_the_other_folders_written() {
 
 /// Two File rows installing `same.txt` into one folder (the one with the higher sequence listed
 /// first in the File table): msiextract leaves the later one in cabinet order there, and so does
-/// `msikit extract`, listing the other under `shadowed` and exiting 0.
+/// `msikit extract`, which by default writes the other as `same.txt.duplicate1` (with
+/// `--overwrite` it lists it under `shadowed`), exiting 0.
 #[test]
-fn rows_sharing_a_path_end_as_msiextract_leaves_them() {
+fn rows_sharing_a_path_are_all_written() {
     for tool in ["msibuild", "msiextract", "gcab"] {
         require(tool);
     }
@@ -315,30 +324,60 @@ fn rows_sharing_a_path_end_as_msiextract_leaves_them() {
         .arg("-C")
         .arg(work.join("theirs"))
         .arg(&msi));
-    let o = run_msikit(&[
-        "extract".as_ref(),
-        "--json".as_ref(),
-        msi.as_os_str(),
-        "-C".as_ref(),
-        work.join("ours").as_os_str(),
-    ]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let extract = |overwrite: bool, into: &str| {
+        let mut args = vec!["extract".as_ref(), "--json".as_ref(), msi.as_os_str()];
+        if overwrite {
+            args.push("--overwrite".as_ref());
+        }
+        let dir = work.join(into);
+        args.extend(["-C".as_ref(), dir.as_os_str()]);
+        let o = run_msikit(&args);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8(o.stdout).unwrap()
+    };
     let theirs = std::fs::read_to_string(work.join("theirs/App/same.txt")).unwrap();
-    let ours = std::fs::read_to_string(work.join("ours/App/same.txt")).unwrap();
     assert_eq!(theirs, "second!");
+    // --overwrite: what msiextract leaves, the other row listed under `shadowed`.
+    let report = extract(true, "overwritten");
+    let ours = std::fs::read_to_string(work.join("overwritten/App/same.txt")).unwrap();
     assert_eq!(ours, theirs);
-    let report = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(common::files_below(&work.join("overwritten")).len(), 1);
     assert!(
         report.contains(
             "\"fA (sequence 1) goes to App/same.txt as fB (sequence 2) does; fB is written\""
         ),
         "{report}"
     );
+    // By default no file is lost: the row with the higher sequence at the path (as msiextract
+    // leaves it), the other beside it as lessmsi names it, listed under `renamed`.
+    let report = extract(false, "ours");
+    let ours = work.join("ours/App");
+    assert_eq!(
+        std::fs::read_to_string(ours.join("same.txt")).unwrap(),
+        theirs
+    );
+    assert_eq!(
+        std::fs::read_to_string(ours.join("same.txt.duplicate1")).unwrap(),
+        "first"
+    );
+    assert_eq!(common::files_below(&work.join("ours")).len(), 2);
+    let json: serde_json::Value = serde_json::from_str(&report).unwrap();
+    assert_eq!(json["written"], 2);
+    assert!(json.get("shadowed").is_none(), "{report}");
+    assert_eq!(
+        json["renamed"][0],
+        "fA (sequence 1) -> App/same.txt.duplicate1 (App/same.txt is another file's)"
+    );
+    let files = json["files"].as_array().unwrap();
+    let fa = files.iter().find(|f| f["name"] == "fA").unwrap();
+    assert_eq!(fa["path"], "App/same.txt.duplicate1");
+    assert_eq!(fa["duplicate_of"], "App/same.txt");
+    assert_eq!(fa["written"], true);
     let _ = std::fs::remove_dir_all(&work);
 }
 
@@ -386,5 +425,63 @@ fn extraction_does_not_follow_symbolic_links_in_the_folder() {
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("is a symbolic link"), "{err}");
     assert!(common::files_below(&outside).is_empty());
+    let _ = std::fs::remove_dir_all(&work);
+}
+
+/// A package built here (`testdata/same-path`: two File rows installing `atl80.dll` into one
+/// folder under different conditions, as the Visual C++ 2005 runtime does): `extract` writes
+/// both, the one msiextract leaves (the higher sequence) at the path and the other as
+/// `atl80.dll.duplicate1`; `--overwrite` writes msiextract's alone.
+#[test]
+fn a_package_with_two_rows_on_one_path_loses_no_file() {
+    require("msiextract");
+    let work = std::env::temp_dir().join(format!("msikit-atl80-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work).unwrap();
+    let msi = work.join("same-path.msi");
+    let msi_s = msi.to_str().unwrap();
+    ok(&["build", "testdata/same-path/same-path.toml", "-o", msi_s]);
+    let theirs = work.join("theirs");
+    let o = Command::new("msiextract")
+        .arg("-C")
+        .arg(&theirs)
+        .arg(&msi)
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let theirs = std::fs::read(theirs.join("Program Files/Same Path/atl80.dll")).unwrap();
+    assert_eq!(theirs, b"atl80 for Windows XP and later\n");
+
+    let ours = work.join("ours");
+    let text = ok(&["extract", msi_s, "-C", ours.to_str().unwrap()]);
+    assert!(
+        text.contains(
+            "renamed: atl80_w2k (sequence 1) -> Program Files (x86)/Same Path/atl80.dll.duplicate1"
+        ),
+        "{text}"
+    );
+    let app = ours.join("Program Files (x86)/Same Path");
+    assert_eq!(std::fs::read(app.join("atl80.dll")).unwrap(), theirs);
+    assert_eq!(
+        std::fs::read(app.join("atl80.dll.duplicate1")).unwrap(),
+        b"atl80 for Windows 2000\n"
+    );
+    assert_eq!(common::files_below(&ours).len(), 2);
+
+    let over = work.join("over");
+    let text = ok(&[
+        "extract",
+        "--overwrite",
+        msi_s,
+        "-C",
+        over.to_str().unwrap(),
+    ]);
+    assert!(
+        text.contains("same path: atl80_w2k (sequence 1) goes to"),
+        "{text}"
+    );
+    let files = common::files_below(&over);
+    assert_eq!(files.len(), 1);
+    assert_eq!(std::fs::read(&files[0]).unwrap(), theirs);
     let _ = std::fs::remove_dir_all(&work);
 }

@@ -332,7 +332,7 @@ _msikit() {
             return 0
             ;;
         msikit__subcmd__cab__subcmd__extract)
-            opts="-C -h --color --width --help"
+            opts="-C -h --overwrite --json --color --width --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -570,7 +570,7 @@ _msikit() {
             return 0
             ;;
         msikit__subcmd__extract)
-            opts="-C -h --flat --only --property --json --color --width --help"
+            opts="-C -h --flat --only --overwrite --property --json --color --width --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

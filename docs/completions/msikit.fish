@@ -106,6 +106,7 @@ always\t''
 never\t''"
 complete -c msikit -n "__fish_msikit_using_subcommand extract" -l width -d 'Fit human tables to this many columns (0: no limit). Default: the terminal\'s width (COLUMNS, if set) when stdout is a terminal, no limit otherwise. --json and --csv keep every full value' -r
 complete -c msikit -n "__fish_msikit_using_subcommand extract" -l flat -d 'Write every file directly into DIR, by its long name'
+complete -c msikit -n "__fish_msikit_using_subcommand extract" -l overwrite -d 'When files go to one path, write only the last by sequence (as msiextract leaves it) instead of writing the others as NAME.duplicateN'
 complete -c msikit -n "__fish_msikit_using_subcommand extract" -l json -d 'Print what was written as JSON'
 complete -c msikit -n "__fish_msikit_using_subcommand extract" -s h -l help -d 'Print help'
 complete -c msikit -n "__fish_msikit_using_subcommand build" -l idt -d 'An IDT folder as `msikit export --idt` writes it' -r -F
@@ -163,6 +164,8 @@ complete -c msikit -n "__fish_msikit_using_subcommand cab; and __fish_seen_subco
 always\t''
 never\t''"
 complete -c msikit -n "__fish_msikit_using_subcommand cab; and __fish_seen_subcommand_from extract" -l width -d 'Fit human tables to this many columns (0: no limit). Default: the terminal\'s width (COLUMNS, if set) when stdout is a terminal, no limit otherwise. --json and --csv keep every full value' -r
+complete -c msikit -n "__fish_msikit_using_subcommand cab; and __fish_seen_subcommand_from extract" -l overwrite -d 'When entries go to one path, write only the last (as cabextract leaves it) instead of writing the others as NAME.duplicateN'
+complete -c msikit -n "__fish_msikit_using_subcommand cab; and __fish_seen_subcommand_from extract" -l json -d 'Print what was written as JSON (each entry\'s name and the path it went to)'
 complete -c msikit -n "__fish_msikit_using_subcommand cab; and __fish_seen_subcommand_from extract" -s h -l help -d 'Print help'
 complete -c msikit -n "__fish_msikit_using_subcommand cab; and __fish_seen_subcommand_from help" -f -a "list" -d 'The files of a cabinet: name, size, folder, compression, date'
 complete -c msikit -n "__fish_msikit_using_subcommand cab; and __fish_seen_subcommand_from help" -f -a "extract" -d 'Write a cabinet\'s files into a folder (each folder decompressed once)'

@@ -34,6 +34,10 @@ pub struct ExtractArgs {
     /// Only files whose relative path or name matches (`*` and `?`, case-insensitive)
     #[arg(long, value_name = "PATTERN")]
     only: Option<String>,
+    /// When files go to one path, write only the last by sequence (as msiextract leaves it)
+    /// instead of writing the others as NAME.duplicateN
+    #[arg(long)]
+    overwrite: bool,
     /// Set a property for path resolution
     #[arg(long = "property", value_name = "NAME=VALUE")]
     properties: Vec<String>,
@@ -91,8 +95,11 @@ pub fn run_extract(a: ExtractArgs, out: &mut dyn Write, style: &Style) -> msikit
     let report = msikit::views::payload::extract(
         &a.file,
         &a.dir,
-        a.flat,
-        a.only.as_deref(),
+        msikit::views::payload::ExtractOptions {
+            flat: a.flat,
+            only: a.only.as_deref(),
+            overwrite: a.overwrite,
+        },
         &super::parse_properties(&a.properties)?,
         &render::progress_bar(progress),
     )?;
@@ -106,11 +113,18 @@ pub fn run_extract(a: ExtractArgs, out: &mut dyn Write, style: &Style) -> msikit
                 ("Bytes".into(), report.bytes.to_string()),
             ],
         )?;
+        if !report.cabinets.is_empty() {
+            let at: Vec<String> = report.cabinets.iter().map(u64::to_string).collect();
+            writeln!(out, "Cabinets found at offsets: {}", at.join(", "))?;
+        }
+        for s in &report.renamed {
+            writeln!(out, "renamed: {}", render::one_line(s))?;
+        }
         for s in &report.shadowed {
-            writeln!(out, "same path: {s}")?;
+            writeln!(out, "same path: {}", render::one_line(s))?;
         }
         for p in &report.problems {
-            writeln!(out, "not written: {p}")?;
+            writeln!(out, "not written: {}", render::one_line(p))?;
         }
         Ok(())
     })?;

@@ -23,7 +23,9 @@ use serde::Serialize;
 
 use crate::database::DatabaseModel;
 use crate::error::{Error, Place, Result};
-use crate::formats::cabinet::{CabFile, Cabinet, CabinetSet, FileChunk, FolderUnit};
+use crate::formats::cabinet::{
+    output_path, slash_separates, CabFile, Cabinet, CabinetSet, FileChunk, FolderUnit,
+};
 use crate::formats::container::Container;
 use crate::formats::files::safe_file_name;
 use crate::formats::tables::Value;
@@ -166,10 +168,114 @@ pub struct ExtractReport {
     /// Files that could not be written, with the reason (a missing cabinet, a cabinet entry
     /// that is missing, ...). The others were written.
     pub problems: Vec<String>,
-    /// File rows not written because a later one (by sequence) goes to the same path: what
-    /// msiextract leaves there too. Not an error.
+    /// With `--overwrite`: files not written because a later one goes to the same path (by
+    /// sequence in a package, in the cabinet's order in a cabinet), which is what msiextract
+    /// and cabextract leave there. Not an error.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub shadowed: Vec<String>,
+    /// Files written under another name than their own because another file goes to the same
+    /// path (or needs it as a folder): `NAME -> PATH`. Not an error.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub renamed: Vec<String>,
+    /// Where the cabinets read start in the file, when they were found inside it (a setup
+    /// program, a file holding several cabinets) rather than one at its start.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cabinets: Vec<u64>,
+    /// Every file to write: its name in the package or cabinet and the path it goes to.
+    pub files: Vec<Placed>,
+    /// The paths written, relative to DIR (to mark `files`).
+    #[serde(skip)]
+    done: Vec<PathBuf>,
+}
+
+/// One file to write and where it goes.
+#[derive(Debug, Clone, Serialize)]
+pub struct Placed {
+    /// The name it has where it is read from: the cabinet entry's name as stored (folders
+    /// included), or the File key of a package.
+    pub name: String,
+    /// Where it goes inside DIR, `/` between folders.
+    pub path: String,
+    /// For a file whose path is not its own: the path it would have had, taken by another
+    /// file (or a folder of another file).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duplicate_of: Option<String>,
+    /// Whether it was written (else `problems` says why).
+    pub written: bool,
+    /// Where its cabinet starts in the file, for cabinets found inside a file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cabinet_offset: Option<u64>,
+}
+
+/// Where one of the paths given to [`assign_paths`] goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Assigned {
+    /// At the path wanted.
+    Own,
+    /// At another path: the one wanted is another file's, or a folder of other files.
+    Renamed(PathBuf),
+    /// Not written: with overwriting, a later file (this index) goes to the same path.
+    Shadowed(usize),
+}
+
+/// The path as compared for collisions: Windows compares names without regard to case, so
+/// two names that differ only in case are one file there; the result is the same on Linux.
+fn path_key(p: &Path) -> String {
+    p.to_string_lossy().replace('\\', "/").to_lowercase()
+}
+
+/// Decides where each of `paths` (relative, in priority order) is written so that no file is
+/// lost. Paths are compared without regard to case. Of the files wanted at one path, the LAST
+/// gets it (what writing them in order and overwriting leaves there); the others, in order, get
+/// the path with `.duplicate1`, `.duplicate2`... added to the file name (lessmsi's convention,
+/// which keeps a copy from passing for the real file: `atl80.dll.duplicate1` is not a DLL to a
+/// script copying `*.dll`), or with `overwrite` are not written. A file wanted where another
+/// file needs a folder is renamed the same way in both modes, the folder winning.
+pub(crate) fn assign_paths(paths: &[PathBuf], overwrite: bool) -> Vec<Assigned> {
+    let keys: Vec<String> = paths.iter().map(|p| path_key(p)).collect();
+    let mut folders: HashSet<String> = HashSet::new();
+    for p in paths {
+        for a in p.ancestors().skip(1) {
+            if a.as_os_str().is_empty() || !folders.insert(path_key(a)) {
+                break;
+            }
+        }
+    }
+    let mut last: HashMap<&str, usize> = HashMap::new();
+    for (i, k) in keys.iter().enumerate() {
+        last.insert(k.as_str(), i);
+    }
+    let mut taken: HashSet<String> = keys.iter().cloned().collect();
+    let mut next_n: HashMap<&str, u64> = HashMap::new();
+    keys.iter()
+        .enumerate()
+        .map(|(i, k)| {
+            let is_folder = folders.contains(k);
+            if !is_folder && last[k.as_str()] == i {
+                return Assigned::Own;
+            }
+            if overwrite && !is_folder {
+                return Assigned::Shadowed(last[k.as_str()]);
+            }
+            let p = &paths[i];
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let n = next_n.entry(k.as_str()).or_insert(0);
+            loop {
+                *n += 1;
+                let candidate = p.with_file_name(crate::formats::files::fit_name(
+                    &name,
+                    &format!(".duplicate{n}"),
+                ));
+                let ck = path_key(&candidate);
+                if !folders.contains(&ck) && taken.insert(ck) {
+                    return Assigned::Renamed(candidate);
+                }
+            }
+        })
+        .collect()
 }
 
 /// The relative path a file extracts to: its install path without the drive.
@@ -264,14 +370,8 @@ impl<'d> ChunkWriter<'d> {
             make_folder_inside(self.dir, folder)?;
             self.ready.insert(folder.to_path_buf());
         }
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        // Unique in the process: writers on other threads may be writing the same path.
-        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let tmp = path.with_file_name(format!(".{name}.{index}-{n}.msikit-tmp"));
+        // Short (a 255-byte name leaves no room to add to it) and unique in the process.
+        let tmp = crate::formats::files::temp_path(&path);
         let f = std::fs::File::create(&tmp)
             .map_err(|e| Error::io(e).in_file(tmp.display().to_string()))?;
         self.open.insert(index, (f, tmp, path, 0));
@@ -354,24 +454,48 @@ pub enum Progress {
 /// A receiver of [`Progress`] events that ignores them.
 pub fn no_progress(_: Progress) {}
 
-/// `msikit extract PACKAGE.msi -C DIR [--flat] [--only PATTERN]`.
+/// How `extract` lays out the files it writes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ExtractOptions<'a> {
+    /// All files straight into DIR, by long name.
+    pub flat: bool,
+    /// Only the files whose relative path or name matches (`*`, `?`, case-insensitive).
+    pub only: Option<&'a str>,
+    /// When files go to one path, write the last only (by sequence; cabinet order in a cabinet)
+    /// instead of giving the others a `.duplicateN` name.
+    pub overwrite: bool,
+}
+
+/// `msikit extract PACKAGE.msi -C DIR [--flat] [--only PATTERN] [--overwrite]`.
 pub fn extract(
     path: &Path,
     dir: &Path,
-    flat: bool,
-    only: Option<&str>,
+    options: ExtractOptions<'_>,
     properties: &HashMap<String, String>,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<ExtractReport> {
-    let c = Container::open(path)?;
+    let c = match Container::open(path) {
+        Ok(c) => c,
+        // Not a package: a setup program or a cabinet, whose cabinets are extracted as
+        // `cab extract` does (the package's error stands when there is none).
+        Err(e) if matches!(e.kind(), crate::error::ErrorKind::NotInstaller(_)) => {
+            return match CabinetSet::open_all(path, &[]) {
+                Ok(sets) => extract_cabinet(&sets, dir, options.overwrite, progress),
+                Err(_) => Err(e),
+            };
+        }
+        Err(e) => return Err(e),
+    };
     // The tables are not needed once the files are listed: freeing them keeps the peak down.
     let all = list(
         &DatabaseModel::load_tables(&crate::database::open_database(&c)?)?,
         properties,
     );
-    let mut plan = plan(&all, flat, only);
+    let mut plan = plan(&all, options.flat, options.only, options.overwrite);
     let mut report = ExtractReport {
         shadowed: std::mem::take(&mut plan.shadowed),
+        renamed: std::mem::take(&mut plan.renamed),
+        files: std::mem::take(&mut plan.placed),
         ..ExtractReport::default()
     };
     std::fs::create_dir_all(dir).map_err(|e| Error::io(e).in_file(dir.display().to_string()))?;
@@ -393,13 +517,19 @@ struct Plan<'a> {
     chosen: Vec<&'a PackageFile>,
     /// Each chosen file's path inside DIR, by File key.
     targets: HashMap<String, PathBuf>,
-    /// The rows dropped because a later one goes to the same path (not flat).
+    /// With overwriting, the rows dropped because a later one goes to the same path (not flat).
     shadowed: Vec<String>,
+    /// The rows written under another name, and why.
+    renamed: Vec<String>,
+    /// Every chosen file and its path, in File-table order.
+    placed: Vec<Placed>,
 }
 
 /// Chooses the files of `all` to write and their paths inside DIR (flat: by long name, the
-/// File key added to names that collide).
-fn plan<'a>(all: &'a [PackageFile], flat: bool, only: Option<&str>) -> Plan<'a> {
+/// File key added to names that collide; else by install path, rows that go to one path placed
+/// by [`assign_paths`] in order of sequence, so the row with the highest sequence, the one
+/// msiextract leaves there, keeps the path).
+fn plan<'a>(all: &'a [PackageFile], flat: bool, only: Option<&str>, overwrite: bool) -> Plan<'a> {
     let mut chosen: Vec<&PackageFile> = all
         .iter()
         .filter(|f| {
@@ -408,33 +538,100 @@ fn plan<'a>(all: &'a [PackageFile], flat: bool, only: Option<&str>) -> Plan<'a> 
             })
         })
         .collect();
-    let shadowed = if flat {
-        Vec::new()
-    } else {
-        keep_last_per_path(&mut chosen)
-    };
-    let rel_of = |f: &PackageFile| -> PathBuf {
-        if flat {
-            PathBuf::from(safe_file_name(&f.name))
-        } else {
-            relative_path(f)
-        }
-    };
-    // Flat names that collide get their File key.
-    let mut seen = HashSet::new();
     let mut targets: HashMap<String, PathBuf> = HashMap::new();
-    for f in &chosen {
-        let mut rel = rel_of(f);
-        if flat && !seen.insert(rel.to_string_lossy().to_lowercase()) {
-            rel = PathBuf::from(safe_file_name(&format!("{}.{}", f.name, f.file)));
+    let mut placed: Vec<Placed> = Vec::new();
+    let (mut shadowed, mut renamed) = (Vec::new(), Vec::new());
+    if flat {
+        // Flat names that collide get their File key.
+        let mut seen = HashSet::new();
+        for f in &chosen {
+            let mut rel = PathBuf::from(safe_file_name(&f.name));
+            let mut duplicate_of = None;
+            if !seen.insert(path_key(&rel)) {
+                let own = rel;
+                rel = PathBuf::from(safe_file_name(&format!("{}.{}", f.name, f.file)));
+                renamed.push(format!("{} -> {}", f.file, slashed(&rel)));
+                duplicate_of = Some(slashed(&own));
+            }
+            placed.push(Placed {
+                name: f.file.clone(),
+                path: slashed(&rel),
+                duplicate_of,
+                written: false,
+                cabinet_offset: None,
+            });
+            targets.insert(f.file.clone(), rel);
         }
-        targets.insert(f.file.clone(), rel);
+    } else {
+        let mut order: Vec<&PackageFile> = chosen.clone();
+        order.sort_by(|a, b| (a.sequence, &a.file).cmp(&(b.sequence, &b.file)));
+        let paths: Vec<PathBuf> = order.iter().map(|f| relative_path(f)).collect();
+        let assigned = assign_paths(&paths, overwrite);
+        let mut dropped: HashSet<&str> = HashSet::new();
+        let mut where_: HashMap<&str, (PathBuf, Option<String>)> = HashMap::new();
+        for (k, a) in assigned.into_iter().enumerate() {
+            let f = order[k];
+            let own = &paths[k];
+            match a {
+                Assigned::Own => {
+                    where_.insert(&f.file, (own.clone(), None));
+                }
+                Assigned::Renamed(p) => {
+                    renamed.push(format!(
+                        "{} (sequence {}) -> {} ({} is another file's)",
+                        f.file,
+                        f.sequence,
+                        slashed(&p),
+                        slashed(own)
+                    ));
+                    where_.insert(&f.file, (p, Some(slashed(own))));
+                }
+                Assigned::Shadowed(j) => {
+                    let winner = order[j];
+                    shadowed.push(format!(
+                        "{} (sequence {}) goes to {} as {} (sequence {}) does; {} is written",
+                        f.file,
+                        f.sequence,
+                        slashed(own),
+                        winner.file,
+                        winner.sequence,
+                        winner.file
+                    ));
+                    dropped.insert(&f.file);
+                }
+            }
+        }
+        chosen.retain(|f| !dropped.contains(f.file.as_str()));
+        for f in &chosen {
+            if let Some((rel, duplicate_of)) = where_.remove(f.file.as_str()) {
+                placed.push(Placed {
+                    name: f.file.clone(),
+                    path: slashed(&rel),
+                    duplicate_of,
+                    written: false,
+                    cabinet_offset: None,
+                });
+                targets.insert(f.file.clone(), rel);
+            }
+        }
     }
+    shadowed.sort();
+    renamed.sort();
     Plan {
         chosen,
         targets,
         shadowed,
+        renamed,
+        placed,
     }
+}
+
+/// A relative path with `/` between its parts, as reports show it.
+fn slashed(p: &Path) -> String {
+    p.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// A cabinet to decode: its name in the Media table, where it is read from, the files wanted.
@@ -516,6 +713,7 @@ fn cabinet_jobs<'a>(
                     match std::fs::read(&src).or_else(|_| std::fs::read(&alt)) {
                         Ok(b) => {
                             write_file(dir, &targets[&f.file], &b)?;
+                            report.done.push(targets[&f.file].clone());
                             report.written += 1;
                             report.bytes += b.len() as u64;
                         }
@@ -614,82 +812,108 @@ fn decode_and_write(
     )
 }
 
-/// When File rows resolve to the same path, keeps the one with the highest sequence (the last
-/// in cabinet order, which msiextract writes last) and says which were dropped, so the result
-/// does not depend on which folder finishes first.
-fn keep_last_per_path(chosen: &mut Vec<&PackageFile>) -> Vec<String> {
-    let mut last: HashMap<PathBuf, &PackageFile> = HashMap::new();
-    for &f in chosen.iter() {
-        let slot = last.entry(relative_path(f)).or_insert(f);
-        if (f.sequence, &f.file) > (slot.sequence, &slot.file) {
-            *slot = f;
-        }
-    }
-    let mut shadowed = Vec::new();
-    chosen.retain(|f| {
-        let rel = relative_path(f);
-        let winner = last[&rel];
-        if std::ptr::eq(winner, *f) {
-            return true;
-        }
-        shadowed.push(format!(
-            "{} (sequence {}) goes to {} as {} (sequence {}) does; {} is written",
-            f.file,
-            f.sequence,
-            rel.display(),
-            winner.file,
-            winner.sequence,
-            winner.file
-        ));
-        false
-    });
-    shadowed.sort();
-    shadowed
-}
-
-/// `msikit cab extract FILE.cab [MORE.cab...] -C DIR`: every file of a cabinet or of a set, at
-/// the path its name gives inside `dir` (each part made safe), folders decoded on all cores at
-/// once. A cabinet that cannot be extracted at all (a file continued in a volume not given, a
-/// compression msikit does not decode) is an error before anything is written; a folder whose
-/// data is bad is a problem in the report, the other folders' files written. When entries
-/// share a path, the last in the cabinet's order is written (as cabextract leaves it).
+/// `msikit cab extract FILE.cab [MORE.cab...] -C DIR [--overwrite]`: every file of the
+/// cabinets (or sets) `sets` (as [`CabinetSet::open_all`] finds them in a file) inside `dir`, at
+/// the path [`output_path`] makes of its name (cabextract's mapping, each part a safe file
+/// name), folders decoded on all cores at once. Entries that go to one path are placed by
+/// [`assign_paths`] in the cabinets' order: the last keeps the path (what cabextract leaves
+/// there), the others get a `.duplicateN` name, or with `overwrite` are not written. A cabinet
+/// that cannot be extracted at all (a file continued in a volume not given, a compression msikit
+/// does not decode) is an error before anything is written; a folder whose data is bad is a
+/// problem in the report, the other folders' files written. When the cabinets were found inside
+/// the file (not one at its start), the report says at which offsets.
 pub fn extract_cabinet(
-    set: &CabinetSet,
+    sets: &[CabinetSet],
     dir: &Path,
+    overwrite: bool,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<ExtractReport> {
-    let units = set.folder_units()?;
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(e).in_file(dir.display().to_string()))?;
-    // Cabinet names use `\` between folders; each part is kept inside DIR.
-    let mut by_path: HashMap<PathBuf, usize> = HashMap::new();
-    for f in set.files() {
-        let rel: PathBuf = f
-            .name
-            .split(['\\', '/'])
-            .filter(|p| !p.is_empty())
-            .map(safe_file_name)
-            .collect();
-        by_path.insert(rel, f.index);
+    let mut work: Vec<(usize, FolderUnit<'_>)> = Vec::new();
+    for (k, set) in sets.iter().enumerate() {
+        work.extend(set.folder_units()?.into_iter().map(|u| (k, u)));
     }
-    let chosen: HashMap<usize, PathBuf> = by_path.into_iter().map(|(p, i)| (i, p)).collect();
-    let work: Vec<FolderUnit<'_>> = units
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(e).in_file(dir.display().to_string()))?;
+    let mut report = ExtractReport::default();
+    if sets.len() > 1 || sets.iter().any(|s| s.offset() != 0) {
+        report.cabinets = sets.iter().map(CabinetSet::offset).collect();
+    }
+    let mut entries: Vec<(usize, &CabFile)> = Vec::new();
+    let mut paths: Vec<PathBuf> = Vec::new();
+    for (k, set) in sets.iter().enumerate() {
+        let slash = slash_separates(set.files());
+        for f in set.files() {
+            entries.push((k, f));
+            paths.push(output_path(f, slash));
+        }
+    }
+    let mut chosen: HashMap<(usize, usize), PathBuf> = HashMap::new();
+    let assigned = assign_paths(&paths, overwrite);
+    for (((k, f), own), a) in entries.iter().zip(&paths).zip(assigned) {
+        let at = |k: usize| {
+            if report.cabinets.is_empty() {
+                String::new()
+            } else {
+                format!(" in the cabinet at offset {}", sets[k].offset())
+            }
+        };
+        let (rel, duplicate_of) = match a {
+            Assigned::Own => (own.clone(), None),
+            Assigned::Renamed(p) => {
+                report.renamed.push(format!(
+                    "{}{} -> {} ({} is another file's)",
+                    f.name,
+                    at(*k),
+                    slashed(&p),
+                    slashed(own)
+                ));
+                (p, Some(slashed(own)))
+            }
+            Assigned::Shadowed(j) => {
+                let (wk, w) = entries[j];
+                report.shadowed.push(format!(
+                    "{} (entry {}{}) goes to {} as entry {}{} does; that one is written",
+                    f.name,
+                    f.index,
+                    at(*k),
+                    slashed(own),
+                    w.index,
+                    at(wk)
+                ));
+                continue;
+            }
+        };
+        report.files.push(Placed {
+            name: f.name.clone(),
+            path: slashed(&rel),
+            duplicate_of,
+            written: false,
+            cabinet_offset: (!report.cabinets.is_empty()).then(|| sets[*k].offset()),
+        });
+        chosen.insert((*k, f.index), rel);
+    }
+    let work: Vec<(usize, FolderUnit<'_>)> = work
         .into_iter()
-        .map(|mut u| {
-            u.files.retain(|f| chosen.contains_key(&f.index));
-            u
+        .map(|(k, mut u)| {
+            u.files.retain(|f| chosen.contains_key(&(k, f.index)));
+            (k, u)
         })
-        .filter(|u| !u.files.is_empty())
+        .filter(|(_, u)| !u.files.is_empty())
         .collect();
     progress(Progress::Start {
         files: chosen.len(),
     });
     let results = on_cores(
         &work,
-        |unit| unit.blocks,
-        |unit| write_folder(set, unit, dir, progress, None, |cf| chosen.get(&cf.index)),
+        |(_, unit)| unit.blocks,
+        |(k, unit)| {
+            let context = (!report.cabinets.is_empty())
+                .then(|| format!("cabinet at offset {}", sets[*k].offset()));
+            write_folder(&sets[*k], unit, dir, progress, context.as_deref(), |cf| {
+                chosen.get(&(*k, cf.index))
+            })
+        },
     );
     progress(Progress::Finish);
-    let mut report = ExtractReport::default();
     report.merge(results);
     report.finish(chosen.len());
     Ok(report)
@@ -773,6 +997,9 @@ fn write_folder<'m, P: AsRef<Path>>(
             FileChunk::End(cf) => {
                 if writer.is_open(cf.index) {
                     r.bytes += writer.end(cf.index)?;
+                    if let Some(rel) = target(cf) {
+                        r.done.push(rel.as_ref().to_path_buf());
+                    }
                     r.written += 1;
                     progress(Progress::FileWritten);
                 }
@@ -798,6 +1025,10 @@ impl ExtractReport {
     fn finish(&mut self, chosen: usize) {
         self.problems.sort();
         self.not_written = chosen.saturating_sub(self.written);
+        let done: HashSet<String> = self.done.drain(..).map(|p| slashed(&p)).collect();
+        for f in &mut self.files {
+            f.written = done.contains(&f.path);
+        }
     }
 
     /// Adds the reports of the folders.
@@ -806,6 +1037,7 @@ impl ExtractReport {
             self.written += x.written;
             self.bytes += x.bytes;
             self.problems.extend(x.problems);
+            self.done.extend(x.done);
         }
     }
 }
@@ -912,20 +1144,87 @@ mod tests {
         };
         let rows = [
             file("late", "a.dll", 9),
-            file("early", "a.dll", 2),
+            file("early", "A.DLL", 2),
             file("other", "b.dll", 5),
             file("middle", "a.dll", 4),
         ];
-        let mut chosen: Vec<&PackageFile> = rows.iter().collect();
-        let shadowed = keep_last_per_path(&mut chosen);
-        let kept: Vec<&str> = chosen.iter().map(|f| f.file.as_str()).collect();
+        // Overwriting: the last by sequence is written, the others listed.
+        let p = plan(&rows, false, None, true);
+        let kept: Vec<&str> = p.chosen.iter().map(|f| f.file.as_str()).collect();
         assert_eq!(kept, ["late", "other"]);
-        assert_eq!(shadowed.len(), 2);
+        assert_eq!(p.shadowed.len(), 2);
         assert!(
-            shadowed[0].starts_with("early (sequence 2) goes to "),
-            "{shadowed:?}"
+            p.shadowed[0].starts_with("early (sequence 2) goes to "),
+            "{:?}",
+            p.shadowed
         );
-        assert!(shadowed[1].ends_with("late is written"), "{shadowed:?}");
+        assert!(
+            p.shadowed[1].ends_with("late is written"),
+            "{:?}",
+            p.shadowed
+        );
+        // By default every row is written: the last by sequence at the path, the others (in
+        // order of sequence) under a .duplicateN name.
+        let p = plan(&rows, false, None, false);
+        assert!(p.shadowed.is_empty());
+        let at = |k: &str| slashed(&p.targets[k]);
+        assert_eq!(at("late"), "App/a.dll");
+        assert_eq!(at("early"), "App/A.DLL.duplicate1");
+        assert_eq!(at("middle"), "App/a.dll.duplicate2");
+        assert_eq!(at("other"), "App/b.dll");
+        assert_eq!(p.renamed.len(), 2);
+        let placed: Vec<(&str, Option<&str>)> = p
+            .placed
+            .iter()
+            .map(|x| (x.name.as_str(), x.duplicate_of.as_deref()))
+            .collect();
+        assert_eq!(
+            placed,
+            [
+                ("late", None),
+                ("early", Some("App/A.DLL")),
+                ("other", None),
+                ("middle", Some("App/a.dll"))
+            ]
+        );
+    }
+
+    #[test]
+    fn paths_are_assigned_without_losing_a_file() {
+        let p = |s: &str| PathBuf::from(s);
+        let paths = [p("x"), p("a"), p("x"), p("a/b"), p("x.duplicate1"), p("X")];
+        // "a" is a folder of "a/b": the file "a" is renamed in both modes.
+        assert_eq!(
+            assign_paths(&paths, false),
+            [
+                Assigned::Renamed(p("x.duplicate2")),
+                Assigned::Renamed(p("a.duplicate1")),
+                Assigned::Renamed(p("x.duplicate3")),
+                Assigned::Own,
+                Assigned::Own,
+                Assigned::Own,
+            ]
+        );
+        assert_eq!(
+            assign_paths(&paths, true),
+            [
+                Assigned::Shadowed(5),
+                Assigned::Renamed(p("a.duplicate1")),
+                Assigned::Shadowed(5),
+                Assigned::Own,
+                Assigned::Own,
+                Assigned::Own,
+            ]
+        );
+        // A name of 255 bytes keeps its extension and the suffix.
+        let long = format!("{}.txt", "n".repeat(251));
+        let got = assign_paths(&[p(&long), p(&long)], false);
+        let Assigned::Renamed(r) = &got[0] else {
+            panic!("{got:?}")
+        };
+        let name = r.file_name().unwrap().to_str().unwrap();
+        assert_eq!(name.len(), 255);
+        assert!(name.ends_with("n.txt.duplicate1"));
     }
 
     #[test]

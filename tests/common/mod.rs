@@ -179,3 +179,54 @@ sys.exit(1 if errors else 0)
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// One part of a path cabextract wrote, as `msikit cab extract` names it (docs/verbs/cab.md):
+/// its bytes read as UTF-8 when they are (cabextract writes names with the UTF-8 flag so), else
+/// as Windows-1252 (cabextract writes other names' raw bytes, msikit their Windows-1252
+/// reading); then made a safe file name: control characters and `\ : * ? " < > |` become `_`,
+/// DOS device names get a leading `_`, a name over 255 bytes is cut before its extension.
+pub fn cabextract_part_as_msikit(part: &[u8]) -> String {
+    let text = match std::str::from_utf8(part) {
+        Ok(t) => t.to_string(),
+        Err(_) => encoding_rs::WINDOWS_1252
+            .decode_without_bom_handling(part)
+            .0
+            .into_owned(),
+    };
+    msikit::formats::files::safe_file_name(&text)
+}
+
+/// The tree `msikit cab extract --overwrite` should write, from the tree cabextract wrote (by
+/// relative path, `/`-separated bytes): each path mapped part by part, and paths that differ
+/// only in case (one file on Windows, and so one for msikit) taken once. A path where two of
+/// cabextract's files meet has `None` for bytes unless they are the same (which one msikit
+/// keeps depends on the order of the entries).
+pub fn cabextract_tree_as_msikit(
+    on_disk: &std::collections::BTreeMap<Vec<u8>, Vec<u8>>,
+) -> std::collections::BTreeMap<String, Option<Vec<u8>>> {
+    use std::collections::BTreeMap;
+    let mut out: BTreeMap<String, Option<Vec<u8>>> = BTreeMap::new();
+    let mut exact: BTreeMap<String, String> = BTreeMap::new();
+    for (path, bytes) in on_disk {
+        let mapped: Vec<String> = path
+            .split(|&c| c == b'/')
+            .map(cabextract_part_as_msikit)
+            .collect();
+        let mapped = mapped.join("/");
+        let key = mapped.to_lowercase();
+        match out.get_mut(&key) {
+            Some(slot) => {
+                if slot.as_ref() != Some(bytes) {
+                    *slot = None;
+                }
+            }
+            None => {
+                out.insert(key.clone(), Some(bytes.clone()));
+                exact.insert(key, mapped);
+            }
+        }
+    }
+    out.into_iter()
+        .map(|(k, v)| (exact[&k].clone(), v))
+        .collect()
+}

@@ -30,6 +30,7 @@ mod data;
 mod header;
 mod lzx;
 mod names;
+pub use names::{output_path, slash_separates};
 mod pipeline;
 mod reader;
 mod set;

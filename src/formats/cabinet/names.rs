@@ -11,6 +11,79 @@
 //! there, and every other byte, a surrogate, U+FFFE, U+FFFF, a NUL or a code point past U+10FFFF
 //! becomes U+FFFD.
 
+use std::path::PathBuf;
+
+use super::CabFile;
+use crate::formats::files::safe_file_name;
+
+/// Which slash separates folders in the names of a cabinet's files, decided as cabextract
+/// decides it: with only `/` it is `/`; with only `\\`, or neither, `\\`; with both, the first
+/// two consecutive files whose names start with the same first folder decide, by the slash after
+/// it (else `\\`). The other slash is then an ordinary character of a name.
+pub fn slash_separates(files: &[CabFile]) -> bool {
+    let slash = files.iter().any(|f| f.raw_name.contains(&b'/'));
+    let back = files.iter().any(|f| f.raw_name.contains(&b'\\'));
+    if !slash || !back {
+        return slash;
+    }
+    if let [only] = files {
+        return only.raw_name.iter().find(|&&c| c == b'/' || c == b'\\') == Some(&b'/');
+    }
+    let mut old: Option<&[u8]> = None;
+    for f in files {
+        let name = &f.raw_name[..];
+        let first = name
+            .iter()
+            .position(|&c| c == b'/' || c == b'\\')
+            .map(|p| &name[..=p]);
+        if let (Some(dir), Some(prev)) = (first, old) {
+            if prev == dir {
+                return dir.ends_with(b"/");
+            }
+        }
+        old = first;
+    }
+    false
+}
+
+/// The path inside the chosen folder where a cabinet entry is written, `slash` saying which
+/// slash separates folders ([`slash_separates`]), made as cabextract makes it where that is
+/// safe. The name is decoded as [`CabFile::name`] says (invalid UTF-8 as U+FFFD, a name without
+/// the UTF-8 flag as Windows-1252, so it stays readable); its leading slashes (of both kinds)
+/// go, and every `..` followed by a slash of either kind becomes `xx` (cabextract's rule). It is
+/// then cut at the separator: empty parts and `.` are dropped, a `..` left at the end becomes
+/// `xx`, and every other part is made a safe file name ([`safe_file_name`]: the other slash,
+/// `:`, control characters and the like become `_`). A name with no part left is `x`, as
+/// cabextract names it.
+pub fn output_path(f: &CabFile, slash: bool) -> PathBuf {
+    let sep = if slash { '/' } else { '\\' };
+    let name = f.name.trim_start_matches(['/', '\\']);
+    let mut chars: Vec<char> = name.chars().collect();
+    let mut i = 0;
+    while i + 2 < chars.len() {
+        if chars[i] == '.' && chars[i + 1] == '.' && matches!(chars[i + 2], '/' | '\\') {
+            chars[i] = 'x';
+            chars[i + 1] = 'x';
+            i += 3;
+        } else {
+            i += 1;
+        }
+    }
+    let name: String = chars.into_iter().collect();
+    let mut path = PathBuf::new();
+    for part in name.split(sep) {
+        match part {
+            "" | "." => {}
+            ".." => path.push("xx"),
+            p => path.push(safe_file_name(p)),
+        }
+    }
+    if path.as_os_str().is_empty() {
+        path.push("x");
+    }
+    path
+}
+
 /// Decodes a name as the attributes say.
 pub(super) fn decode(raw: &[u8], utf8: bool) -> String {
     if utf8 {
@@ -82,6 +155,64 @@ mod tests {
         assert_eq!(decode_utf8_lenient(b"\xE0\x80\x80"), "\u{FFFD}");
         assert_eq!(decode_utf8_lenient(b"\xC0\x80"), "\u{FFFD}\u{FFFD}");
         assert_eq!(decode_utf8_lenient(b"\xF5\x80\x80\x80").chars().count(), 4);
+    }
+
+    fn entry(name: &[u8], utf8: bool) -> CabFile {
+        CabFile {
+            name: decode(name, utf8),
+            raw_name: name.to_vec(),
+            size: 0,
+            folder: 0,
+            offset: 0,
+            date_time: (0, 0),
+            attributes: 0,
+            name_is_utf8: utf8,
+            index: 0,
+        }
+    }
+
+    #[test]
+    fn output_paths_stay_inside_and_readable() {
+        let out = |name: &[u8], slash: bool| {
+            let p = output_path(&entry(name, false), slash);
+            assert!(
+                p.components()
+                    .all(|c| matches!(c, std::path::Component::Normal(_))),
+                "{p:?}"
+            );
+            p.to_string_lossy().replace('\\', "/")
+        };
+        assert_eq!(out(b"dir\\file.txt", false), "dir/file.txt");
+        assert_eq!(
+            out(b"\\\\abs\\..\\..\\etc\\passwd", false),
+            "abs/xx/xx/etc/passwd"
+        );
+        assert_eq!(
+            out(b"/abs\\with\\backslashes", true),
+            "abs_with_backslashes"
+        );
+        assert_eq!(out(b"a/../b\\..\\c", true), "a/xx/b_xx_c");
+        assert_eq!(out(b"a/..", true), "a/xx");
+        assert_eq!(out(b"./a/./b", true), "a/b");
+        assert_eq!(out(b"///", true), "x");
+        assert_eq!(out(b"", true), "x");
+        assert_eq!(out(b"tab\there\x7f:nul", true), "tab_here__nul");
+        assert_eq!(out(b"caf\xe9.txt", false), "café.txt");
+        assert_eq!(out(b"CON", false), "_CON");
+        let p = output_path(&entry(b"bad\xff\xfe.txt", true), false);
+        assert_eq!(p.to_string_lossy(), "bad\u{FFFD}\u{FFFD}.txt");
+    }
+
+    #[test]
+    fn the_separator_is_chosen_as_cabextract_chooses_it() {
+        let files =
+            |names: &[&[u8]]| -> Vec<CabFile> { names.iter().map(|n| entry(n, false)).collect() };
+        assert!(!slash_separates(&files(&[b"a\\b", b"c"])));
+        assert!(slash_separates(&files(&[b"a/b", b"c"])));
+        assert!(!slash_separates(&files(&[b"plain"])));
+        assert!(slash_separates(&files(&[b"x/y\\z"])));
+        assert!(slash_separates(&files(&[b"d/1", b"d/2", b"e\\3"])));
+        assert!(!slash_separates(&files(&[b"d\\1", b"d\\2", b"e/3"])));
     }
 
     #[test]

@@ -11,6 +11,10 @@ use super::{data, header};
 use super::{CabFile, CabFolder, Cabinet, CabinetLink, Compression, FileChunk, FolderUnit};
 use crate::error::{Error, Missing, Result};
 
+/// What [`Cabinet::search_file`] found: the cabinets, and the offset and error of the first
+/// plausible header that did not read.
+pub type Found = (Vec<Cabinet>, Option<(u64, Error)>);
+
 impl Cabinet {
     /// Reads the cabinet that starts at byte 0 of `bytes` (a `.cab` file, or a stream of an MSI,
     /// MSM or MSP). Bytes after the cabinet (a signature, padding) are ignored.
@@ -57,6 +61,76 @@ impl Cabinet {
             len,
         );
         Self::from_source(source, 0).map_err(|e| e.in_file(&name))
+    }
+
+    /// Finds every cabinet in the file at `path` from byte `from` on, as [`search`](Self::search)
+    /// does in a buffer, reading the file a piece at a time (a setup program of gigabytes is not
+    /// held in memory); each cabinet found reads its data blocks from the file. Returns the
+    /// cabinets (each knows its [`offset`](Self::offset)) and, when a plausible header did not
+    /// read, the first such offset and error.
+    pub fn search_file(path: &Path, from: u64) -> Result<Found> {
+        use std::io::{Read, Seek, SeekFrom};
+        let name = path.display().to_string();
+        let io = |e: std::io::Error| Error::io(e).in_file(&name);
+        let mut file = File::open(path).map_err(io)?;
+        let len = file.metadata().map_err(io)?.len();
+        let mut found = Vec::new();
+        let mut first_failure = None;
+        const PIECE: usize = 1 << 20;
+        let mut buf = vec![0u8; PIECE + 20];
+        let mut pos = from;
+        while pos + 20 <= len {
+            // A piece, with room for a header that starts in its last bytes.
+            let want = (len - pos).min(buf.len() as u64) as usize;
+            file.seek(SeekFrom::Start(pos)).map_err(io)?;
+            file.read_exact(&mut buf[..want]).map_err(io)?;
+            let piece = &buf[..want];
+            let scan = if pos + want as u64 >= len {
+                want
+            } else {
+                want - 19
+            };
+            let mut next = pos + scan as u64;
+            let mut i = 0;
+            while i < scan {
+                let Some(k) = find_signature(&piece[i..]) else {
+                    break;
+                };
+                let at = i + k;
+                if at >= scan {
+                    // Starts in the overlap: the next piece has it whole.
+                    break;
+                }
+                let Some(h) = piece.get(at..at + 20) else {
+                    break;
+                };
+                let abs = pos + at as u64;
+                let size = u64::from(u32::from_le_bytes([h[8], h[9], h[10], h[11]]));
+                let files = u64::from(u32::from_le_bytes([h[16], h[17], h[18], h[19]]));
+                i = at + 4;
+                if files < size && abs + files < len + 32 && abs + size < len + 32 {
+                    let f = File::open(path).map_err(io)?;
+                    let source = Source::reader_at(Input::File(f), abs, len - abs);
+                    match Self::from_source(source, abs) {
+                        Ok(cab) => {
+                            found.push(cab);
+                            next = abs + size;
+                            break;
+                        }
+                        Err(e) => {
+                            if first_failure.is_none() {
+                                first_failure = Some((abs, e));
+                            }
+                        }
+                    }
+                }
+            }
+            if next <= pos {
+                break;
+            }
+            pos = next;
+        }
+        Ok((found, first_failure))
     }
 
     /// Finds every cabinet in `bytes`, as cabextract does: at each `MSCF` whose header has a

@@ -295,6 +295,69 @@ impl CabinetSet {
         Ok((folders, files))
     }
 
+    /// The cabinets of a file, as `cab list|extract` read it, cabextract's way: the cabinet at
+    /// its start (with its next volumes, as [`open`](Self::open) finds or is given them), then
+    /// every other cabinet found further in (two cabinets one after the other), each read
+    /// alone; or, when the file does not start with a cabinet that reads (a self-extracting
+    /// setup program, a cabinet with a prefix, a signed `.msu`), every cabinet found inside it
+    /// ([`Cabinet::search_file`]). Each set says where it starts ([`offset`](Self::offset)).
+    /// An error when there is none, naming the file and what was wrong with the first
+    /// plausible header.
+    pub fn open_all(first: &Path, more: &[PathBuf]) -> Result<Vec<CabinetSet>> {
+        let name = first.display().to_string();
+        let mut head = [0u8; 4];
+        let at_start = {
+            use std::io::Read;
+            let mut f = std::fs::File::open(first).map_err(|e| Error::io(e).in_file(&name))?;
+            f.read(&mut head).map_err(|e| Error::io(e).in_file(&name))? == 4
+                && &head == super::header::SIGNATURE
+        };
+        let alone = |cab: Cabinet| CabinetSet {
+            volumes: vec![(name.clone(), cab)],
+            folders: Vec::new(),
+            files: Vec::new(),
+        };
+        if at_start || !more.is_empty() {
+            match Self::open(first, more) {
+                Ok(set) => {
+                    let end = u64::from(set.volumes[0].1.declared_size()).max(4);
+                    let mut sets = vec![set];
+                    if more.is_empty() {
+                        let (found, _) = Cabinet::search_file(first, end)?;
+                        sets.extend(found.into_iter().map(alone));
+                    }
+                    return Ok(sets);
+                }
+                Err(e) if more.is_empty() => {
+                    let (found, _) = Cabinet::search_file(first, 4)?;
+                    if found.is_empty() {
+                        return Err(e);
+                    }
+                    return Ok(found.into_iter().map(alone).collect());
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        let (found, failure) = Cabinet::search_file(first, 0)?;
+        if found.is_empty() {
+            return Err(match failure {
+                Some((at, e)) => Error::malformed(format!(
+                    "no cabinet in it: the cabinet header at offset {at} does not read: {e}"
+                )),
+                None => Error::signature(
+                    "not a cabinet, and no cabinet inside it (no 'MSCF' header that holds)",
+                ),
+            }
+            .in_file(&name));
+        }
+        Ok(found.into_iter().map(alone).collect())
+    }
+
+    /// Where the first volume starts in its file: 0, or where a search found it.
+    pub fn offset(&self) -> u64 {
+        self.volumes.first().map_or(0, |(_, c)| c.offset())
+    }
+
     /// The volumes, in order, each with the name it was opened by.
     pub fn volumes(&self) -> impl Iterator<Item = (&str, &Cabinet)> {
         self.volumes.iter().map(|(n, c)| (n.as_str(), c))

@@ -35,15 +35,18 @@ pub(crate) enum Input {
 /// An [`Input`] with the last window of bytes read from it.
 pub(crate) struct Windowed {
     input: Input,
+    /// Where the cabinet starts in the input (non-zero for one found inside a file).
+    base: u64,
     /// Where `window` starts.
     start: u64,
     window: Vec<u8>,
 }
 
 impl Windowed {
-    pub(super) fn new(input: Input) -> Self {
+    pub(super) fn new(input: Input, base: u64) -> Self {
         Windowed {
             input,
+            base,
             start: 0,
             window: Vec::new(),
         }
@@ -52,6 +55,7 @@ impl Windowed {
     /// Reads exactly `buf.len()` bytes at `pos` from the input (the caller has checked that they
     /// are there).
     fn read_input(&mut self, pos: u64, buf: &mut [u8]) -> std::io::Result<()> {
+        let pos = pos + self.base;
         match &mut self.input {
             Input::File(f) => {
                 f.seek(SeekFrom::Start(pos))?;
@@ -95,8 +99,13 @@ impl Windowed {
 impl Source {
     /// A file or stream of `len` bytes.
     pub(super) fn reader(input: Input, len: u64) -> Source {
+        Self::reader_at(input, 0, len)
+    }
+
+    /// The bytes of a file or stream from `base` on, `len` of them.
+    pub(super) fn reader_at(input: Input, base: u64, len: u64) -> Source {
         Source::Reader {
-            reader: Mutex::new(Windowed::new(input)),
+            reader: Mutex::new(Windowed::new(input, base)),
             len,
         }
     }

@@ -556,6 +556,44 @@ fn search_finds_embedded_cabinets() {
     assert!(Cabinet::search(b"nothing here".to_vec()).is_err());
 }
 
+/// The search through a file reads it in pieces of 1 MiB: cabinets whose signature or header
+/// straddles a piece boundary, or that lie past the first piece, are found as in memory.
+#[test]
+fn search_file_finds_cabinets_across_its_pieces() {
+    let one = build(&one_folder(&[("one", b"111")], 0));
+    let two = build(&one_folder(&[("two", &sample(5000, 12))], 1));
+    let dir = std::env::temp_dir().join(format!("msikit-search-file-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for lead in [
+        0usize,
+        5,
+        (1 << 20) - 2,
+        (1 << 20) - 10,
+        (1 << 20) + 19,
+        3 << 20,
+    ] {
+        let mut bytes = vec![b'.'; lead];
+        bytes.extend_from_slice(&one);
+        bytes.extend_from_slice(b"MSCF but not a header");
+        bytes.extend_from_slice(&two);
+        let path = dir.join(format!("lead-{lead}"));
+        std::fs::write(&path, &bytes).unwrap();
+        let (cabs, _) = Cabinet::search_file(&path, 0).unwrap();
+        let mem = Cabinet::search(bytes).unwrap();
+        let at: Vec<u64> = cabs.iter().map(Cabinet::offset).collect();
+        let want: Vec<u64> = mem.iter().map(Cabinet::offset).collect();
+        assert_eq!(at, want, "lead {lead}");
+        assert_eq!(at[0], lead as u64);
+        assert_eq!(extract_all(&cabs[0]).unwrap()[0].1, b"111");
+        assert_eq!(extract_all(&cabs[1]).unwrap()[0].1, sample(5000, 12));
+        // From past the first cabinet only the second is found.
+        let (rest, _) = Cabinet::search_file(&path, lead as u64 + 4).unwrap();
+        assert_eq!(rest.len(), 1);
+        let _ = std::fs::remove_file(&path);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn open_reads_from_a_file() {
     let a = sample(90_000, 13);

@@ -64,7 +64,7 @@ pub fn decode_data(bytes: &[u8]) -> EventData {
         .collect::<Vec<_>>()
         .join(" ");
     let utf16 = bytes.len() >= 4
-        && bytes.len() % 2 == 0
+        && bytes.len().is_multiple_of(2)
         && bytes.chunks_exact(2).all(|p| p[1] == 0 && p[0] != 0);
     let text: String = if utf16 {
         bytes.chunks_exact(2).map(|p| char::from(p[0])).collect()
@@ -302,11 +302,8 @@ fn event_from_fields(fields: &[(&str, String)]) -> Option<Event> {
 pub fn parse_dump(s: &str) -> Vec<u8> {
     let mut out = Vec::new();
     let mut s = s.trim_start();
-    loop {
-        // The offset.
-        let Some((off, rest)) = s.split_once(": ") else {
-            break;
-        };
+    // Each line: the offset, then the bytes.
+    while let Some((off, rest)) = s.split_once(": ") {
         if !(4..=8).contains(&off.len()) || !off.bytes().all(|c| c.is_ascii_hexdigit()) {
             break;
         }
@@ -447,13 +444,11 @@ pub fn parse_csv(text: &str) -> Result<Vec<Event>> {
                 .map(|s| s.trim().to_string())
                 .filter(|s| !s.is_empty())
         };
-        let idv = field(id)
-            .and_then(|s| s.parse::<u32>().ok())
-            .or_else(|| {
-                field(instance)
-                    .and_then(|s| s.parse::<u64>().ok())
-                    .map(|v| (v & 0xFFFF) as u32)
-            });
+        let idv = field(id).and_then(|s| s.parse::<u32>().ok()).or_else(|| {
+            field(instance)
+                .and_then(|s| s.parse::<u64>().ok())
+                .map(|v| (v & 0xFFFF) as u32)
+        });
         let Some(idv) = idv else { continue };
         let mut description = match message {
             // The unnamed message column and any after it (commas in the message).
@@ -507,12 +502,9 @@ pub fn parse_xml(text: &str) -> Result<Vec<Event>> {
     let mut message: Option<String> = None;
     let mut binary = String::new();
     loop {
-        let ev = rd.read_event().map_err(|e| {
-            Error::malformed(format!(
-                "XML at byte {}: {e}",
-                rd.error_position()
-            ))
-        })?;
+        let ev = rd
+            .read_event()
+            .map_err(|e| Error::malformed(format!("XML at byte {}: {e}", rd.error_position())))?;
         match ev {
             X::Start(e) => {
                 let name = e.local_name().as_ref().to_string();
@@ -573,8 +565,7 @@ pub fn parse_xml(text: &str) -> Result<Vec<Event>> {
                             None => render(c.id, &c.strings),
                         };
                         if let Some(i) = c.description.find(TRAILER) {
-                            c.description =
-                                c.description.get(..i).unwrap_or("").trim().to_string();
+                            c.description = c.description.get(..i).unwrap_or("").trim().to_string();
                         }
                         events.push(c);
                     }
@@ -677,7 +668,10 @@ mod tests {
         assert_eq!(e.description, "Product: Microsoft Exchange Server -- Error 1306. Another application has exclusive access to the file 'PathOfFile'. Please shut down all other applications, then click Retry.");
         let d = decode_data(&e.data);
         assert_eq!(d.text, "{24B2C164-DE66-44FE-B468-A46D9D5E6B31}");
-        assert_eq!(d.product_code.as_deref(), Some("{24B2C164-DE66-44FE-B468-A46D9D5E6B31}"));
+        assert_eq!(
+            d.product_code.as_deref(),
+            Some("{24B2C164-DE66-44FE-B468-A46D9D5E6B31}")
+        );
         assert_eq!(d.error_code, None);
     }
 
@@ -693,11 +687,15 @@ mod tests {
 
     #[test]
     fn data_in_utf16_and_with_the_patch_and_error() {
-        let s = "{24B2C164-DE66-44FE-B468-A46D9D5E6B31} {DCF5AFE2-E80A-42FB-A60D-A3B75E8EC394} 1603";
+        let s =
+            "{24B2C164-DE66-44FE-B468-A46D9D5E6B31} {DCF5AFE2-E80A-42FB-A60D-A3B75E8EC394} 1603";
         let utf16: Vec<u8> = s.encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
         for bytes in [s.as_bytes().to_vec(), utf16] {
             let d = decode_data(&bytes);
-            assert_eq!(d.patch_code.as_deref(), Some("{DCF5AFE2-E80A-42FB-A60D-A3B75E8EC394}"));
+            assert_eq!(
+                d.patch_code.as_deref(),
+                Some("{DCF5AFE2-E80A-42FB-A60D-A3B75E8EC394}")
+            );
             assert_eq!(d.error_code, Some(1603));
         }
     }
@@ -710,9 +708,15 @@ mod tests {
         assert_eq!(ev[0].id, 1023);
         assert_eq!(ev[0].level.as_deref(), Some("Error"));
         assert_eq!(ev[0].description, "Product: Microsoft Exchange Server - Update 'Update Rollup 1 & more' could not be installed. Error code 1603. Additional information is available in the log file C:\\x.log.");
-        assert_eq!(decode_data(&ev[0].data).product_code.as_deref(), Some("{ABCD0000-0000-0000-0000-000000000000}"));
+        assert_eq!(
+            decode_data(&ev[0].data).product_code.as_deref(),
+            Some("{ABCD0000-0000-0000-0000-000000000000}")
+        );
         assert_eq!(ev[1].description, "Product: X -- Configuration failed.");
-        assert!(parse_xml("<Event><System>").is_err() || parse_xml("<Event><System>").unwrap().is_empty());
+        assert!(
+            parse_xml("<Event><System>").is_err()
+                || parse_xml("<Event><System>").unwrap().is_empty()
+        );
     }
 
     #[test]

@@ -163,14 +163,10 @@ impl Lines {
         let sample = head.get(..head.len().min(4096)).unwrap_or(head);
         let encoding = TextEncoding::sniff(sample, ansi);
         let bom = match encoding {
-            TextEncoding::Utf16Le { bom: true } | TextEncoding::Utf16Be => {
-                if head.starts_with(&[0xFE, 0xFF]) {
-                    2
-                } else if head.starts_with(&[0xFF, 0xFE]) {
-                    2
-                } else {
-                    0
-                }
+            TextEncoding::Utf16Le { bom: true } | TextEncoding::Utf16Be
+                if head.starts_with(&[0xFE, 0xFF]) || head.starts_with(&[0xFF, 0xFE]) =>
+            {
+                2
             }
             TextEncoding::Utf8 { bom: true } => 3,
             _ => 0,

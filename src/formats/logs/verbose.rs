@@ -557,8 +557,7 @@ mod tests {
             }
         );
         assert_eq!(
-            parse("MSI (s) (2C:68) [14:32:10:123]: Note: 1: 2329 2: 32 3: C:\\x\\cef.pak")
-                .record,
+            parse("MSI (s) (2C:68) [14:32:10:123]: Note: 1: 2329 2: 32 3: C:\\x\\cef.pak").record,
             Record::Note {
                 number: 2329,
                 args: vec!["32", "C:\\x\\cef.pak"]

@@ -419,8 +419,8 @@ impl Names {
     fn load(opts: &Options) -> Result<Names> {
         let mut n = Names::default();
         if let Some(p) = &opts.msi {
-            let c = crate::Container::open(p)?;
-            let db = crate::Database::open(&c)?;
+            let c = crate::formats::container::Container::open(p)?;
+            let db = crate::database::Database::open(&c)?;
             let model = crate::database::DatabaseModel::load_tables(&db)?;
             if let Some(code) = model.property("ProductCode") {
                 let name = format!(

@@ -5,6 +5,7 @@ mod build;
 mod cab;
 mod cat;
 mod check;
+mod diagnose;
 mod diff;
 mod export;
 mod files;
@@ -80,6 +81,9 @@ pub enum Command {
     Check(check::Args),
     /// Which running processes of a machine snapshot hold files a patch replaces, and the outcome
     Locks(locks::Args),
+    /// After a failed install: the time line, root cause, files in use, decoded event data, exit
+    /// code and the KB's known issue, from verbose logs and event-log exports
+    Diagnose(diagnose::Args),
     /// Write the machine snapshot of this Windows computer (JSON, docs/snapshot.md)
     Snapshot(snapshot::Args),
     /// List or extract a plain cabinet (.cab)
@@ -150,6 +154,7 @@ pub fn dispatch(command: Command, out: &mut dyn Write, style: &Style) -> msikit:
         Command::Build(a) => build::run(a, out, style),
         Command::Check(a) => check::run(a, out, style),
         Command::Locks(a) => locks::run(a, out, style),
+        Command::Diagnose(a) => diagnose::run(a, out, style),
         Command::Extract(a) => files::run_extract(a, out, style),
         Command::Snapshot(a) => snapshot::run(a, out),
         Command::Completions { shell } => {

@@ -7,6 +7,7 @@ pub mod container;
 pub mod files;
 pub mod guid;
 pub mod idt;
+pub mod logs;
 pub mod strings;
 pub mod summary;
 pub mod tables;

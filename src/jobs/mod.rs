@@ -3,6 +3,7 @@
 
 pub mod applicability;
 pub mod authoring;
+pub mod diagnose;
 pub mod inspect;
 pub mod live;
 pub mod locks;

@@ -34,8 +34,15 @@ pub struct RuleFile {
     pub title: String,
     #[serde(default)]
     pub patch_codes: Vec<String>,
+    /// Product codes the KB is about (its known issues are looked for when one of them shows up
+    /// in what is diagnosed).
+    #[serde(default)]
+    pub product_codes: Vec<String>,
     #[serde(default, rename = "require")]
     pub requires: Vec<Require>,
+    /// The KB's known issues, as `msikit diagnose` recognises them after the fact.
+    #[serde(default, rename = "known_issue")]
+    pub known_issues: Vec<KnownIssue>,
     /// Where it was read from (a built-in name or a path).
     #[serde(skip)]
     pub source: String,
@@ -55,6 +62,53 @@ pub struct Require {
     #[serde(default)]
     pub services: Vec<String>,
     pub service_prefix: Option<String>,
+}
+
+/// A known issue of a KB: how it shows after a failed install (events, errors, exit codes,
+/// words), why it happens and what to do.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KnownIssue {
+    pub id: String,
+    pub title: String,
+    pub cause: String,
+    /// The steps, in order. `{file}` stands for the files found in use, `{product}` for the
+    /// product and `{patch}` for the update.
+    #[serde(default)]
+    pub workaround: Vec<String>,
+    /// The `[[require]]` rule the dry run (`msikit check --snapshot`) checks for it, if any.
+    pub dry_run: Option<String>,
+    /// Ways it shows; it matches when every field of one of them holds.
+    #[serde(rename = "when")]
+    pub when: Vec<Symptom>,
+}
+
+/// One way a known issue shows. Every non-empty field must hold: one of `events` was logged,
+/// one of `errors` appears (a log's `Error NNNN`, an event NNNN + 10000), the install ended
+/// with one of `exit_codes`, one of `text` appears in a message (case-insensitive), none of
+/// `without_errors` appears.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Symptom {
+    #[serde(default)]
+    pub events: Vec<u32>,
+    #[serde(default)]
+    pub errors: Vec<u32>,
+    #[serde(default)]
+    pub exit_codes: Vec<u32>,
+    #[serde(default)]
+    pub text: Vec<String>,
+    #[serde(default)]
+    pub without_errors: Vec<u32>,
+}
+
+impl Symptom {
+    fn is_empty(&self) -> bool {
+        self.events.is_empty()
+            && self.errors.is_empty()
+            && self.exit_codes.is_empty()
+            && self.text.is_empty()
+    }
 }
 
 /// A prerequisite evaluated against a snapshot.
@@ -78,6 +132,25 @@ fn parse(name: &str, text: &str) -> Result<RuleFile> {
         .in_file(name)
     })?;
     f.source = name.to_string();
+    for k in &f.known_issues {
+        if k.when.is_empty() || k.when.iter().any(Symptom::is_empty) {
+            return Err(Error::invalid(format!(
+                "known issue {} needs [[known_issue.when]] entries, each with events, errors, \
+                 exit_codes or text",
+                k.id
+            ))
+            .in_file(name));
+        }
+        if let Some(d) = &k.dry_run {
+            if !f.requires.iter().any(|r| &r.id == d) {
+                return Err(Error::invalid(format!(
+                    "known issue {}: dry_run names no [[require]] rule {d}",
+                    k.id
+                ))
+                .in_file(name));
+            }
+        }
+    }
     for r in &f.requires {
         let need = |v: bool, field: &str| {
             if v {
@@ -132,6 +205,11 @@ pub(crate) fn built_in(kb: Option<&str>, patch_code: Option<&str>) -> Result<Opt
         }
     }
     Ok(None)
+}
+
+/// Every built-in rule file.
+pub fn built_in_files() -> Result<Vec<RuleFile>> {
+    BUILT_IN.iter().map(|(n, t)| parse(n, t)).collect()
 }
 
 /// The rules for checking `patch`: the file `given` (`--rules`), else the built-in file for the

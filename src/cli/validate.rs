@@ -31,7 +31,30 @@ pub fn run(a: Args, out: &mut dyn Write, style: &Style) -> msikit::Result<i32> {
     let code = if r.passed() { 0 } else { 1 };
     render::show(out, a.json, &r, |out| {
         render::fields(out, style, &[("Package".into(), r.package.clone())])?;
-        for ice in &r.ices {
+        writeln!(out)?;
+        let summary: Vec<Vec<String>> = r
+            .ices
+            .iter()
+            .map(|i| {
+                vec![
+                    i.ice.to_string(),
+                    i.errors.to_string(),
+                    i.warnings.to_string(),
+                    i.checks.to_string(),
+                ]
+            })
+            .collect();
+        render::table(
+            out,
+            style,
+            &["ICE", "ERRORS", "WARNINGS", "CHECKS"],
+            &summary,
+        )?;
+        for ice in r
+            .ices
+            .iter()
+            .filter(|i| i.errors + i.warnings + i.infos > 0)
+        {
             writeln!(out)?;
             let heading = format!(
                 "{}  {}, {}  ({})",
@@ -55,14 +78,12 @@ pub fn run(a: Args, out: &mut dyn Write, style: &Style) -> msikit::Result<i32> {
                     ]
                 })
                 .collect();
-            if !rows.is_empty() {
-                render::table(
-                    out,
-                    style,
-                    &["SEVERITY", "TABLE", "KEY", "COLUMN", "MESSAGE"],
-                    &rows,
-                )?;
-            }
+            render::table(
+                out,
+                style,
+                &["SEVERITY", "TABLE", "KEY", "COLUMN", "MESSAGE"],
+                &rows,
+            )?;
         }
         writeln!(out)?;
         let mut verdict = Vec::new();

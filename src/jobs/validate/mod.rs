@@ -7,13 +7,15 @@
 //! message. [`validate_package`] opens a file and runs the ICEs chosen by [`Options`].
 
 mod category;
+mod components;
 mod ice03;
+mod tables;
 
 use std::path::Path;
 
 use serde::Serialize;
 
-use crate::database::{open_database, DatabaseModel};
+use crate::database::{open_database, DatabaseModel, TableData};
 use crate::error::{Error, Result};
 use crate::formats::container::Container;
 use crate::formats::tables::Value;
@@ -96,13 +98,89 @@ pub struct IceInfo {
 type IceFn = fn(&DatabaseModel) -> Vec<Finding>;
 
 /// Every ICE msikit runs, in order.
-const ICES: &[(IceInfo, IceFn)] = &[(
-    IceInfo {
-        name: "ICE03",
-        checks: "data types and foreign keys against the package's _Validation table",
-    },
-    ice03::run,
-)];
+const ICES: &[(IceInfo, IceFn)] = &[
+    (
+        ice(
+            "ICE02",
+            "a component's key path is a file, registry value or data source of its own",
+        ),
+        components::ice02,
+    ),
+    (
+        ice(
+            "ICE03",
+            "data types and foreign keys against the package's _Validation table",
+        ),
+        ice03::run,
+    ),
+    (
+        ice(
+            "ICE06",
+            "every column _Validation lists for a table is in the table",
+        ),
+        tables::ice06,
+    ),
+    (
+        ice("ICE07", "fonts are installed to FontsFolder"),
+        components::ice07,
+    ),
+    (
+        ice("ICE08", "no two components share a GUID"),
+        components::ice08,
+    ),
+    (
+        ice("ICE09", "components in the system folder are permanent"),
+        components::ice09,
+    ),
+    (
+        ice("ICE18", "a directory as key path is listed in CreateFolder"),
+        components::ice18,
+    ),
+    (
+        ice(
+            "ICE19",
+            "advertised components have a GUID and a file as key path",
+        ),
+        components::ice19,
+    ),
+    (
+        ice("ICE30", "no two components install a file to the same path"),
+        components::ice30,
+    ),
+    (
+        ice(
+            "ICE38",
+            "components in the user profile have an HKCU registry key path",
+        ),
+        components::ice38,
+    ),
+    (
+        ice(
+            "ICE43",
+            "components with non-advertised profile shortcuts have an HKCU key path",
+        ),
+        components::ice43,
+    ),
+    (
+        ice("ICE64", "directories in the user profile are in RemoveFile"),
+        components::ice64,
+    ),
+    (
+        ice(
+            "ICE82",
+            "no duplicate sequence numbers; the registration actions all or none",
+        ),
+        tables::ice82,
+    ),
+    (
+        ice("ICE99", "no Directory key is a reserved property"),
+        tables::ice99,
+    ),
+];
+
+const fn ice(name: &'static str, checks: &'static str) -> IceInfo {
+    IceInfo { name, checks }
+}
 
 /// The ICEs msikit implements.
 pub fn known_ices() -> Vec<IceInfo> {
@@ -226,4 +304,58 @@ pub fn validate_package(path: &Path, opts: &Options) -> Result<Report> {
 /// A cell as text, for keys and messages (NULL is empty).
 pub(crate) fn text(v: &Value) -> String {
     v.to_string()
+}
+
+/// One table of the model, its columns found by name.
+pub(crate) struct Rows<'m> {
+    t: &'m TableData,
+}
+
+/// One row of a [`Rows`].
+#[derive(Clone, Copy)]
+pub(crate) struct Row<'m> {
+    t: &'m TableData,
+    r: &'m [Value],
+}
+
+impl<'m> Rows<'m> {
+    pub(crate) fn of(model: &'m DatabaseModel, name: &str) -> Option<Rows<'m>> {
+        model.table(name).map(|t| Rows { t })
+    }
+    pub(crate) fn iter(&self) -> impl Iterator<Item = Row<'m>> + '_ {
+        let t = self.t;
+        t.rows.iter().map(move |r| Row { t, r })
+    }
+}
+
+impl<'m> Row<'m> {
+    pub(crate) fn get(&self, col: &str) -> &'m Value {
+        self.t
+            .def
+            .column_index(col)
+            .and_then(|i| self.r.get(i))
+            .unwrap_or(&Value::Null)
+    }
+    pub(crate) fn str(&self, col: &str) -> Option<&'m str> {
+        match self.get(col) {
+            Value::Str(s) => Some(s.as_str()),
+            _ => None,
+        }
+    }
+    pub(crate) fn int(&self, col: &str) -> Option<i32> {
+        match self.get(col) {
+            Value::Int(n) => Some(*n),
+            Value::Str(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    }
+    /// The primary key values as text.
+    pub(crate) fn key(&self) -> Vec<String> {
+        self.t
+            .def
+            .key_indexes()
+            .into_iter()
+            .map(|k| self.r.get(k).map(text).unwrap_or_default())
+            .collect()
+    }
 }

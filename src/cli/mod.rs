@@ -18,6 +18,7 @@ mod streams;
 mod table;
 mod tables;
 mod transform;
+mod validate;
 
 use std::io::Write;
 
@@ -97,6 +98,9 @@ pub enum Command {
     /// Decode and apply transforms (.mst, or a patch's transform storages)
     #[command(subcommand)]
     Transform(transform::Command),
+    /// ICE validation without Windows: each cell against _Validation (ICE03) and more ICEs
+    /// (exit 0 passed, 1 errors found, 2 unreadable)
+    Validate(validate::Args),
     /// Print a shell completion script
     Completions {
         /// The shell
@@ -148,6 +152,7 @@ pub fn dispatch(command: Command, out: &mut dyn Write, style: &Style) -> msikit:
         Command::Export(a) => export::run(a, out, style),
         Command::Transform(c) => transform::run(c, out, style),
         Command::Diff(a) => diff::run(a, out, style),
+        Command::Validate(a) => validate::run(a, out, style),
         Command::Patch(c) => patch::run(c, out, style),
         Command::Files(a) => files::run_files(a, out, style),
         Command::Cab(c) => cab::run(c, out, style),

@@ -1,0 +1,114 @@
+//! `msikit validate PACKAGE [--json] [--ice LIST] [--suppress LIST]`: the ICE rules that need no
+//! running Windows Installer. Exit 0 when no ICE finds an error, 1 when one does, 2 when the
+//! package cannot be read.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use super::render::{self, Style};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The package (.msi, .msm; `-` for standard input)
+    package: PathBuf,
+    /// Run only these ICEs (comma-separated: ICE03,ICE06)
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    ice: Vec<String>,
+    /// Do not run these ICEs (comma-separated), as WiX's -sice
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    suppress: Vec<String>,
+    /// Print JSON instead of text
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(a: Args, out: &mut dyn Write, style: &Style) -> msikit::Result<i32> {
+    let opts = msikit::jobs::validate::Options {
+        only: a.ice.clone(),
+        suppress: a.suppress.clone(),
+    };
+    let r = msikit::jobs::validate::validate_package(&a.package, &opts)?;
+    let code = if r.passed() { 0 } else { 1 };
+    render::show(out, a.json, &r, |out| {
+        render::fields(out, style, &[("Package".into(), r.package.clone())])?;
+        writeln!(out)?;
+        let summary: Vec<Vec<String>> = r
+            .ices
+            .iter()
+            .map(|i| {
+                vec![
+                    i.ice.to_string(),
+                    i.errors.to_string(),
+                    i.warnings.to_string(),
+                    i.checks.to_string(),
+                ]
+            })
+            .collect();
+        render::table(
+            out,
+            style,
+            &["ICE", "ERRORS", "WARNINGS", "CHECKS"],
+            &summary,
+        )?;
+        for ice in r
+            .ices
+            .iter()
+            .filter(|i| i.errors + i.warnings + i.infos > 0)
+        {
+            writeln!(out)?;
+            let heading = format!(
+                "{}  {}, {}  ({})",
+                ice.ice,
+                count(ice.errors, "error"),
+                count(ice.warnings, "warning"),
+                ice.checks
+            );
+            writeln!(out, "{}", style.bold(&style.line(&heading)))?;
+            let rows: Vec<Vec<String>> = r
+                .findings
+                .iter()
+                .filter(|f| f.ice == ice.ice)
+                .map(|f| {
+                    vec![
+                        f.severity.as_str().to_string(),
+                        f.table.clone().unwrap_or_default(),
+                        f.key.join(", "),
+                        f.column.clone().unwrap_or_default(),
+                        f.message.clone(),
+                    ]
+                })
+                .collect();
+            render::table(
+                out,
+                style,
+                &["SEVERITY", "TABLE", "KEY", "COLUMN", "MESSAGE"],
+                &rows,
+            )?;
+        }
+        writeln!(out)?;
+        let mut verdict = Vec::new();
+        if !r.suppressed.is_empty() {
+            verdict.push(("Suppressed".to_string(), r.suppressed.join(", ")));
+        }
+        verdict.push((
+            "Verdict".to_string(),
+            if r.passed() {
+                format!("passed ({})", count(r.warnings, "warning"))
+            } else {
+                format!(
+                    "FAILED: {}, {}",
+                    count(r.errors, "error"),
+                    count(r.warnings, "warning")
+                )
+            },
+        ));
+        render::fields(out, style, &verdict)?;
+        Ok(())
+    })?;
+    Ok(code)
+}
+
+/// `1 error`, `2 errors`.
+fn count(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+}

@@ -38,6 +38,8 @@ pub const TARGETS: &[(&str, Entry)] = &[
     ("idt_import", idt_import),
     ("manifest_toml", manifest_toml),
     ("snapshot_json", snapshot_json),
+    ("verbose_log", verbose_log),
+    ("event_export", event_export),
 ];
 
 /// The entry point of target `name`.
@@ -355,4 +357,35 @@ pub fn manifest_toml(data: &[u8]) {
 /// Any bytes as a machine snapshot (JSON), then every query the dry run makes of one.
 pub fn snapshot_json(data: &[u8]) {
     let _ = msikit::machine::snapshot::parse("fuzz.json", data);
+}
+
+/// Any bytes as a verbose Windows Installer log: the encoding sniffed (UTF-16, UTF-8, or ANSI
+/// in code page 1252), every line read and parsed.
+pub fn verbose_log(data: &[u8]) {
+    let enc = msikit::formats::logs::text::ansi_code_page(1252);
+    let Ok(mut lines) =
+        msikit::formats::logs::text::Lines::new(std::io::Cursor::new(data.to_vec()), enc)
+    else {
+        return;
+    };
+    while let Ok(Some(line)) = lines.next_line() {
+        let _ = msikit::formats::logs::verbose::parse(line);
+    }
+}
+
+/// Any text as an event-log export: as the KB articles quote events, as CSV and as XML, and
+/// every Data hex dump decoded.
+pub fn event_export(data: &[u8]) {
+    use msikit::formats::logs::events;
+    let text = String::from_utf8_lossy(data);
+    let mut all = events::parse_text(&text);
+    if let Ok(e) = events::parse_csv(&text) {
+        all.extend(e);
+    }
+    if let Ok(e) = events::parse_xml(&text) {
+        all.extend(e);
+    }
+    let _ = events::decode_data(&events::parse_dump(&text));
+    let _ = events::guids(&text);
+    let _ = all.len();
 }

@@ -300,6 +300,12 @@ pub fn run_seeds(_a: SeedArgs) -> Result<()> {
             seeds.add("manifest_toml", bytes);
         } else if ext == "json" {
             seeds.add("snapshot_json", bytes);
+        } else if ext == "log" {
+            seeds.add("verbose_log", bytes);
+        } else if matches!(ext.as_str(), "evt" | "csv" | "xml" | "txt")
+            && f.starts_with(root.join("testdata"))
+        {
+            seeds.add("event_export", bytes);
         } else if ext == "idt" {
             seeds.add("idt_import", bytes);
         } else if ext == "exe" && bytes.windows(4).any(|w| w == b"MSCF") {
@@ -417,7 +423,6 @@ fn run_one(target: &str, seconds: u64) -> Result<Figures> {
     let mut cmd = cargo();
     cmd.current_dir(root.join("fuzz"))
         .env("RUSTC_BOOTSTRAP", "1")
-        .env("CARGO_TARGET_DIR", fuzz.join("build"))
         .args(["fuzz", "run", target])
         .arg(&corpus)
         .arg(&seeds)
@@ -508,7 +513,6 @@ pub fn run(a: Args) -> Result<()> {
     build
         .current_dir(workspace_root().join("fuzz"))
         .env("RUSTC_BOOTSTRAP", "1")
-        .env("CARGO_TARGET_DIR", target_dir().join("fuzz").join("build"))
         .args(["fuzz", "build"]);
     eprintln!("xtask: {}", describe(&build));
     let status = build

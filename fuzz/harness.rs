@@ -35,6 +35,7 @@ pub const TARGETS: &[(&str, Entry)] = &[
     ("cabinet_search", cabinet_search),
     ("mszip", mszip),
     ("lzx", lzx),
+    ("quantum", quantum),
     ("idt_import", idt_import),
     ("manifest_toml", manifest_toml),
     ("snapshot_json", snapshot_json),
@@ -328,6 +329,14 @@ pub fn lzx(data: &[u8]) {
     let mut parts = Parts::new(data);
     let window = 15 + u16::from(parts.byte() % 7);
     cabinet_extract(&cabinet_around_blocks(&mut parts, 3 | (window << 8)));
+}
+
+/// Quantum data blocks in a well-formed cabinet: the first byte picks the window (2^10 to
+/// 2^21 bytes), the rest are blocks.
+pub fn quantum(data: &[u8]) {
+    let mut parts = Parts::new(data);
+    let window = 10 + u16::from(parts.byte() % 12);
+    cabinet_extract(&cabinet_around_blocks(&mut parts, 2 | (4 << 4) | (window << 8)));
 }
 
 /// Any bytes as an IDT table file (`T.idt`) in a folder of its own, imported as `build --idt`

@@ -485,3 +485,83 @@ fn a_package_with_two_rows_on_one_path_loses_no_file() {
     assert_eq!(std::fs::read(&files[0]).unwrap(), theirs);
     let _ = std::fs::remove_dir_all(&work);
 }
+
+/// `extract --layout source` lays the corpus's lessmsi test packages out as lessmsi's own tests
+/// expect (activescott/lessmsi, MIT: src/Lessmsi.Tests/TestFiles/ExpectedOutput/
+/// *.msi.expected.csv; the paths and sizes below are taken from those files): a `SourceDir` tree
+/// of the Directory table's names, standard folders by their DefaultDir (`PFiles`), and a
+/// directory with no Directory row (set at install time) as a root named by its key.
+#[test]
+fn source_layout_matches_lessmsis_expected_output() {
+    let work = std::env::temp_dir().join(format!("msikit-source-layout-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work).unwrap();
+    let lessmsi = common::corpus().join("activescott__lessmsi");
+    let input =
+        |name: &str| lessmsi.join(format!("src__Lessmsi.Tests__TestFiles__MsiInput__{name}"));
+    let extract = |msi: &Path, out: &str| -> BTreeMap<String, u64> {
+        let dir = work.join(out);
+        ok(&[
+            "extract",
+            "--layout",
+            "source",
+            msi.to_str().unwrap(),
+            "-C",
+            dir.to_str().unwrap(),
+        ]);
+        common::files_below(&dir)
+            .into_iter()
+            .map(|p| {
+                let len = std::fs::metadata(&p).unwrap().len();
+                (
+                    p.strip_prefix(&dir).unwrap().to_string_lossy().into_owned(),
+                    len,
+                )
+            })
+            .collect()
+    };
+
+    // An external cabinet: the package and its cabinet under their own names.
+    let ext = work.join("ext");
+    std::fs::create_dir_all(&ext).unwrap();
+    for n in ["msi_with_external_cab.msi", "msi_with_external_cab.cab"] {
+        std::fs::copy(input(n), ext.join(n)).unwrap();
+    }
+    let got = extract(&ext.join("msi_with_external_cab.msi"), "out-ext");
+    let want: BTreeMap<String, u64> = [(
+        "SourceDir/PFiles/~TestMSIWithExternalCab/create_msi_with_external_cab.wxs".to_string(),
+        970,
+    )]
+    .into();
+    assert_eq!(got, want);
+
+    let got = extract(&input("ExtractOnlySomeFiles.msi"), "out-nunit");
+    for (path, size) in [
+        ("SourceDir/PFiles/NUnit 2.5.2/samples/Extensibility/Core/SampleSuiteExtension/Tests/SampleSuiteExtensionTests.cs", 838),
+        ("SourceDir/PFiles/NUnit 2.5.2/doc/img/testOutputOptions.jpg", 38632),
+        ("SourceDir/PFiles/NUnit 2.5.2/bin/net-2.0/NUnitTests.config", 3386),
+    ] {
+        assert_eq!(got.get(path), Some(&size), "{path}");
+    }
+
+    // 98 files in the global assembly cache folder, 29 below a directory set at install time:
+    // lessmsi's 127.
+    let got = extract(&input("IviNetSharedComponents32_Fx20_1.3.0.msi"), "out-ivi");
+    let gac = "SourceDir/Global Assembly Cache Folder/";
+    let root = "IVINETSTANDARDROOTDIR/Framework32/v2.0.50727/IviFoundationSharedComponents 1.3.0/";
+    assert_eq!(got.len(), 127);
+    assert_eq!(got.keys().filter(|k| k.starts_with(gac)).count(), 98);
+    assert_eq!(got.keys().filter(|k| k.starts_with(root)).count(), 29);
+    for (path, size) in [
+        (format!("{gac}Ivi.Counter.dll"), 28672),
+        (format!("{gac}Policy.1.2.Ivi.Upconverter.config"), 517),
+        (format!("{root}Ivi.Counter.xml"), 62781),
+        (
+            format!("{root}IviFoundationSharedComponentsVersion.dll"),
+            2048,
+        ),
+    ] {
+        assert_eq!(got.get(&path), Some(&size), "{path}");
+    }
+    let _ = std::fs::remove_dir_all(&work);
+}

@@ -192,6 +192,23 @@ fn mutated_lzx_cabinets_never_panic() {
     }
 }
 
+/// Quantum cabinets (cabextract's mixed-method cabinet, its Quantum reproducers), their
+/// checksums taken out, with bytes changed, length fields gone wild or cut short, through
+/// msikit's own Quantum decoder: an error or a result, never a panic or a hang.
+#[test]
+fn mutated_quantum_cabinets_never_panic() {
+    let corpus = common::corpus();
+    let seeds = [
+        "kyz__libmspack/cabextract__test__cabs__mixed.cab",
+        "kyz__libmspack/cabextract__test__bugs__cve-2010-2801-qtm-flush.cab",
+        "kyz__libmspack/cabextract__test__bugs__qtm-max-size-block.cab",
+    ];
+    for (s, seed) in seeds.iter().enumerate() {
+        let original = std::fs::read(corpus.join(seed)).expect("seed cabinet in the corpus");
+        check_mutated_cabinet(seed, &original, 10 + s as u64);
+    }
+}
+
 /// Mutates `cabinet` (named `seed`; `s` varies the random numbers) 300 times, its checksums
 /// taken out, and reads each: fails (panics) on the first mutation that makes msikit panic, on
 /// this thread or on a decoding thread.

@@ -628,7 +628,7 @@ _msikit() {
             return 0
             ;;
         msikit__subcmd__extract)
-            opts="-C -h --flat --only --overwrite --property --json --color --width --help"
+            opts="-C -h --layout --flat --only --overwrite --property --json --color --width --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -636,6 +636,10 @@ _msikit() {
             case "${prev}" in
                 -C)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --layout)
+                    COMPREPLY=($(compgen -W "install source flat" -- "${cur}"))
                     return 0
                     ;;
                 --only)

@@ -101,13 +101,16 @@ complete -c msikit -n "__fish_msikit_using_subcommand files" -l json -d 'Print J
 complete -c msikit -n "__fish_msikit_using_subcommand files" -l csv -d 'Print CSV instead of a table'
 complete -c msikit -n "__fish_msikit_using_subcommand files" -s h -l help -d 'Print help'
 complete -c msikit -n "__fish_msikit_using_subcommand extract" -s C -d 'The folder to write into (created if missing)' -r -F
+complete -c msikit -n "__fish_msikit_using_subcommand extract" -l layout -d 'Where files go: `install` (by install path: Program Files (x86)/App/x.dll), `source` (by source folder names: SourceDir/PFiles/App/x.dll, an administrative image\'s tree, as lessmsi extracts), or `flat` (all directly into DIR, by long name)' -r -f -a "install\t''
+source\t''
+flat\t''"
 complete -c msikit -n "__fish_msikit_using_subcommand extract" -l only -d 'Only files whose relative path or name matches (`*` and `?`, case-insensitive)' -r
 complete -c msikit -n "__fish_msikit_using_subcommand extract" -l property -d 'Set a property for path resolution' -r
 complete -c msikit -n "__fish_msikit_using_subcommand extract" -l color -d 'When to use colour in human output (NO_COLOR in the environment means never)' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c msikit -n "__fish_msikit_using_subcommand extract" -l width -d 'Fit human tables to this many columns (0: no limit). Default: the terminal\'s width (COLUMNS, if set) when stdout is a terminal, no limit otherwise. --json and --csv keep every full value' -r
-complete -c msikit -n "__fish_msikit_using_subcommand extract" -l flat -d 'Write every file directly into DIR, by its long name'
+complete -c msikit -n "__fish_msikit_using_subcommand extract" -l flat -d 'Write every file directly into DIR, by its long name (the same as --layout flat)'
 complete -c msikit -n "__fish_msikit_using_subcommand extract" -l overwrite -d 'When files go to one path, write only the last by sequence (as msiextract leaves it) instead of writing the others as NAME.duplicateN'
 complete -c msikit -n "__fish_msikit_using_subcommand extract" -l json -d 'Print what was written as JSON'
 complete -c msikit -n "__fish_msikit_using_subcommand extract" -s h -l help -d 'Print help'

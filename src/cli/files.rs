@@ -4,6 +4,8 @@
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
+use msikit::views::payload::Layout;
+
 use super::render::{self, Style};
 
 #[derive(clap::Args)]
@@ -21,6 +23,14 @@ pub struct FilesArgs {
     csv: bool,
 }
 
+/// `--layout`'s values.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LayoutArg {
+    Install,
+    Source,
+    Flat,
+}
+
 #[derive(clap::Args)]
 pub struct ExtractArgs {
     /// The package (.msi or .msm)
@@ -28,8 +38,13 @@ pub struct ExtractArgs {
     /// The folder to write into (created if missing)
     #[arg(short = 'C', value_name = "DIR")]
     dir: PathBuf,
-    /// Write every file directly into DIR, by its long name
-    #[arg(long)]
+    /// Where files go: `install` (by install path: Program Files (x86)/App/x.dll), `source`
+    /// (by source folder names: SourceDir/PFiles/App/x.dll, an administrative image's tree,
+    /// as lessmsi extracts), or `flat` (all directly into DIR, by long name)
+    #[arg(long, value_enum, default_value = "install", value_name = "LAYOUT")]
+    layout: LayoutArg,
+    /// Write every file directly into DIR, by its long name (the same as --layout flat)
+    #[arg(long, conflicts_with = "layout")]
     flat: bool,
     /// Only files whose relative path or name matches (`*` and `?`, case-insensitive)
     #[arg(long, value_name = "PATTERN")]
@@ -96,7 +111,15 @@ pub fn run_extract(a: ExtractArgs, out: &mut dyn Write, style: &Style) -> msikit
         &a.file,
         &a.dir,
         msikit::views::payload::ExtractOptions {
-            flat: a.flat,
+            layout: if a.flat {
+                Layout::Flat
+            } else {
+                match a.layout {
+                    LayoutArg::Install => Layout::Install,
+                    LayoutArg::Source => Layout::Source,
+                    LayoutArg::Flat => Layout::Flat,
+                }
+            },
             only: a.only.as_deref(),
             overwrite: a.overwrite,
         },

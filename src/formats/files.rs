@@ -35,7 +35,8 @@ pub const NAME_MAX: usize = 255;
 /// A name from a package or a cabinet (a path component, a table or stream name) made safe as
 /// one file name inside the chosen folder, the same on Linux and on Windows: separators (`/`,
 /// `\`), the characters Windows does not allow in a name (`: * ? " < > |`; `:` would name an NTFS
-/// stream), NUL and control characters become `_`; `.`, `..`, the empty name and the DOS device
+/// stream), NUL and control characters become `_`; so do dots and spaces at the end of the name,
+/// which Windows drops (`.` and `..` become `_` and `__`); the empty name and the DOS device
 /// names (`CON`, `PRN`, `AUX`, `NUL`, `COM1`-`COM9`, `LPT1`-`LPT9`, with any extension) get a
 /// leading `_`; a name longer than [`NAME_MAX`] bytes is cut to fit (see [`fit_name`]). Every
 /// other name is kept as it is.
@@ -56,7 +57,11 @@ pub fn safe_file_name(s: &str) -> String {
         || (stem.len() == 4
             && (stem.starts_with("COM") || stem.starts_with("LPT"))
             && stem.as_bytes().get(3).is_some_and(u8::is_ascii_digit));
-    let named = if cleaned.is_empty() || cleaned == "." || cleaned == ".." || device {
+    // Windows drops dots and spaces at the end of a name ("a." and "a" are one file; "." and
+    // ".." are folders): each becomes `_`, so the name is the same on both systems.
+    let kept = cleaned.trim_end_matches(['.', ' ']);
+    let cleaned = format!("{kept}{}", "_".repeat(cleaned.len() - kept.len()));
+    let named = if cleaned.is_empty() || device {
         format!("_{cleaned}")
     } else {
         cleaned
@@ -90,8 +95,10 @@ mod tests {
 
     #[test]
     fn names_are_kept_inside_the_folder() {
-        assert_eq!(safe_file_name(".."), "_..");
-        assert_eq!(safe_file_name("."), "_.");
+        assert_eq!(safe_file_name(".."), "__");
+        assert_eq!(safe_file_name("."), "_");
+        assert_eq!(safe_file_name("name. . "), "name____");
+        assert_eq!(safe_file_name(".hidden"), ".hidden");
         assert_eq!(safe_file_name(""), "_");
         assert_eq!(safe_file_name("a/b\\c:d"), "a_b_c_d");
         assert_eq!(safe_file_name("tab\there\u{7f}"), "tab_here_");

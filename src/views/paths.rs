@@ -95,6 +95,58 @@ fn target_dir(default_dir: &str) -> &str {
     long_name(target)
 }
 
+/// The source half of a DefaultDir (`target:source` → `source`, else the one name), long name.
+fn source_dir(default_dir: &str) -> &str {
+    let source = default_dir.split_once(':').map_or(default_dir, |(_, s)| s);
+    long_name(source)
+}
+
+/// The folders of the source layout for every Directory key: the names from its root down, as
+/// an administrative image lays the files out and lessmsi extracts them. Each folder is named
+/// by the source half of its DefaultDir (long name); a `.` adds no folder; a root keeps its own
+/// DefaultDir (`SourceDir`); a parent that has no Directory row (a directory set at install
+/// time) is a root named by its key. Standard folders keep their DefaultDir (`PFiles`), not the
+/// path Windows gives them.
+pub(crate) fn source_folders(db: &DatabaseModel) -> HashMap<String, Vec<String>> {
+    let mut rows: HashMap<&str, (Option<&str>, &str)> = HashMap::new();
+    if let Some(t) = db.table("Directory") {
+        for r in &t.rows {
+            if let (Some(Value::Str(k)), Some(parent), Some(Value::Str(dd))) =
+                (r.first(), r.get(1), r.get(2))
+            {
+                let parent = match parent {
+                    Value::Str(p) if p != k && !p.is_empty() => Some(p.as_str()),
+                    _ => None,
+                };
+                rows.insert(k.as_str(), (parent, dd.as_str()));
+            }
+        }
+    }
+    let mut out = HashMap::new();
+    for &key in rows.keys() {
+        let mut names: Vec<String> = Vec::new();
+        let mut cur = key;
+        // A loop of parents ends here (the deepest tree Windows Installer allows is far less).
+        for _ in 0..256 {
+            let Some(&(parent, dd)) = rows.get(cur) else {
+                names.push(cur.to_string());
+                break;
+            };
+            let name = source_dir(dd);
+            if name != "." && !name.is_empty() {
+                names.push(name.to_string());
+            }
+            match parent {
+                Some(p) => cur = p,
+                None => break,
+            }
+        }
+        names.reverse();
+        out.insert(key.to_string(), names);
+    }
+    out
+}
+
 fn with_backslash(mut s: String) -> String {
     if !s.ends_with('\\') {
         s.push('\\');

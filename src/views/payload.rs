@@ -52,6 +52,9 @@ pub struct PackageFile {
     /// `#stream` for an embedded cabinet, a file name for an external one, none for an
     /// uncompressed source file.
     pub cabinet: Option<String>,
+    /// The folders of its directory in the source layout (see `extract --layout source`).
+    #[serde(skip)]
+    pub source_folders: Vec<String>,
 }
 
 fn s(v: Option<&Value>) -> Option<String> {
@@ -76,6 +79,7 @@ fn col(m: &DatabaseModel, table: &str, name: &str) -> Option<usize> {
 /// `msikit files PACKAGE.msi`: every file with its install path, in File-table order.
 pub fn list(model: &DatabaseModel, properties: &HashMap<String, String>) -> Vec<PackageFile> {
     let resolver = Resolver::new(model, properties);
+    let source = crate::views::paths::source_folders(model);
     let comp_dir: HashMap<String, String> = match (
         model.table("Component"),
         col(model, "Component", "Directory_"),
@@ -146,6 +150,7 @@ pub fn list(model: &DatabaseModel, properties: &HashMap<String, String>) -> Vec<
                 sequence,
                 disk_id: m.map(|m| m.0),
                 cabinet: m.and_then(|m| m.2.clone()).filter(|c| !c.is_empty()),
+                source_folders: source.get(&dir).cloned().unwrap_or_default(),
             }
         })
         .collect()
@@ -275,6 +280,17 @@ pub(crate) fn assign_paths(paths: &[PathBuf], overwrite: bool) -> Vec<Assigned> 
                 }
             }
         })
+        .collect()
+}
+
+/// The relative path a file extracts to in the source layout: its directory's source folders
+/// (`SourceDir/PFiles/App`), then its long name, each part a safe file name.
+fn source_path(f: &PackageFile) -> PathBuf {
+    f.source_folders
+        .iter()
+        .map(String::as_str)
+        .chain([f.name.as_str()])
+        .map(safe_file_name)
         .collect()
 }
 
@@ -454,11 +470,25 @@ pub enum Progress {
 /// A receiver of [`Progress`] events that ignores them.
 pub fn no_progress(_: Progress) {}
 
+/// Where `extract` puts each file inside DIR.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Layout {
+    /// By install path without the drive: `Program Files (x86)/App/x.dll` (msiextract's tree,
+    /// with Windows' names for the standard folders).
+    #[default]
+    Install,
+    /// By source folder names from the root: `SourceDir/PFiles/App/x.dll` (an administrative
+    /// image's tree; lessmsi's).
+    Source,
+    /// All files straight into DIR, by long name (collisions get the File key).
+    Flat,
+}
+
 /// How `extract` lays out the files it writes.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ExtractOptions<'a> {
-    /// All files straight into DIR, by long name.
-    pub flat: bool,
+    pub layout: Layout,
     /// Only the files whose relative path or name matches (`*`, `?`, case-insensitive).
     pub only: Option<&'a str>,
     /// When files go to one path, write the last only (by sequence; cabinet order in a cabinet)
@@ -491,7 +521,7 @@ pub fn extract(
         &DatabaseModel::load_tables(&crate::database::open_database(&c)?)?,
         properties,
     );
-    let mut plan = plan(&all, options.flat, options.only, options.overwrite);
+    let mut plan = plan(&all, options.layout, options.only, options.overwrite);
     let mut report = ExtractReport {
         shadowed: std::mem::take(&mut plan.shadowed),
         renamed: std::mem::take(&mut plan.renamed),
@@ -529,14 +559,20 @@ struct Plan<'a> {
 /// File key added to names that collide; else by install path, rows that go to one path placed
 /// by [`assign_paths`] in order of sequence, so the row with the highest sequence, the one
 /// msiextract leaves there, keeps the path).
-fn plan<'a>(all: &'a [PackageFile], flat: bool, only: Option<&str>, overwrite: bool) -> Plan<'a> {
+fn plan<'a>(
+    all: &'a [PackageFile],
+    layout: Layout,
+    only: Option<&str>,
+    overwrite: bool,
+) -> Plan<'a> {
+    let flat = layout == Layout::Flat;
+    let path_of = |f: &PackageFile| match layout {
+        Layout::Source => source_path(f),
+        _ => relative_path(f),
+    };
     let mut chosen: Vec<&PackageFile> = all
         .iter()
-        .filter(|f| {
-            only.is_none_or(|p| {
-                glob(p, &relative_path(f).to_string_lossy().replace('\\', "/")) || glob(p, &f.name)
-            })
-        })
+        .filter(|f| only.is_none_or(|p| glob(p, &slashed(&path_of(f))) || glob(p, &f.name)))
         .collect();
     let mut targets: HashMap<String, PathBuf> = HashMap::new();
     let mut placed: Vec<Placed> = Vec::new();
@@ -565,7 +601,7 @@ fn plan<'a>(all: &'a [PackageFile], flat: bool, only: Option<&str>, overwrite: b
     } else {
         let mut order: Vec<&PackageFile> = chosen.clone();
         order.sort_by(|a, b| (a.sequence, &a.file).cmp(&(b.sequence, &b.file)));
-        let paths: Vec<PathBuf> = order.iter().map(|f| relative_path(f)).collect();
+        let paths: Vec<PathBuf> = order.iter().map(|f| path_of(f)).collect();
         let assigned = assign_paths(&paths, overwrite);
         let mut dropped: HashSet<&str> = HashSet::new();
         let mut where_: HashMap<&str, (PathBuf, Option<String>)> = HashMap::new();
@@ -1117,6 +1153,7 @@ mod tests {
             sequence: 1,
             disk_id: None,
             cabinet: None,
+            source_folders: Vec::new(),
         };
         let rel = relative_path(&f);
         assert!(
@@ -1141,6 +1178,7 @@ mod tests {
             sequence,
             disk_id: None,
             cabinet: None,
+            source_folders: Vec::new(),
         };
         let rows = [
             file("late", "a.dll", 9),
@@ -1149,7 +1187,7 @@ mod tests {
             file("middle", "a.dll", 4),
         ];
         // Overwriting: the last by sequence is written, the others listed.
-        let p = plan(&rows, false, None, true);
+        let p = plan(&rows, Layout::Install, None, true);
         let kept: Vec<&str> = p.chosen.iter().map(|f| f.file.as_str()).collect();
         assert_eq!(kept, ["late", "other"]);
         assert_eq!(p.shadowed.len(), 2);
@@ -1165,7 +1203,7 @@ mod tests {
         );
         // By default every row is written: the last by sequence at the path, the others (in
         // order of sequence) under a .duplicateN name.
-        let p = plan(&rows, false, None, false);
+        let p = plan(&rows, Layout::Install, None, false);
         assert!(p.shadowed.is_empty());
         let at = |k: &str| slashed(&p.targets[k]);
         assert_eq!(at("late"), "App/a.dll");

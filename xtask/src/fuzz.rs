@@ -243,12 +243,13 @@ fn cabinet_seeds(seeds: &mut Seeds, bytes: &[u8]) {
         };
         let target = match compression & 0xF {
             1 => "mszip",
+            2 => "quantum",
             3 => "lzx",
             _ => continue,
         };
         let mut parts: Vec<Vec<u8>> = Vec::new();
         let mut p = start as usize;
-        if target == "lzx" {
+        if target != "mszip" {
             parts.push(Vec::new());
         }
         for _ in 0..count.min(64) {
@@ -266,11 +267,13 @@ fn cabinet_seeds(seeds: &mut Seeds, bytes: &[u8]) {
         }
         let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
         let mut seed = join_parts(&refs);
-        if target == "lzx" {
-            // The harness's LZX entry takes the window from its first byte (15 + b % 7); the
-            // empty first part above is replaced by it.
-            let window = ((compression >> 8) & 0x1F).clamp(15, 21) as u8 - 15;
-            seed.splice(0..4, [window]);
+        // The harness's LZX and Quantum entries take the window from their first byte (LZX:
+        // 15 + b % 7; Quantum: 10 + b % 12); it replaces the empty first part above.
+        let window = (compression >> 8) & 0x1F;
+        match target {
+            "lzx" => drop(seed.splice(0..4, [window.clamp(15, 21) as u8 - 15])),
+            "quantum" => drop(seed.splice(0..4, [window.clamp(10, 21) as u8 - 10])),
+            _ => {}
         }
         seeds.add(target, seed);
     }

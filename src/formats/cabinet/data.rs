@@ -8,11 +8,14 @@
 //! * MSZIP: "CK" then a raw deflate stream ending in a final block; matches may reach into the
 //!   previous block's output (the last 32 KiB), so that output is the next block's dictionary;
 //! * LZX: one LZX frame of 32 KiB per block (the last may be shorter), with the window the folder
-//!   names (2^15 to 2^21); msikit's own decoder, in [`super::lzx`].
+//!   names (2^15 to 2^21); msikit's own decoder, in [`super::lzx`];
+//! * Quantum: one frame of 32 KiB per block, window 2^10 to 2^21; msikit's own decoder, in
+//!   [`super::quantum`].
 
 use flate2::{Decompress, FlushDecompress, Status};
 
 use super::lzx::Lzx;
+use super::quantum::Quantum;
 use super::source::Source;
 use super::{CabFolder, Compression};
 use crate::error::{Defect, Error, Result};
@@ -211,6 +214,7 @@ pub(super) enum Decoder {
     Stored,
     MsZip(Box<MsZip>),
     Lzx(Box<Lzx>),
+    Quantum(Box<Quantum>),
 }
 
 impl Decoder {
@@ -221,6 +225,9 @@ impl Decoder {
             Compression::None => Decoder::Stored,
             Compression::MsZip => Decoder::MsZip(Box::new(MsZip::new())),
             Compression::Lzx { window_bits } => Decoder::Lzx(Box::new(Lzx::new(window_bits)?)),
+            Compression::Quantum { window_bits, .. } => {
+                Decoder::Quantum(Box::new(Quantum::new(window_bits)?))
+            }
             other => return Err(format!("{other} is not decoded by msikit")),
         })
     }
@@ -244,6 +251,7 @@ impl Decoder {
             }
             Decoder::MsZip(z) => z.decode(data, uncompressed),
             Decoder::Lzx(l) => l.decode(data, uncompressed),
+            Decoder::Quantum(q) => q.decode(data, uncompressed),
         }
     }
 }

@@ -17,7 +17,7 @@
 //! * `Cabinet::folder_units` and `Cabinet::for_each_file_in` split the same work by folder:
 //!   folders are independent compressed streams, so they can be decoded on several threads at
 //!   once (`msikit extract` and `cab extract` do, over all cabinets).
-//! * Compression: none, MSZIP and LZX (windows 2^15 to 2^21). Quantum is recognised and refused.
+//! * Compression: none, MSZIP, Quantum (windows 2^10 to 2^21) and LZX (windows 2^15 to 2^21).
 //! * A cabinet read alone refuses a file that continues from the previous or into the next cabinet
 //!   of a set, naming the file and the cabinet it needs (such a cabinet still lists);
 //!   [`CabinetSet`] reads the volumes of a set together, decoding each folder once across them.
@@ -32,6 +32,7 @@ mod lzx;
 mod names;
 pub use names::{output_path, slash_separates};
 mod pipeline;
+mod quantum;
 mod reader;
 mod set;
 mod source;
@@ -73,7 +74,7 @@ pub enum Compression {
     Lzx {
         window_bits: u8,
     },
-    /// Quantum, level in bits 4 to 7 and window bits in 8 to 12. Not decoded by msikit.
+    /// Quantum, level in bits 4 to 7 and window bits in 8 to 12 (10 to 21 are valid).
     Quantum {
         level: u8,
         window_bits: u8,

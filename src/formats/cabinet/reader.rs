@@ -459,9 +459,15 @@ pub(super) fn check_compression(i: usize, compression: Compression) -> Result<()
             }
             Ok(())
         }
-        Compression::Quantum { .. } => Err(Error::unsupported(format!(
-            "folder {i} uses Quantum compression, which msikit does not decode"
-        ))),
+        Compression::Quantum { window_bits, .. } => {
+            if !(10..=21).contains(&window_bits) {
+                return Err(Error::malformed(format!(
+                    "folder {i} uses Quantum with a window of 2^{window_bits}, which is not one \
+                     of 2^10 to 2^21"
+                )));
+            }
+            Ok(())
+        }
         Compression::Unknown { raw } => Err(Error::malformed(format!(
             "folder {i} has compression type {raw:#06x}, which is not none, MSZIP, Quantum or LZX"
         ))),

@@ -481,7 +481,7 @@ fn continued_files_name_the_missing_cabinet() {
 }
 
 #[test]
-fn quantum_and_unknown_methods_are_refused_cleanly() {
+fn bad_quantum_and_unknown_methods_are_refused_cleanly() {
     let mut spec = one_folder(&[("a", b"abc")], 0);
     spec.folders[0].comp = 0x1472; // Quantum, level 7, window 2^20
     let cab = Cabinet::parse(build(&spec)).unwrap();
@@ -492,12 +492,14 @@ fn quantum_and_unknown_methods_are_refused_cleanly() {
             window_bits: 20
         }
     );
+    // "abc" is not Quantum data: the block does not decode, and says so.
     let e = extract_all(&cab).unwrap_err();
-    assert!(matches!(e.kind(), ErrorKind::Unsupported(_)));
-    assert_eq!(
-        message(&e),
-        "folder 0 uses Quantum compression, which msikit does not decode"
-    );
+    assert!(matches!(e.kind(), ErrorKind::Malformed { .. }), "{e}");
+    assert!(message(&e).contains("data block 0"), "{e}");
+    spec.folders[0].comp = 0x1672; // a window of 2^22
+    let e = extract_all(&Cabinet::parse(build(&spec)).unwrap()).unwrap_err();
+    assert!(message(&e).contains("Quantum with a window of 2^22"), "{e}");
+    spec.folders[0].comp = 0x1472;
     let json = serde_json::to_string(&cab.folders()[0]).unwrap();
     assert!(
         json.contains(r#""compression":{"method":"quantum","level":7,"window_bits":20}"#),

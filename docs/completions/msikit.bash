@@ -31,6 +31,9 @@ _msikit() {
             msikit,completions)
                 cmd="msikit__subcmd__completions"
                 ;;
+            msikit,diagnose)
+                cmd="msikit__subcmd__diagnose"
+                ;;
             msikit,diff)
                 cmd="msikit__subcmd__diff"
                 ;;
@@ -105,6 +108,9 @@ _msikit() {
                 ;;
             msikit__subcmd__help,completions)
                 cmd="msikit__subcmd__help__subcmd__completions"
+                ;;
+            msikit__subcmd__help,diagnose)
+                cmd="msikit__subcmd__help__subcmd__diagnose"
                 ;;
             msikit__subcmd__help,diff)
                 cmd="msikit__subcmd__help__subcmd__diff"
@@ -254,7 +260,7 @@ _msikit() {
 
     case "${cmd}" in
         msikit)
-            opts="-h -V --color --width --help --version info tables table streams cat export files extract build check locks snapshot cab patch diff transform completions man help"
+            opts="-h -V --color --width --help --version info tables table streams cat export files extract build check locks diagnose snapshot cab patch diff transform completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -521,6 +527,52 @@ _msikit() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        msikit__subcmd__diagnose)
+            opts="-h --msi --patch --snapshot --kb --rules --code-page --json --color --width --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --msi)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --patch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --snapshot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kb)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rules)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --code-page)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --width)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         msikit__subcmd__diff)
             opts="-h --json --color --width --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -630,7 +682,7 @@ _msikit() {
             return 0
             ;;
         msikit__subcmd__help)
-            opts="info tables table streams cat export files extract build check locks snapshot cab patch diff transform completions man help"
+            opts="info tables table streams cat export files extract build check locks diagnose snapshot cab patch diff transform completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -728,6 +780,20 @@ _msikit() {
             return 0
             ;;
         msikit__subcmd__help__subcmd__completions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        msikit__subcmd__help__subcmd__diagnose)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

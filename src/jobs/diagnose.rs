@@ -191,6 +191,10 @@ pub struct EventReport {
     /// 1023/1024.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<u32>,
+    /// What the error means: an exit code's name and meaning, or the documented text of the
+    /// Error-table message with the event's file (when it names one in quotes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_text: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<EventData>,
     /// The product code's name, from the package, the snapshot or the event itself.
@@ -765,10 +769,19 @@ fn read_events(
                 ),
             },
         );
+        let error_text = error.and_then(|n| {
+            if (11000..12000).contains(&ev.id) {
+                let field = quoted(desc).unwrap_or_default();
+                messages::format(n, &[field.as_str()])
+            } else {
+                messages::exit_code(n).map(|(name, m)| format!("{name}: {m}"))
+            }
+        });
         d.events.push(EventReport {
             file: name.to_string(),
             event: ev,
             error,
+            error_text,
             data,
             product,
             patch,
@@ -1097,7 +1110,8 @@ fn log_record(
                     st.actions.truncate(i);
                     line
                 }
-                None => n,
+                // Its start is not in the log (an excerpt): every message before counts.
+                None => 0,
             };
             if value == 3 || value == 2 {
                 moment(

@@ -248,3 +248,69 @@ fn truncated_and_binary_input() {
     let o = run(&[p.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// The dry run and the diagnosis tell the same story: `locks` on a server where a backup agent
+/// holds eseback2.dll open predicts 1306 then 1603; `diagnose` of the KB's event text as that
+/// server logs it (the article's 'PathOfFile' being the file) names the same file, finds the
+/// same holder in the snapshot, and gives known issue 1's fix.
+#[test]
+fn the_dry_run_and_the_diagnosis_name_the_same_file() {
+    let set = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/exchange2007");
+    let o = Command::new(env!("CARGO_BIN_EXE_msikit"))
+        .args([
+            "locks",
+            "ur1.msp",
+            "--msi",
+            "rtm.msi",
+            "--json",
+            "--snapshot",
+        ])
+        .arg("snapshots/rtm-file-held-open.json")
+        .current_dir(&set)
+        .output()
+        .unwrap();
+    let locks: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let holder = locks["holders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["outcome"] == "error-1306")
+        .unwrap()
+        .clone();
+    let path = holder["files"][0]["path"].as_str().unwrap();
+    let (code, v) = json(&[
+        "kb930809-issue1-eseback2.txt",
+        "--snapshot",
+        "../exchange2007/snapshots/rtm-file-held-open.json",
+    ]);
+    assert_eq!(code, 1);
+    let in_use = v["files_in_use"].as_array().unwrap();
+    assert!(in_use.iter().all(|f| f["file"] == path), "{in_use:?}");
+    let named: Vec<&serde_json::Value> = in_use.iter().filter(|f| f["pid"].is_u64()).collect();
+    assert_eq!(named.len(), 1, "{in_use:?}");
+    assert_eq!(named[0]["pid"], holder["pid"]);
+    assert!(named[0]["process"]
+        .as_str()
+        .unwrap()
+        .starts_with("beremote.exe [BackupExecAgentAgent]"));
+    let k = &v["known_issues"][0];
+    assert_eq!(k["id"], "issue-1");
+    let steps = k["workaround"].to_string();
+    assert!(
+        steps.contains("eseback2.dll") && steps.contains("beremote.exe"),
+        "{steps}"
+    );
+    assert!(steps.contains("ServiceControl.ps1 AfterPatch"), "{steps}");
+    assert!(locks["actions"][0]
+        .as_str()
+        .unwrap()
+        .contains("BackupExecAgentAgent"));
+    insta::assert_snapshot!(
+        "kb930809_issue1_held_open",
+        human(&[
+            "kb930809-issue1-eseback2.txt",
+            "--snapshot",
+            "../exchange2007/snapshots/rtm-file-held-open.json",
+        ])
+    );
+}

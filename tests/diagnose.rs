@@ -136,3 +136,181 @@ fn kb_option_and_bad_input() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("no-such-file.log"));
 }
+
+/// (log, root cause kind, exit code of msikit, a word of the summary)
+const LOGS: [(&str, Option<&str>, i32, &str); 3] = [
+    (
+        "logs/ca-failure-fluent.log",
+        Some("custom-action"),
+        1,
+        "InstallFluentdWinSvc",
+    ),
+    (
+        "logs/service-1920-collectdwin.log",
+        Some("service"),
+        1,
+        "CollectdWinService",
+    ),
+    ("logs/success-desktop.log", None, 0, ""),
+];
+
+#[test]
+fn real_verbose_logs() {
+    for (log, kind, code, word) in LOGS {
+        let (c, v) = json(&[log]);
+        assert_eq!(c, code, "{log}");
+        assert_eq!(v["inputs"][0]["kind"], "verbose-log", "{log}");
+        match kind {
+            Some(k) => {
+                assert_eq!(v["root_cause"]["kind"], k, "{log}: {}", v["root_cause"]);
+                assert_eq!(v["root_cause"]["action"], "InstallFinalize", "{log}");
+                let s = v["root_cause"]["summary"].as_str().unwrap();
+                assert!(s.contains(word), "{log}: {s}");
+            }
+            None => assert!(v["root_cause"].is_null(), "{log}: {}", v["root_cause"]),
+        }
+        assert!(v["known_issues"].as_array().unwrap().is_empty());
+    }
+    let (_, v) = json(&["logs/success-desktop.log"]);
+    assert_eq!(v["exit_code"]["code"], 0);
+    assert_eq!(v["exit_code"]["name"], "ERROR_SUCCESS");
+    let (_, v) = json(&["logs/service-1920-collectdwin.log"]);
+    assert_eq!(v["sessions"][0]["product"], "CollectdWinService (64 bit)");
+    assert_eq!(v["sessions"][0]["product_version"], "0.5.1.0");
+    assert_eq!(
+        v["sessions"][0]["product_code"],
+        "{8191F804-A116-4304-AEFE-3E7C5A56A5CB}"
+    );
+    insta::assert_snapshot!(
+        "service_1920",
+        human(&["logs/service-1920-collectdwin.log"])
+    );
+}
+
+/// The same logs in UTF-16 LE, with and without a byte-order mark, give the same report.
+#[test]
+fn utf16_logs_read_the_same() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("diagnose-utf16");
+    std::fs::create_dir_all(&dir).unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/diagnose");
+    for (log, _, _, _) in LOGS {
+        let text = std::fs::read_to_string(root.join(log)).unwrap();
+        let (_, ansi) = json(&[root.join(log).to_str().unwrap()]);
+        for bom in [true, false] {
+            let mut bytes = if bom { vec![0xFF, 0xFE] } else { vec![] };
+            bytes.extend(text.encode_utf16().flat_map(|u| u.to_le_bytes()));
+            let p = dir.join(format!(
+                "{}-{bom}.log",
+                Path::new(log).file_stem().unwrap().to_str().unwrap()
+            ));
+            std::fs::write(&p, bytes).unwrap();
+            let (_, v) = json(&[p.to_str().unwrap()]);
+            let enc = if bom {
+                "UTF-16LE with BOM"
+            } else {
+                "UTF-16LE without BOM"
+            };
+            assert_eq!(v["inputs"][0]["encoding"], enc);
+            assert_eq!(v["root_cause"]["kind"], ansi["root_cause"]["kind"], "{log}");
+            assert_eq!(v["root_cause"]["summary"], ansi["root_cause"]["summary"]);
+            assert_eq!(v["exit_code"]["code"], ansi["exit_code"]["code"]);
+            assert_eq!(v["sessions"][0]["product"], ansi["sessions"][0]["product"]);
+        }
+    }
+}
+
+/// A truncated or binary input never panics: a clear error or a partial report.
+#[test]
+fn truncated_and_binary_input() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("diagnose-bad");
+    std::fs::create_dir_all(&dir).unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/diagnose");
+    let text = std::fs::read(root.join("logs/service-1920-collectdwin.log")).unwrap();
+    for cut in [1, 10, 100, 300, text.len() - 1] {
+        let p = dir.join(format!("cut-{cut}.log"));
+        std::fs::write(&p, &text[..cut]).unwrap();
+        let o = run(&[p.to_str().unwrap()]);
+        assert!(matches!(o.status.code(), Some(0..=2)), "cut {cut}");
+        if o.status.code() == Some(2) {
+            assert!(String::from_utf8_lossy(&o.stderr).contains("cut-"));
+        }
+    }
+    let kb = std::fs::read(root.join("kb930809-issue1.txt")).unwrap();
+    for cut in [5, 50, 500, 1000, kb.len() - 3] {
+        let p = dir.join(format!("kb-{cut}.txt"));
+        std::fs::write(&p, &kb[..cut]).unwrap();
+        let o = run(&[p.to_str().unwrap()]);
+        assert!(matches!(o.status.code(), Some(0..=2)), "kb cut {cut}");
+    }
+    let p = dir.join("binary.log");
+    let bytes: Vec<u8> = (0..20000u32).map(|i| (i * 7919 % 251) as u8).collect();
+    std::fs::write(&p, bytes).unwrap();
+    let o = run(&[p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+/// The dry run and the diagnosis tell the same story: `locks` on a server where a backup agent
+/// holds eseback2.dll open predicts 1306 then 1603; `diagnose` of the KB's event text as that
+/// server logs it (the article's 'PathOfFile' being the file) names the same file, finds the
+/// same holder in the snapshot, and gives known issue 1's fix.
+#[test]
+fn the_dry_run_and_the_diagnosis_name_the_same_file() {
+    let set = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/exchange2007");
+    let o = Command::new(env!("CARGO_BIN_EXE_msikit"))
+        .args([
+            "locks",
+            "ur1.msp",
+            "--msi",
+            "rtm.msi",
+            "--json",
+            "--snapshot",
+        ])
+        .arg("snapshots/rtm-file-held-open.json")
+        .current_dir(&set)
+        .output()
+        .unwrap();
+    let locks: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let holder = locks["holders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["outcome"] == "error-1306")
+        .unwrap()
+        .clone();
+    let path = holder["files"][0]["path"].as_str().unwrap();
+    let (code, v) = json(&[
+        "kb930809-issue1-eseback2.txt",
+        "--snapshot",
+        "../exchange2007/snapshots/rtm-file-held-open.json",
+    ]);
+    assert_eq!(code, 1);
+    let in_use = v["files_in_use"].as_array().unwrap();
+    assert!(in_use.iter().all(|f| f["file"] == path), "{in_use:?}");
+    let named: Vec<&serde_json::Value> = in_use.iter().filter(|f| f["pid"].is_u64()).collect();
+    assert_eq!(named.len(), 1, "{in_use:?}");
+    assert_eq!(named[0]["pid"], holder["pid"]);
+    assert!(named[0]["process"]
+        .as_str()
+        .unwrap()
+        .starts_with("beremote.exe [BackupExecAgentAgent]"));
+    let k = &v["known_issues"][0];
+    assert_eq!(k["id"], "issue-1");
+    let steps = k["workaround"].to_string();
+    assert!(
+        steps.contains("eseback2.dll") && steps.contains("beremote.exe"),
+        "{steps}"
+    );
+    assert!(steps.contains("ServiceControl.ps1 AfterPatch"), "{steps}");
+    assert!(locks["actions"][0]
+        .as_str()
+        .unwrap()
+        .contains("BackupExecAgentAgent"));
+    insta::assert_snapshot!(
+        "kb930809_issue1_held_open",
+        human(&[
+            "kb930809-issue1-eseback2.txt",
+            "--snapshot",
+            "../exchange2007/snapshots/rtm-file-held-open.json",
+        ])
+    );
+}

@@ -191,3 +191,37 @@ fn locks_and_the_snapshot_agree_on_paths() {
         snap.path_key("c:/program files/x/a.dll")
     );
 }
+
+/// A backup agent holds a file the rollup replaces open without delete sharing (as Handle records
+/// it in the snapshot): 1306, then 1603 under /qn with the services left stopped (KB930809
+/// known issue 1). tests/diagnose.rs reads the same story after the fact.
+#[test]
+fn a_file_held_open_is_1306_then_1603_under_qn() {
+    let snap = Path::new("snapshots/rtm-file-held-open.json");
+    let o = locks(snap, true);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let held: Vec<&serde_json::Value> = v["holders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["outcome"] == "error-1306")
+        .collect();
+    assert_eq!(held.len(), 1, "{v}");
+    assert_eq!(held[0]["process"], "beremote.exe");
+    assert_eq!(
+        held[0]["files"][0]["path"],
+        r"C:\Program Files\Microsoft\Exchange Server\Bin\eseback2.dll"
+    );
+    assert_eq!(held[0]["files"][0]["how"], "open");
+    let silent = v["silent_outcome"].as_str().unwrap();
+    assert!(
+        silent.contains("1306") && silent.contains("1603"),
+        "{silent}"
+    );
+    assert!(silent.contains("left stopped"), "{silent}");
+    insta::assert_snapshot!(
+        "locks_ur1_rtm-file-held-open",
+        String::from_utf8_lossy(&locks(snap, false).stdout)
+    );
+}

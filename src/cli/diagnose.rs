@@ -260,11 +260,11 @@ fn human(
                 }
             }
             if let Some(err) = e.error {
-                let text = msikit::formats::logs::messages::exit_code(err)
-                    .map(|(n, m)| format!("{n}: {m}"))
-                    .or_else(|| msikit::formats::logs::messages::message(err).map(str::to_string))
-                    .unwrap_or_default();
-                p.push(("Error".into(), format!("{err} {text}")));
+                let text = e.error_text.as_deref().unwrap_or("");
+                p.push((
+                    "Error".into(),
+                    format!("{err} {text}").trim_end().to_string(),
+                ));
             }
             render::fields(out, style, &p)?;
             writeln!(out)?;

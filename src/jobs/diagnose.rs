@@ -191,6 +191,10 @@ pub struct EventReport {
     /// 1023/1024.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<u32>,
+    /// What the error means: an exit code's name and meaning, or the documented text of the
+    /// Error-table message with the event's file (when it names one in quotes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_text: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<EventData>,
     /// The product code's name, from the package, the snapshot or the event itself.
@@ -290,15 +294,57 @@ pub fn diagnose(files: &[PathBuf], opts: &Options) -> Result<Diagnosis> {
     if d.root_cause.is_none() {
         d.root_cause = root_cause_from_events(&d.events);
     }
+    // Holders the material does not name, from the snapshot.
+    let mut found = Vec::new();
+    for u in &d.files_in_use {
+        if u.process.is_some() {
+            continue;
+        }
+        if let Some(f) = &u.file {
+            for (name, pid, services) in names.holders(f) {
+                found.push(FileInUse {
+                    file: Some(f.clone()),
+                    process: Some(if services.is_empty() {
+                        name
+                    } else {
+                        format!("{name} [{}]", services.join(", "))
+                    }),
+                    pid: Some(pid),
+                    evidence: format!(
+                        "holds it in snapshot {}",
+                        opts.snapshot
+                            .as_ref()
+                            .map(|p| p.display().to_string())
+                            .unwrap_or_default()
+                    ),
+                    file_name: u.file_name.clone(),
+                    line: u.line,
+                });
+            }
+        }
+    }
+    d.files_in_use.extend(found);
     // Known issues.
     let rule_files = rule_files(opts, &f)?;
     let files_text = if d.files_in_use.iter().any(|x| x.file.is_some()) {
-        let set: BTreeSet<&str> = d
-            .files_in_use
-            .iter()
-            .filter_map(|x| x.file.as_deref())
-            .collect();
-        set.into_iter().collect::<Vec<_>>().join(", ")
+        let mut set: Vec<String> = Vec::new();
+        for x in &d.files_in_use {
+            let Some(f) = x.file.as_deref() else { continue };
+            let holder = match (&x.process, x.pid) {
+                (Some(p), Some(i)) => format!(" (held by {p}, process {i})"),
+                (Some(p), None) => format!(" (held by {p})"),
+                _ => String::new(),
+            };
+            let item = format!("{f}{holder}");
+            if holder.is_empty() && set.iter().any(|s| s.starts_with(f)) {
+                continue;
+            }
+            set.retain(|s| s != f);
+            if !set.contains(&item) {
+                set.push(item);
+            }
+        }
+        set.join(", ")
     } else {
         "the file named in event 11306 or in the log's Error 1306".to_string()
     };
@@ -408,11 +454,12 @@ fn symptom_holds(s: &rules::Symptom, f: &Facts) -> Option<Vec<String>> {
     Some(why)
 }
 
-/// Names for product and patch codes.
+/// Names for product and patch codes, and the snapshot to find holders of files in.
 #[derive(Default)]
 struct Names {
     products: Vec<(String, String)>,
     patches: Vec<(String, String)>,
+    snapshot: Option<crate::machine::snapshot::Snapshot>,
 }
 
 impl Names {
@@ -462,8 +509,43 @@ impl Names {
                     }
                 }
             }
+            n.snapshot = Some(snap);
         }
         Ok(n)
+    }
+
+    /// The processes of the snapshot that hold `path`, with their services: those with an open
+    /// handle on it (error 1306 is a file open without delete sharing; a loaded image can be
+    /// renamed), else those that load it.
+    fn holders(&self, path: &str) -> Vec<(String, u32, Vec<String>)> {
+        let Some(snap) = &self.snapshot else {
+            return Vec::new();
+        };
+        let key = snap.path_key(path);
+        let open = |p: &&crate::machine::snapshot::Process| {
+            p.open_files
+                .iter()
+                .flatten()
+                .any(|o| snap.path_key(o) == key)
+        };
+        let loaded = |p: &&crate::machine::snapshot::Process| {
+            p.image_path.iter().any(|i| snap.path_key(i) == key)
+                || p.modules.iter().flatten().any(|m| snap.path_key(m) == key)
+        };
+        let any_open = snap.processes.iter().any(|p| open(&p));
+        snap.processes
+            .iter()
+            .filter(|p| if any_open { open(p) } else { loaded(p) })
+            .map(|p| {
+                let mut services = p.services.clone();
+                for s in &snap.services {
+                    if s.process_id == Some(p.pid) && !services.contains(&s.name) {
+                        services.push(s.name.clone());
+                    }
+                }
+                (p.name.clone(), p.pid, services)
+            })
+            .collect()
     }
 
     fn product(&self, code: &str) -> Option<String> {
@@ -765,10 +847,19 @@ fn read_events(
                 ),
             },
         );
+        let error_text = error.and_then(|n| {
+            if (11000..12000).contains(&ev.id) {
+                let field = quoted(desc).unwrap_or_default();
+                messages::format(n, &[field.as_str()])
+            } else {
+                messages::exit_code(n).map(|(name, m)| format!("{name}: {m}"))
+            }
+        });
         d.events.push(EventReport {
             file: name.to_string(),
             event: ev,
             error,
+            error_text,
             data,
             product,
             patch,
@@ -1097,7 +1188,8 @@ fn log_record(
                     st.actions.truncate(i);
                     line
                 }
-                None => n,
+                // Its start is not in the log (an excerpt): every message before counts.
+                None => 0,
             };
             if value == 3 || value == 2 {
                 moment(

@@ -1844,12 +1844,16 @@ _msikit() {
             return 0
             ;;
         msikit__subcmd__validate)
-            opts="-h --ice --suppress --json --color --width --help"
+            opts="-h --msi --ice --suppress --json --color --width --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --msi)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --ice)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

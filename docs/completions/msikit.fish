@@ -297,6 +297,7 @@ complete -c msikit -n "__fish_msikit_using_subcommand transform; and __fish_seen
 complete -c msikit -n "__fish_msikit_using_subcommand transform; and __fish_seen_subcommand_from help" -f -a "apply" -d 'Apply transforms to a base and write the resulting database'
 complete -c msikit -n "__fish_msikit_using_subcommand transform; and __fish_seen_subcommand_from help" -f -a "create" -d 'Generate the transform from a base to a target database (MsiTran -g) and write it'
 complete -c msikit -n "__fish_msikit_using_subcommand transform; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c msikit -n "__fish_msikit_using_subcommand validate" -l msi -d 'Validate the patches against this product package: the rules of small updates and minor upgrades on the patched database' -r -F
 complete -c msikit -n "__fish_msikit_using_subcommand validate" -l ice -d 'Run only these ICEs (comma-separated: ICE03,ICE06)' -r
 complete -c msikit -n "__fish_msikit_using_subcommand validate" -l suppress -d 'Do not run these ICEs (comma-separated), as WiX\'s -sice' -r
 complete -c msikit -n "__fish_msikit_using_subcommand validate" -l color -d 'When to use colour in human output (NO_COLOR in the environment means never)' -r -f -a "auto\t''

@@ -9,7 +9,10 @@
 mod category;
 mod components;
 mod ice03;
+mod patch;
 mod tables;
+
+pub use patch::{validate_patches, PatchCheck, PatchReport};
 
 use std::path::Path;
 
@@ -55,6 +58,9 @@ pub struct Finding {
     /// A short name of the failed check (for ICE03, the MSIDBERROR name: `badguid`,
     /// `badlink`, `required`...), for scripts.
     pub rule: &'static str,
+    /// Where the rule is documented, for the patch rules.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<&'static str>,
 }
 
 impl Finding {
@@ -67,6 +73,7 @@ impl Finding {
             column: None,
             message: String::new(),
             rule,
+            reference: None,
         }
     }
     pub(crate) fn table(mut self, t: &str) -> Finding {

@@ -73,6 +73,9 @@ _msikit() {
             msikit,transform)
                 cmd="msikit__subcmd__transform"
                 ;;
+            msikit,verify)
+                cmd="msikit__subcmd__verify"
+                ;;
             msikit__subcmd__cab,extract)
                 cmd="msikit__subcmd__cab__subcmd__extract"
                 ;;
@@ -147,6 +150,9 @@ _msikit() {
                 ;;
             msikit__subcmd__help,transform)
                 cmd="msikit__subcmd__help__subcmd__transform"
+                ;;
+            msikit__subcmd__help,verify)
+                cmd="msikit__subcmd__help__subcmd__verify"
                 ;;
             msikit__subcmd__help__subcmd__cab,extract)
                 cmd="msikit__subcmd__help__subcmd__cab__subcmd__extract"
@@ -254,7 +260,7 @@ _msikit() {
 
     case "${cmd}" in
         msikit)
-            opts="-h -V --color --width --help --version info tables table streams cat export files extract build check locks snapshot cab patch diff transform completions man help"
+            opts="-h -V --color --width --help --version info tables table streams cat export files extract build check locks snapshot cab patch diff transform verify completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -630,7 +636,7 @@ _msikit() {
             return 0
             ;;
         msikit__subcmd__help)
-            opts="info tables table streams cat export files extract build check locks snapshot cab patch diff transform completions man help"
+            opts="info tables table streams cat export files extract build check locks snapshot cab patch diff transform verify completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1052,6 +1058,20 @@ _msikit() {
         msikit__subcmd__help__subcmd__transform__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        msikit__subcmd__help__subcmd__verify)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1735,6 +1755,32 @@ _msikit() {
                     return 0
                     ;;
                 --suppress)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --width)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        msikit__subcmd__verify)
+            opts="-h --trust --json --color --width --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --trust)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -17,6 +17,7 @@ mod streams;
 mod table;
 mod tables;
 mod transform;
+mod verify;
 
 use std::io::Write;
 
@@ -93,6 +94,9 @@ pub enum Command {
     /// Decode and apply transforms (.mst, or a patch's transform storages)
     #[command(subcommand)]
     Transform(transform::Command),
+    /// Check Authenticode signatures: digest, signer, chain, timestamp (exit 0 valid and
+    /// trusted, 1 not, 2 unreadable)
+    Verify(verify::Args),
     /// Print a shell completion script
     Completions {
         /// The shell
@@ -152,6 +156,7 @@ pub fn dispatch(command: Command, out: &mut dyn Write, style: &Style) -> msikit:
         Command::Locks(a) => locks::run(a, out, style),
         Command::Extract(a) => files::run_extract(a, out, style),
         Command::Snapshot(a) => snapshot::run(a, out),
+        Command::Verify(a) => verify::run(a, out, style),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             clap_complete::generate(shell, &mut cmd, "msikit", out);

@@ -7,3 +7,4 @@ pub mod inspect;
 pub mod live;
 pub mod locks;
 pub mod rules;
+pub mod verify;

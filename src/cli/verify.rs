@@ -1,4 +1,5 @@
-//! `msikit verify FILE...`: Authenticode signatures of packages, patches and transforms.
+//! `msikit verify FILE...`: Authenticode signatures of packages, patches, transforms and
+//! cabinets.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -9,7 +10,7 @@ use super::render::{self, Style};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Packages, merge modules, patches or transforms
+    /// Packages, merge modules, patches, transforms or cabinets
     #[arg(required = true)]
     files: Vec<PathBuf>,
     /// Trust these certificates (PEM bundle or DER) instead of the system's CA bundle
@@ -82,8 +83,12 @@ fn human(out: &mut dyn Write, style: &Style, v: &Verification) -> msikit::Result
         ));
     }
     for d in &v.digests {
+        let mut label = d.name.to_string();
+        if let Some(first) = label.get(..1) {
+            label = first.to_uppercase() + &label[1..];
+        }
         f.push((
-            d.name.to_string(),
+            label,
             if d.matches {
                 format!("{} (matches)", d.computed)
             } else {

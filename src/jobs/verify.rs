@@ -118,7 +118,7 @@ impl Context {
     }
 }
 
-/// Verifies one file: a compound file (MSI, MSM, MSP, MST). The error is for a file that cannot
+/// Verifies one file: a compound file (MSI, MSM, MSP, MST) or a cabinet. The error is for a file that cannot
 /// be read; every answer about its signature is a [`Verification`].
 pub fn verify(path: &Path, cx: &Context) -> Result<Verification> {
     let name = path.display().to_string();
@@ -130,10 +130,67 @@ pub fn verify(path: &Path, cx: &Context) -> Result<Verification> {
         let c = Container::open(path)?;
         return verify_container(&c, cx);
     }
+    if n >= 4 && &head[..4] == b"MSCF" {
+        return verify_cabinet(path, cx);
+    }
     Err(Error::unsupported(
-        "not a file msikit can verify (expected a compound file: .msi, .msm, .msp, .mst)",
+        "not a file msikit can verify (expected a compound file: .msi, .msm, .msp, .mst; or a cabinet)",
     )
     .in_file(&name))
+}
+
+/// Verifies a cabinet: the signature in its reserved header area.
+pub fn verify_cabinet(path: &Path, cx: &Context) -> Result<Verification> {
+    use crate::formats::authenticode::cab::{self, CabSigning};
+    use std::io::{Seek, SeekFrom};
+    let name = path.display().to_string();
+    let io = |e: std::io::Error| Error::io(e).in_file(&name);
+    let mut f = std::fs::File::open(path).map_err(io)?;
+    let len = f.metadata().map_err(io)?.len();
+    let mut head = Vec::new();
+    (&mut f).take(60).read_to_end(&mut head).map_err(io)?;
+    let malformed = |m: String| Error::malformed(m).in_file(&name);
+    let mut v = Verification {
+        file: name.clone(),
+        kind: "cabinet".into(),
+        verdict: Verdict::Unsigned,
+        digests: Vec::new(),
+        signature: None,
+        problems: Vec::new(),
+        warnings: Vec::new(),
+    };
+    let sig = match cab::signing(&head, len).map_err(malformed)? {
+        CabSigning::Unsigned => {
+            v.problems
+                .push("no signature in the cabinet's reserved header area".into());
+            return Ok(v);
+        }
+        CabSigning::NotSignatureArea(why) => {
+            v.problems.push(why);
+            return Ok(v);
+        }
+        CabSigning::Signed(s) => s,
+    };
+    f.seek(SeekFrom::Start(sig.offset)).map_err(io)?;
+    let mut pkcs7 = Vec::new();
+    (&mut f).take(sig.len).read_to_end(&mut pkcs7).map_err(io)?;
+    let checked = match authenticode::check(&pkcs7, &cx.trust, cx.now) {
+        Ok(ch) => ch,
+        Err(e) => {
+            v.verdict = Verdict::Malformed;
+            v.problems.push(format!("signature: {e}"));
+            return Ok(v);
+        }
+    };
+    let computed = cab::digest(&mut f, sig, checked.digest_alg).map_err(malformed)?;
+    v.digests.push(DigestCheck {
+        name: "message digest",
+        signed: tlv::hex(&checked.signed_digest),
+        computed: tlv::hex(&computed),
+        matches: checked.signed_digest == computed,
+    });
+    conclude(&mut v, checked.report);
+    Ok(v)
 }
 
 /// Verifies an opened compound file.

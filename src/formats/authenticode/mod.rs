@@ -1,6 +1,7 @@
 //! Authenticode: the PKCS#7 signatures of installer files and cabinets, the digests they sign,
 //! certificate chains and timestamps. Pure Rust (RustCrypto); nothing here goes to the network.
 
+pub mod cab;
 pub mod crypto;
 pub mod msi;
 pub mod pkcs7;

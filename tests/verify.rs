@@ -703,3 +703,74 @@ fn a_cabinet_signed_by_osslsigncode_verifies_and_a_changed_byte_is_tampered() {
         assert_eq!(digest(&v, "message digest"), o.calculated_md);
     }
 }
+
+/// The fuzz target's entry points (fuzz/fuzz_targets/authenticode.rs) on deterministic mutations
+/// of real signatures: signtool's, Symantec's countersigned one, an RFC 3161 timestamped one, and
+/// the signed cabinet around one. None may panic; whatever they return is fine.
+#[test]
+fn mutated_signatures_never_panic() {
+    use msikit::formats::authenticode::{self, cab, DigestAlg};
+    let seeds_msi = [
+        corpus().join("ebourg__jsign/jsign-core__src__test__resources__minimal-signed-with-signtool.msi"),
+        corpus().join("activescott__lessmsi/src__Lessmsi.Tests__TestFiles__MsiInput__IviNetSharedComponents32_Fx20_1.3.0.msi"),
+        PathBuf::from("testdata/signed/sample-signed.msi"),
+    ];
+    let mut seeds: Vec<Vec<u8>> = seeds_msi
+        .iter()
+        .map(|p| {
+            msikit::Container::open(p)
+                .unwrap()
+                .read_raw_stream("", "\u{5}DigitalSignature")
+                .unwrap()
+        })
+        .collect();
+    let cabinet = std::fs::read(corpus().join(
+        "ebourg__jsign/jsign-core__src__test__resources__cabinet-sample-3-signed@9847b720.cab",
+    ))
+    .unwrap();
+    seeds.push(cabinet.clone());
+    let (trust, _) =
+        msikit::formats::authenticode::trust_store(&[PathBuf::from("testdata/signed/test-ca.pem")])
+            .unwrap();
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move |n: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % n.max(1) as u64) as usize
+    };
+    let mut runs = 0;
+    for seed in &seeds {
+        for _ in 0..1500 {
+            let mut b = seed.clone();
+            match next(5) {
+                0 => {
+                    let i = next(b.len());
+                    b[i] ^= 1 << next(8);
+                }
+                1 => b.truncate(next(b.len())),
+                2 => {
+                    let i = next(b.len());
+                    b[i] = [0x00, 0x80, 0x84, 0xFF, 0x30, 0xA0][next(6)];
+                }
+                3 => {
+                    let i = next(b.len());
+                    let j = (i + next(64)).min(b.len());
+                    b.drain(i..j);
+                }
+                _ => {
+                    let i = next(b.len());
+                    let chunk = b[i..(i + next(32)).min(b.len())].to_vec();
+                    let k = next(b.len());
+                    b.splice(k..k, chunk);
+                }
+            }
+            let _ = authenticode::check(&b, &trust, 1_800_000_000);
+            if let Ok(cab::CabSigning::Signed(sig)) = cab::signing(&b, b.len() as u64) {
+                let _ = cab::digest(std::io::Cursor::new(&b), sig, DigestAlg::Sha1);
+            }
+            runs += 1;
+        }
+    }
+    assert_eq!(runs, 6000);
+}

@@ -41,6 +41,7 @@ pub const TARGETS: &[(&str, Entry)] = &[
     ("snapshot_json", snapshot_json),
     ("verbose_log", verbose_log),
     ("event_export", event_export),
+    ("authenticode", authenticode),
 ];
 
 /// The entry point of target `name`.
@@ -397,4 +398,24 @@ pub fn event_export(data: &[u8]) {
     let _ = events::decode_data(&events::parse_dump(&text));
     let _ = events::guids(&text);
     let _ = all.len();
+}
+
+/// Any bytes as an Authenticode signature (PKCS#7 SignedData: certificates, signer,
+/// timestamps), as a signed cabinet (header, digest), and as a compound file whose signature
+/// streams are checked (the MSI digest walk).
+pub fn authenticode(data: &[u8]) {
+    use msikit::formats::authenticode::{self, cab, DigestAlg};
+    let _ = authenticode::check(data, &[], 0);
+    let _ = authenticode::x509::Cert::from_der(data);
+    if let Ok(cab::CabSigning::Signed(sig)) = cab::signing(data, data.len() as u64) {
+        let _ = cab::digest(std::io::Cursor::new(data), sig, DigestAlg::Sha256);
+    }
+    if let Ok(c) = Container::from_bytes("fuzz", data.to_vec()) {
+        let cx = msikit::jobs::verify::Context {
+            trust: Vec::new(),
+            trust_sources: Vec::new(),
+            now: 0,
+        };
+        let _ = msikit::jobs::verify::verify_container(&c, &cx);
+    }
 }

@@ -19,6 +19,7 @@ mod table;
 mod tables;
 mod transform;
 mod validate;
+mod verify;
 
 use std::io::Write;
 
@@ -101,6 +102,9 @@ pub enum Command {
     /// ICE validation without Windows: each cell against _Validation (ICE03) and more ICEs
     /// (exit 0 passed, 1 errors found, 2 unreadable)
     Validate(validate::Args),
+    /// Check Authenticode signatures: digest, signer, chain, timestamp (exit 0 valid and
+    /// trusted, 1 not, 2 unreadable)
+    Verify(verify::Args),
     /// Print a shell completion script
     Completions {
         /// The shell
@@ -162,6 +166,7 @@ pub fn dispatch(command: Command, out: &mut dyn Write, style: &Style) -> msikit:
         Command::Diagnose(a) => diagnose::run(a, out, style),
         Command::Extract(a) => files::run_extract(a, out, style),
         Command::Snapshot(a) => snapshot::run(a, out),
+        Command::Verify(a) => verify::run(a, out, style),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             clap_complete::generate(shell, &mut cmd, "msikit", out);

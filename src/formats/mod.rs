@@ -2,6 +2,7 @@
 //! summary property sets, the string pool, table streams, the IDT archive format, and cabinets
 //! with their codecs. Nothing here knows what a product, a patch or a machine is.
 
+pub mod authenticode;
 pub mod cabinet;
 pub mod container;
 pub mod files;

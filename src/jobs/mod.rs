@@ -9,3 +9,4 @@ pub mod live;
 pub mod locks;
 pub mod rules;
 pub mod validate;
+pub mod verify;

@@ -414,6 +414,59 @@ impl Container {
         self.read_raw_stream(storage, &leaf).map(Some)
     }
 
+    /// The directory tree with the raw fields the Authenticode hash of a compound file reads:
+    /// UTF-16 names, CLSIDs as stored, state bits, FILETIMEs, stream lengths. The root is the
+    /// returned node. A tree deeper than 64 storages is refused (no installer file nests that
+    /// deep; the limit keeps recursion bounded).
+    pub fn directory_tree(&self) -> Result<DirNode> {
+        let cfb = self.cfb.borrow();
+        let root = cfb.root_entry();
+        let mut node = DirNode::from_entry(&root, String::new());
+        self.fill_children(&cfb, &mut node, PathBuf::from("/"), 0)?;
+        Ok(node)
+    }
+
+    fn fill_children(
+        &self,
+        cfb: &cfb::CompoundFile<Source>,
+        node: &mut DirNode,
+        path: PathBuf,
+        depth: usize,
+    ) -> Result<()> {
+        if depth > 64 {
+            return Err(
+                Error::malformed("compound file: storages nest deeper than 64 levels")
+                    .in_file(&self.name),
+            );
+        }
+        let entries = cfb.read_storage(&path).map_err(|e| {
+            Error::malformed(format!("compound file is damaged: {e}")).in_file(&self.name)
+        })?;
+        for e in entries {
+            let raw = if node.raw_path.is_empty() {
+                e.name().to_string()
+            } else {
+                format!("{}/{}", node.raw_path, e.name())
+            };
+            let mut child = DirNode::from_entry(&e, raw);
+            if child.is_storage {
+                self.fill_children(cfb, &mut child, e.path().to_path_buf(), depth + 1)?;
+            }
+            node.children.push(child);
+        }
+        Ok(())
+    }
+
+    /// Copies the stream at `raw_path` (raw names joined with `/`) into `out`.
+    pub fn copy_stream_at(&self, raw_path: &str, out: &mut dyn std::io::Write) -> Result<u64> {
+        let (storage, leaf) = match raw_path.rfind('/') {
+            Some(i) => (&raw_path[..i], &raw_path[i + 1..]),
+            None => ("", raw_path),
+        };
+        let mut w = out;
+        self.copy_raw_stream(storage, leaf, &mut w)
+    }
+
     /// Finds an entry by the name a person typed (display form, decoded, or a path with `/`).
     pub fn find(&self, typed: &str) -> Option<Entry> {
         let entries = self.entries();
@@ -430,6 +483,56 @@ impl Container {
                     && e.names.iter().zip(&wanted).all(|(a, b)| a.name == b.name)
             })
             .cloned()
+    }
+}
+
+/// One directory entry with its raw fields (see [`Container::directory_tree`]).
+#[derive(Debug, Clone)]
+pub struct DirNode {
+    /// The name as stored: UTF-16 code units, without the terminating zero.
+    pub name: Vec<u16>,
+    /// Raw names joined with `/` ("" for the root).
+    pub raw_path: String,
+    pub is_storage: bool,
+    /// Stream length (0 for a storage).
+    pub len: u64,
+    /// The CLSID as its 16 stored bytes.
+    pub clsid: [u8; 16],
+    pub state_bits: u32,
+    /// Creation and modification times as stored (FILETIME, 100 ns since 1601).
+    pub created: u64,
+    pub modified: u64,
+    /// A storage's entries, in the order the compound file lists them.
+    pub children: Vec<DirNode>,
+}
+
+impl DirNode {
+    fn from_entry(e: &cfb::Entry, raw_path: String) -> DirNode {
+        DirNode {
+            name: e.name().encode_utf16().collect(),
+            raw_path,
+            is_storage: e.is_storage(),
+            len: if e.is_stream() { e.len() } else { 0 },
+            clsid: e.clsid().to_bytes_le(),
+            state_bits: e.state_bits(),
+            created: filetime(e.created()),
+            modified: filetime(e.modified()),
+            children: Vec::new(),
+        }
+    }
+}
+
+/// A time back to the FILETIME cfb read it from (100 ns units since 1601-01-01).
+fn filetime(t: std::time::SystemTime) -> u64 {
+    const UNIX_AT: u64 = 116_444_736_000_000_000;
+    let ticks = |d: std::time::Duration| {
+        d.as_secs()
+            .saturating_mul(10_000_000)
+            .saturating_add(u64::from(d.subsec_nanos() / 100))
+    };
+    match t.duration_since(std::time::UNIX_EPOCH) {
+        Ok(d) => UNIX_AT.saturating_add(ticks(d)),
+        Err(e) => UNIX_AT.saturating_sub(ticks(e.duration())),
     }
 }
 

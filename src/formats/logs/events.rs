@@ -685,6 +685,26 @@ mod tests {
         assert_eq!(parse_dump("0008: 41 A"), b"");
     }
 
+    /// The "In Bytes" dump of a real event 11310 as Event Viewer's details view shows it
+    /// (upper-case hex, three spaces before the characters), posted in wixtoolset/issues#5180.
+    #[test]
+    fn event_viewers_in_bytes_dump() {
+        let dump = "0000: 7B 39 34 38 37 46 41 37   {9487FA7\n0008: 35 2D 31 41 46 45 2D 34   5-1AFE-4\n0010: 41 35 44 2D 39 46 43 36   A5D-9FC6\n0018: 2D 32 34 43 43 46 43 43   -24CCFCC\n0020: 32 41 34 31 33 7D         2A413}\n";
+        let d = decode_data(&parse_dump(&flatten(dump)));
+        assert_eq!(
+            d.product_code.as_deref(),
+            Some("{9487FA75-1AFE-4A5D-9FC6-24CCFCC2A413}")
+        );
+        // The same bytes as the XML's EventData hex.
+        assert_eq!(
+            decode_data(&hex_bytes(
+                "7B39343837464137352D314146452D344135442D394643362D3234434346434332413431337D"
+            ))
+            .product_code,
+            d.product_code
+        );
+    }
+
     #[test]
     fn data_in_utf16_and_with_the_patch_and_error() {
         let s =

@@ -382,7 +382,7 @@ fn mutated_inputs_never_panic() {
     for p in &files {
         // In process: a panic fails the test and names the input.
         let r = std::panic::catch_unwind(|| {
-            msikit::jobs::diagnose::diagnose(&[p.clone()], &Default::default())
+            msikit::jobs::diagnose::diagnose(std::slice::from_ref(p), &Default::default())
         });
         assert!(r.is_ok(), "diagnose panicked on {}", p.display());
     }

@@ -70,6 +70,31 @@ impl Engine {
     }
 }
 
+/// `msikit diagnose LOG --json` on a log Wine's msiexec wrote for a step that succeeded: read as
+/// a verbose log, no failure, no root cause, the product named from its property dump.
+fn assert_diagnosed_ok(dir: &Path, log: &str, version: &str) {
+    let out = Command::new(env!("CARGO_BIN_EXE_msikit"))
+        .args(["diagnose", "--json"])
+        .arg(dir.join(log))
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{log}: {e}: {}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(out.status.code(), Some(0), "{log}: {v}");
+    assert_eq!(v["inputs"][0]["kind"], "verbose-log", "{log}");
+    assert!(v["root_cause"].is_null(), "{log}: {}", v["root_cause"]);
+    let sessions = v["sessions"].as_array().unwrap();
+    assert!(
+        sessions
+            .iter()
+            .any(|s| s["product_version"] == version && s["product"] == "Microsoft Exchange Server"),
+        "{log}: {sessions:?}"
+    );
+    if !v["exit_code"].is_null() {
+        assert_eq!(v["exit_code"]["code"], 0, "{log}");
+    }
+}
+
 /// The last value of a property in the log's property dump.
 fn property(log: &str, name: &str) -> Option<String> {
     let prefix = format!("Property(S): {name} = ");
@@ -119,6 +144,7 @@ fn msiexec_installs_rtm_and_applies_ur1_then_ur2() {
     );
     assert_file(&e, "Bin/store.exe", "rtm");
     assert_file(&e, "Setup/ServerRoles/Common/ServiceControl.ps1", "rtm");
+    assert_diagnosed_ok(&dir, "rtm.log", "8.0.685.24");
     let arp = e.uninstall_entry();
     assert!(arp.contains("Microsoft Exchange Server"), "{arp}");
     assert!(arp.contains("8.0.685.24"), "{arp}");
@@ -147,6 +173,7 @@ fn msiexec_installs_rtm_and_applies_ur1_then_ur2() {
     for f in ["Bin/mad.exe", "Bin/Microsoft.Exchange.Data.Storage.dll"] {
         assert_file(&e, f, "rtm");
     }
+    assert_diagnosed_ok(&dir, "ur1.log", "8.0.708.3");
     let arp = e.uninstall_entry();
     assert!(arp.contains("8.0.708.3"), "{arp}");
 

@@ -147,9 +147,26 @@ fn human(
             ]
         })
         .collect();
-    render::table(out, style, &["TIME", "WHERE", "WHAT"], &rows)?;
+    let mut rows = rows;
     if d.timeline_left_out > 0 {
-        writeln!(out, "({} more moments left out)", d.timeline_left_out)?;
+        // The first moments are kept, then the latest: the gap is between them.
+        let at = rows.len().div_ceil(2);
+        rows.insert(
+            at,
+            vec![
+                String::new(),
+                "…".into(),
+                format!("({} moments left out)", d.timeline_left_out),
+            ],
+        );
+    }
+    render::table(out, style, &["TIME", "WHERE", "WHAT"], &rows)?;
+    if d.sessions_left_out > 0 {
+        writeln!(
+            out,
+            "({} more sessions not shown: the first and the failed ones are)",
+            d.sessions_left_out
+        )?;
     }
 
     writeln!(out)?;

@@ -50,7 +50,12 @@ pub struct Diagnosis {
     /// `timeline_left_out`).
     pub timeline: Vec<Moment>,
     pub timeline_left_out: u64,
+    /// The latest moments, joined to `timeline` at the end.
+    #[serde(skip)]
+    tail: VecDeque<Moment>,
     pub sessions: Vec<Session>,
+    /// Sessions not kept (the first 32 are, and failed ones up to 64).
+    pub sessions_left_out: u64,
     pub root_cause: Option<RootCause>,
     pub files_in_use: Vec<FileInUse>,
     pub events: Vec<EventReport>,
@@ -231,6 +236,10 @@ pub struct KnownIssueMatch {
 
 /// The most moments the time line keeps.
 const TIMELINE_MAX: usize = 200;
+/// The most sessions kept.
+const SESSIONS_MAX: usize = 64;
+/// The most distinct message texts kept for matching known issues.
+const TEXTS_MAX: usize = 4096;
 /// The most messages kept before a failure.
 const WINDOW: usize = 32;
 /// The most files in use kept.
@@ -245,7 +254,8 @@ struct Facts {
     event_ids: BTreeSet<u32>,
     errors: BTreeSet<u32>,
     exit_codes: BTreeSet<u32>,
-    texts: Vec<String>,
+    /// Message texts, for known issues' `text` symptoms (distinct ones, at most TEXTS_MAX).
+    texts: BTreeSet<String>,
     product_codes: BTreeSet<String>,
     patch_codes: BTreeSet<String>,
 }
@@ -257,7 +267,9 @@ pub fn diagnose(files: &[PathBuf], opts: &Options) -> Result<Diagnosis> {
             inputs: Vec::new(),
             timeline: Vec::new(),
             timeline_left_out: 0,
+            tail: VecDeque::new(),
             sessions: Vec::new(),
+            sessions_left_out: 0,
             root_cause: None,
             files_in_use: Vec::new(),
             events: Vec::new(),
@@ -281,6 +293,8 @@ pub fn diagnose(files: &[PathBuf], opts: &Options) -> Result<Diagnosis> {
     }
     let names = Names::load(opts)?;
     let mut d = f.d.take().ok_or_else(|| Error::malformed("no report"))?;
+    let tail: Vec<Moment> = d.tail.drain(..).collect();
+    d.timeline.extend(tail);
     for e in &mut d.events {
         if let Some(data) = &e.data {
             if let Some(p) = &data.product_code {
@@ -565,11 +579,35 @@ impl Names {
     }
 }
 
+fn add_text(texts: &mut BTreeSet<String>, t: String) {
+    if texts.len() < TEXTS_MAX {
+        texts.insert(t);
+    }
+}
+
+/// The first half of the time line is kept, then the latest moments (where a failure is).
 fn push_moment(d: &mut Diagnosis, m: Moment) {
-    if d.timeline.len() < TIMELINE_MAX {
+    if d.timeline.len() < TIMELINE_MAX / 2 {
         d.timeline.push(m);
     } else {
-        d.timeline_left_out += 1;
+        if d.tail.len() >= TIMELINE_MAX / 2 {
+            d.tail.pop_front();
+            d.timeline_left_out += 1;
+        }
+        d.tail.push_back(m);
+    }
+}
+
+/// The first sessions are kept, and the failed ones up to twice as many; the rest counted.
+fn push_session(d: &mut Diagnosis, s: Session) {
+    let failed = s.failed_action.is_some()
+        || s.engine_returns
+            .iter()
+            .any(|(_, c)| !messages::is_success(*c));
+    if d.sessions.len() < SESSIONS_MAX / 2 || (failed && d.sessions.len() < SESSIONS_MAX) {
+        d.sessions.push(s);
+    } else {
+        d.sessions_left_out += 1;
     }
 }
 
@@ -828,7 +866,7 @@ fn read_events(
             .split_once("Update '")
             .and_then(|(_, r)| r.split_once("' "))
             .map(|(a, _)| a.to_string());
-        f.texts.push(desc.clone());
+        add_text(&mut f.texts, desc.clone());
         push_moment(
             d,
             Moment {
@@ -1004,7 +1042,7 @@ fn read_log(f: &mut Facts, name: &str, head: Vec<String>, mut lines: Lines) -> R
     let mut n: u64 = 0;
     let mut handle = |line: &str, n: u64, d: &mut Diagnosis, f: &mut Facts, st: &mut LogState| {
         let p = verbose::parse(line);
-        let time = p.engine.as_ref().and_then(|e| e.time.map(str::to_string));
+        let time = p.engine.as_ref().and_then(|e| e.time);
         if !matches!(p.record, Record::Other) {
             count += 1;
         }
@@ -1028,7 +1066,7 @@ fn read_log(f: &mut Facts, name: &str, head: Vec<String>, mut lines: Lines) -> R
         handle(l, n, &mut d, f, &mut st);
     }
     if let Some(s) = st.session.take() {
-        d.sessions.push(s);
+        push_session(&mut d, s);
     }
     // A failure without an action returning 3 (1642, 1618...).
     if st.root.is_none() {
@@ -1103,7 +1141,7 @@ fn log_record(
     st: &mut LogState,
     file: &str,
     n: u64,
-    time: Option<String>,
+    time: Option<&str>,
     side: Option<Side>,
     rec: Record<'_>,
 ) {
@@ -1145,7 +1183,7 @@ fn log_record(
             ..
         } => {
             if let Some(s) = st.session.take() {
-                d.sessions.push(s);
+                push_session(d, s);
             }
             st.date = Some(date.to_string());
             st.actions.clear();
@@ -1263,12 +1301,12 @@ fn log_record(
             if !debug {
                 f.errors.insert(number);
             }
-            f.texts.push(t.clone());
+            add_text(&mut f.texts, t.clone());
             file_error_in_use(d, file, n, number, &t, &[]);
             moment(
                 d,
                 st,
-                time.clone(),
+                time.map(str::to_string),
                 format!("Error {number}. {}", short(&t, 200)),
             );
             remember(st, number, t, documented);
@@ -1281,12 +1319,12 @@ fn log_record(
                 )
             });
             f.errors.insert(number);
-            f.texts.push(t.clone());
+            add_text(&mut f.texts, t.clone());
             file_error_in_use(d, file, n, number, &t, &args);
             moment(
                 d,
                 st,
-                time.clone(),
+                time.map(str::to_string),
                 format!("Error {number}. {}", short(&t, 200)),
             );
             remember(st, number, t, true);
@@ -1315,7 +1353,7 @@ fn log_record(
                 f.errors.insert(number);
                 file_error_in_use(d, file, n, number, &t, &args);
             }
-            f.texts.push(t.clone());
+            add_text(&mut f.texts, t.clone());
             remember(st, number, t, true);
         }
         Record::InUse {
@@ -1343,12 +1381,12 @@ fn log_record(
                     ))
                     .unwrap_or_default()
             );
-            moment(d, st, time.clone(), format!("file in use: {t}"));
+            moment(d, st, time.map(str::to_string), format!("file in use: {t}"));
             remember(st, 1603, t, false);
         }
         Record::Info { number, text } => {
             if number == 1903 || number == 1902 {
-                f.texts.push(text.to_string());
+                add_text(&mut f.texts, text.to_string());
                 remember(st, number, text.to_string(), false);
             }
         }
@@ -1367,7 +1405,7 @@ fn log_record(
             moment(
                 d,
                 st,
-                time.clone(),
+                time.map(str::to_string),
                 format!("Restart Manager: {name} ({pid}, {kind}) holds files in use"),
             );
         }
@@ -1401,7 +1439,7 @@ fn log_record(
                 moment(
                     d,
                     st,
-                    time.clone(),
+                    time.map(str::to_string),
                     format!("patch {patch} is not applicable"),
                 );
             }
@@ -1409,7 +1447,7 @@ fn log_record(
         Record::CustomActionFailed { action, code } => {
             st.ca_failure = Some((action.to_string(), code, n));
             let t = format!("custom action {action} returned error {code}");
-            moment(d, st, time.clone(), t.clone());
+            moment(d, st, time.map(str::to_string), t.clone());
             remember(st, code, t, false);
         }
         Record::EngineReturn { code } => {
@@ -1427,7 +1465,7 @@ fn log_record(
             moment(
                 d,
                 st,
-                time.clone(),
+                time.map(str::to_string),
                 format!("MainEngineThread ({who}) is returning {code}"),
             );
         }
@@ -1441,12 +1479,12 @@ fn log_record(
             if s.outcomes.len() < 16 {
                 s.outcomes.push(t.to_string());
             }
-            f.texts.push(t.to_string());
-            moment(d, st, time.clone(), format!("{product} -- {t}"));
+            add_text(&mut f.texts, t.to_string());
+            moment(d, st, time.map(str::to_string), format!("{product} -- {t}"));
         }
         Record::InstallerStatus { text: t, status } => {
             f.exit_codes.insert(status);
-            moment(d, st, time.clone(), short(t, 240));
+            moment(d, st, time.map(str::to_string), short(t, 240));
         }
         Record::Other => {}
     }

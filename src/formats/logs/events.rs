@@ -273,11 +273,22 @@ fn event_from_fields(fields: &[(&str, String)]) -> Option<Event> {
     if let Some(i) = description.find(TRAILER) {
         description = description.get(..i).unwrap_or("").trim().to_string();
     }
-    let data = fields
+    // The dump of older viewers (`Data:`), or the `<Binary>` of the event's XML that newer ones
+    // append (`Event Xml:`).
+    let mut data = fields
         .iter()
         .find(|(k, _)| *k == "Data:")
         .map(|(_, v)| parse_dump(v))
         .unwrap_or_default();
+    if data.is_empty() {
+        if let Some((_, xml)) = fields.iter().find(|(k, _)| *k == "Event Xml:") {
+            if let Some((_, rest)) = xml.split_once("<Binary>") {
+                if let Some((hex, _)) = rest.split_once("</Binary>") {
+                    data = hex_bytes(hex);
+                }
+            }
+        }
+    }
     let time = match (get(&["Date:"]), get(&["Time:"])) {
         (Some(d), Some(t)) => Some(format!("{d} {t}")),
         (d, t) => d.or(t),
@@ -675,6 +686,30 @@ mod tests {
         assert_eq!(d.error_code, None);
     }
 
+    /// Event Viewer's "Copy details as text" (Windows Vista and later): the fields, then the
+    /// event's XML with the Data as `<Binary>` hex.
+    #[test]
+    fn copied_details_with_event_xml() {
+        let t = "Log Name:      Application\r\nSource:        MsiInstaller\r\nDate:          3/2/2010 2:32:20 PM\r\nEvent ID:      1023\r\nTask Category: None\r\nLevel:         Error\r\nKeywords:      Classic\r\nUser:          SYSTEM\r\nComputer:      EXCH01\r\nDescription:\r\nProduct: Microsoft Exchange Server - Update 'U' could not be installed. Error code 1603. Additional information is available in the log file C:\\x.log.\r\nEvent Xml:\r\n<Event xmlns=\"http://schemas.microsoft.com/win/2004/08/events/event\">\r\n  <System>\r\n    <Provider Name=\"MsiInstaller\" />\r\n    <EventID Qualifiers=\"0\">1023</EventID>\r\n  </System>\r\n  <EventData>\r\n    <Data>Microsoft Exchange Server</Data>\r\n    <Binary>7B41424344303030302D303030302D303030302D303030302D3030303030303030303030307D2031363033</Binary>\r\n  </EventData>\r\n</Event>\r\n";
+        assert!(looks_like_text(t));
+        let ev = parse_text(t);
+        assert_eq!(ev.len(), 1);
+        assert_eq!(ev[0].id, 1023);
+        assert_eq!(ev[0].level.as_deref(), Some("Error"));
+        assert_eq!(ev[0].computer.as_deref(), Some("EXCH01"));
+        assert!(
+            ev[0].description.ends_with("log file C:\\x.log."),
+            "{}",
+            ev[0].description
+        );
+        let d = decode_data(&ev[0].data);
+        assert_eq!(
+            d.product_code.as_deref(),
+            Some("{ABCD0000-0000-0000-0000-000000000000}")
+        );
+        assert_eq!(d.error_code, Some(1603));
+    }
+
     #[test]
     fn a_last_line_whose_characters_look_like_bytes() {
         let b = parse_dump("0000: 7b 41 7d 20 31 36 30 33 {A} 1603 0008: 30 33 03");
@@ -683,6 +718,26 @@ mod tests {
         assert_eq!(b, b"} {A");
         assert_eq!(parse_dump("nothing here"), b"");
         assert_eq!(parse_dump("0008: 41 A"), b"");
+    }
+
+    /// The "In Bytes" dump of a real event 11310 as Event Viewer's details view shows it
+    /// (upper-case hex, three spaces before the characters), posted in wixtoolset/issues#5180.
+    #[test]
+    fn event_viewers_in_bytes_dump() {
+        let dump = "0000: 7B 39 34 38 37 46 41 37   {9487FA7\n0008: 35 2D 31 41 46 45 2D 34   5-1AFE-4\n0010: 41 35 44 2D 39 46 43 36   A5D-9FC6\n0018: 2D 32 34 43 43 46 43 43   -24CCFCC\n0020: 32 41 34 31 33 7D         2A413}\n";
+        let d = decode_data(&parse_dump(&flatten(dump)));
+        assert_eq!(
+            d.product_code.as_deref(),
+            Some("{9487FA75-1AFE-4A5D-9FC6-24CCFCC2A413}")
+        );
+        // The same bytes as the XML's EventData hex.
+        assert_eq!(
+            decode_data(&hex_bytes(
+                "7B39343837464137352D314146452D344135442D394643362D3234434346434332413431337D"
+            ))
+            .product_code,
+            d.product_code
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //!
 //! A log often carries only the number and its fields (`Note: 1: 1306 2: C:\x.dll`, or `The
 //! error code is 1306. The arguments are: …` when the package's Error table lacks the row);
-//! [`format`] puts the fields into the documented text. Only the numbers listed here are known;
+//! [`format()`] puts the fields into the documented text. Only the numbers listed here are known;
 //! others are reported as numbers.
 
 /// The documented text of a Windows Installer message (`[2]`, `[3]`… stand for the fields).

@@ -153,6 +153,8 @@ pub struct Lines {
     number: u64,
     bytes: u64,
     skipped: Skipped,
+    /// Bytes of the reader's buffer the line last returned took (consumed on the next call).
+    pending: usize,
 }
 
 impl Lines {
@@ -200,6 +202,7 @@ impl Lines {
             number: 0,
             bytes: 0,
             skipped: Skipped::default(),
+            pending: 0,
         })
     }
 
@@ -225,6 +228,39 @@ impl Lines {
 
     /// The next line without its line break, or `None` at the end.
     pub fn next_line(&mut self) -> std::io::Result<Option<&str>> {
+        self.inner.consume(self.pending);
+        self.pending = 0;
+        // The usual case: the whole line is in the reader's buffer and needs no decoding, so
+        // it is returned from there without a copy (found first, then borrowed again: the
+        // buffer is not refilled until it is consumed).
+        let utf8 = !matches!(self.encoding, TextEncoding::Ansi(_));
+        let utf16 = self.encoding.is_utf16();
+        let fast = match self.inner.fill_buf() {
+            Ok(buf) => memchr::memchr(b'\n', buf)
+                .filter(|&i| i < MAX_LINE)
+                .and_then(|i| {
+                    let mut line = buf.get(..i).unwrap_or(&[]);
+                    while let Some((b'\r', rest)) = line.split_last() {
+                        line = rest;
+                    }
+                    let text = if line.is_ascii() || utf8 {
+                        std::str::from_utf8(line).ok()
+                    } else {
+                        None
+                    }?;
+                    let clean = !(text.contains('\0') || (utf16 && text.contains('\u{FFFD}')));
+                    clean.then_some((line.len(), i + 1))
+                }),
+            Err(_) => None,
+        };
+        if let Some((len, take)) = fast {
+            self.pending = take;
+            self.number += 1;
+            self.bytes += take as u64;
+            let buf = self.inner.fill_buf()?;
+            let line = buf.get(..len).unwrap_or(&[]);
+            return Ok(Some(std::str::from_utf8(line).unwrap_or("")));
+        }
         self.raw.clear();
         let mut cut = false;
         let mut any = false;

@@ -275,10 +275,8 @@ fn record(text: &str) -> Record<'_> {
             }
             Record::Other
         }
-        _ => {
-            // "The error code is NNNN. The arguments are: …" can follow other text.
-            error_args(text).unwrap_or(Record::Other)
-        }
+        b'T' => error_args(text).unwrap_or(Record::Other),
+        _ => Record::Other,
     }
 }
 
@@ -379,33 +377,50 @@ fn error_args(text: &str) -> Option<Record<'_>> {
     Some(Record::ErrorArgs { number: n, args })
 }
 
-/// `Note: 1: 2205 2:  3: Error`: field k runs from ` k: ` to ` k+1: `.
+/// The field keys of a note, ` 2: ` to ` 16: `.
+const NOTE_KEYS: [&str; 15] = [
+    " 2: ", " 3: ", " 4: ", " 5: ", " 6: ", " 7: ", " 8: ", " 9: ", " 10: ", " 11: ", " 12: ",
+    " 13: ", " 14: ", " 15: ", " 16: ",
+];
+
+/// `Note: 1: 2205 2:  3: Error`: field k runs from ` k: ` to ` k+1: ` (a last field with an
+/// empty value may have lost its trailing space).
 fn note(text: &str) -> Option<Record<'_>> {
     let r = text.strip_prefix("Note: 1: ")?;
     let n = number(r)?;
-    let mut args = Vec::new();
     let mut rest = r.get(n.to_string().len()..)?;
-    let mut k = 2u32;
-    while k < 32 {
-        let key = format!(" {k}: ");
-        let Some(i) = rest.find(&key) else {
-            // A last field with an empty value can lose its trailing space.
-            if rest.trim_end() == format!(" {k}:") {
-                args.push("");
+    let mut args = Vec::new();
+    let mut k = 0;
+    // Where field k starts.
+    let Some(first) = NOTE_KEYS
+        .first()
+        .and_then(|key| rest.find(key).map(|i| (i, key.len())))
+    else {
+        return Some(Record::Note { number: n, args });
+    };
+    rest = rest.get(first.0 + first.1..)?;
+    loop {
+        let next = NOTE_KEYS.get(k + 1);
+        let found = next.and_then(|key| rest.find(key).map(|i| (i, key.len())));
+        match found {
+            Some((i, len)) => {
+                args.push(rest.get(..i)?);
+                rest = rest.get(i + len..)?;
+                k += 1;
             }
-            break;
-        };
-        if k > 2 {
-            if let Some(prev) = rest.get(..i) {
-                args.push(prev);
+            None => {
+                let trimmed = rest.trim_end();
+                // `3:` with nothing after it at the end of the line.
+                let bare = next.map(|key| key.trim_end());
+                match bare.and_then(|b| trimmed.strip_suffix(b)) {
+                    Some(before) => {
+                        args.push(before);
+                        args.push("");
+                    }
+                    None => args.push(trimmed),
+                }
+                break;
             }
-        }
-        rest = rest.get(i + key.len()..)?;
-        k += 1;
-        let next = format!(" {k}: ");
-        if !rest.contains(&next) && !rest.ends_with(&format!(" {k}:")) {
-            args.push(rest.trim_end());
-            break;
         }
     }
     Some(Record::Note { number: n, args })

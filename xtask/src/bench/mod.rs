@@ -16,6 +16,9 @@
 //! generated product (20,000 small files in about 100 folders, one component each, one embedded
 //! MSZIP cabinet), median of N runs, after checking both packages with msiinfo and msiextract.
 //!
+//! `cargo xtask bench diagnose` times `msikit diagnose` on a generated 1 GB verbose log beside
+//! `grep -c 'Return value 3'` (goal: 500 MB/s, peak memory under 64 MiB).
+//!
 //! `cargo xtask bench dryrun` measures the two dry-run goals: `msikit check ur1.msp --snapshots
 //! FILE.jsonl` on 10,000 generated machine snapshots (variations of
 //! testdata/exchange2007/snapshots/, on 2 cores, median of N runs, its output checked line by
@@ -31,11 +34,13 @@ use std::time::{Duration, Instant};
 use crate::{build_msikit, describe, have_program, target_dir, Result};
 
 mod build;
+mod diagnose;
 mod dryrun;
 mod extract;
 mod tables;
 
 use build::*;
+use diagnose::*;
 use dryrun::*;
 use extract::*;
 use tables::*;
@@ -67,6 +72,9 @@ enum What {
     /// Time `msikit check ur1.msp --snapshots` on 10,000 generated machine snapshots (2 cores),
     /// and the lock prediction for 10,000 patched files against 1,000 processes x 300 modules
     Dryrun(DryrunArgs),
+    /// Time `msikit diagnose` on a generated 1 GB verbose log beside `grep -c 'Return value 3'`
+    /// (goal: 500 MB/s, under 64 MiB)
+    Diagnose(DiagnoseArgs),
 }
 
 /// Bump when the generated tables change, so old MSIs are not reused.
@@ -82,6 +90,7 @@ pub fn run(mut a: Args) -> Result<()> {
         Some(What::Extract(x)) => run_extract(x),
         Some(What::Build(b)) => run_build(b),
         Some(What::Dryrun(d)) => run_dryrun(d),
+        Some(What::Diagnose(d)) => run_diagnose(d),
         None => run_tables(a),
     }
 }

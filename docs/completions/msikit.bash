@@ -79,6 +79,9 @@ _msikit() {
             msikit,validate)
                 cmd="msikit__subcmd__validate"
                 ;;
+            msikit,verify)
+                cmd="msikit__subcmd__verify"
+                ;;
             msikit__subcmd__cab,extract)
                 cmd="msikit__subcmd__cab__subcmd__extract"
                 ;;
@@ -159,6 +162,9 @@ _msikit() {
                 ;;
             msikit__subcmd__help,validate)
                 cmd="msikit__subcmd__help__subcmd__validate"
+                ;;
+            msikit__subcmd__help,verify)
+                cmd="msikit__subcmd__help__subcmd__verify"
                 ;;
             msikit__subcmd__help__subcmd__cab,extract)
                 cmd="msikit__subcmd__help__subcmd__cab__subcmd__extract"
@@ -266,7 +272,7 @@ _msikit() {
 
     case "${cmd}" in
         msikit)
-            opts="-h -V --color --width --help --version info tables table streams cat export files extract build check locks diagnose snapshot cab patch diff transform validate completions man help"
+            opts="-h -V --color --width --help --version info tables table streams cat export files extract build check locks diagnose snapshot cab patch diff transform validate verify completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -692,7 +698,7 @@ _msikit() {
             return 0
             ;;
         msikit__subcmd__help)
-            opts="info tables table streams cat export files extract build check locks diagnose snapshot cab patch diff transform validate completions man help"
+            opts="info tables table streams cat export files extract build check locks diagnose snapshot cab patch diff transform validate verify completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1140,6 +1146,20 @@ _msikit() {
             return 0
             ;;
         msikit__subcmd__help__subcmd__validate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        msikit__subcmd__help__subcmd__verify)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1859,6 +1879,32 @@ _msikit() {
                     return 0
                     ;;
                 --suppress)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --width)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        msikit__subcmd__verify)
+            opts="-h --trust --json --color --width --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --trust)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

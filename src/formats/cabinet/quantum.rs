@@ -207,8 +207,14 @@ impl Quantum {
                 "a Quantum block decodes to at most {FRAME} bytes, not {uncompressed}"
             ));
         }
-        self.input.drain(..self.bit / 8);
-        self.bit %= 8;
+        if self.bit >= self.input.len() * 8 {
+            // Everything read, or zeros read past the end (the previous block's data ran out).
+            self.input.clear();
+            self.bit = 0;
+        } else {
+            self.input.drain(..self.bit / 8);
+            self.bit %= 8;
+        }
         self.input.extend_from_slice(data);
         self.input.push(0xFF);
         self.past_end = 0;
@@ -392,10 +398,12 @@ mod tests {
     #[test]
     fn any_bytes_end_in_output_or_an_error() {
         let mut seed = 0x1234_5678u32;
-        for round in 0..300 {
+        for round in 0..2000 {
             let mut q = Quantum::new(10 + (round % 12) as u8).unwrap();
-            for _ in 0..3 {
-                let data: Vec<u8> = (0..(seed % 3000) as usize)
+            // Short blocks as well, so that the coder reads past the end of the data.
+            let most = if round % 2 == 0 { 3000 } else { 12 };
+            for _ in 0..6 {
+                let data: Vec<u8> = (0..(seed % most) as usize)
                     .map(|_| {
                         seed ^= seed << 13;
                         seed ^= seed >> 17;
@@ -403,7 +411,12 @@ mod tests {
                         seed as u8
                     })
                     .collect();
-                match q.decode(&data, 1 + (seed % FRAME) as usize) {
+                let want = if round % 3 == 0 {
+                    1 + seed % 40
+                } else {
+                    1 + seed % FRAME
+                };
+                match q.decode(&data, want as usize) {
                     Ok(out) => assert!(!out.is_empty()),
                     Err(e) => {
                         assert!(!e.is_empty());

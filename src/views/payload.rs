@@ -54,7 +54,7 @@ pub struct PackageFile {
     pub cabinet: Option<String>,
     /// The folders of its directory in the source layout (see `extract --layout source`).
     #[serde(skip)]
-    pub source_folders: Vec<String>,
+    pub source_folders: std::sync::Arc<Vec<String>>,
 }
 
 fn s(v: Option<&Value>) -> Option<String> {
@@ -79,7 +79,12 @@ fn col(m: &DatabaseModel, table: &str, name: &str) -> Option<usize> {
 /// `msikit files PACKAGE.msi`: every file with its install path, in File-table order.
 pub fn list(model: &DatabaseModel, properties: &HashMap<String, String>) -> Vec<PackageFile> {
     let resolver = Resolver::new(model, properties);
-    let source = crate::views::paths::source_folders(model);
+    // Shared by the files of a directory, not copied for each.
+    let source: HashMap<String, std::sync::Arc<Vec<String>>> =
+        crate::views::paths::source_folders(model)
+            .into_iter()
+            .map(|(k, v)| (k, std::sync::Arc::new(v)))
+            .collect();
     let comp_dir: HashMap<String, String> = match (
         model.table("Component"),
         col(model, "Component", "Directory_"),
@@ -250,7 +255,8 @@ pub(crate) fn assign_paths(paths: &[PathBuf], overwrite: bool) -> Vec<Assigned> 
     for (i, k) in keys.iter().enumerate() {
         last.insert(k.as_str(), i);
     }
-    let mut taken: HashSet<String> = keys.iter().cloned().collect();
+    // Names given to renamed files (the wanted paths are `last`'s keys).
+    let mut taken: HashSet<String> = HashSet::new();
     let mut next_n: HashMap<&str, u64> = HashMap::new();
     keys.iter()
         .enumerate()
@@ -275,7 +281,7 @@ pub(crate) fn assign_paths(paths: &[PathBuf], overwrite: bool) -> Vec<Assigned> 
                     &format!(".duplicate{n}"),
                 ));
                 let ck = path_key(&candidate);
-                if !folders.contains(&ck) && taken.insert(ck) {
+                if !folders.contains(&ck) && !last.contains_key(ck.as_str()) && taken.insert(ck) {
                     return Assigned::Renamed(candidate);
                 }
             }
@@ -1153,7 +1159,7 @@ mod tests {
             sequence: 1,
             disk_id: None,
             cabinet: None,
-            source_folders: Vec::new(),
+            source_folders: Default::default(),
         };
         let rel = relative_path(&f);
         assert!(
@@ -1178,7 +1184,7 @@ mod tests {
             sequence,
             disk_id: None,
             cabinet: None,
-            source_folders: Vec::new(),
+            source_folders: Default::default(),
         };
         let rows = [
             file("late", "a.dll", 9),

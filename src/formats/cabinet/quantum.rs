@@ -411,7 +411,11 @@ mod tests {
                         seed as u8
                     })
                     .collect();
-                let want = if round % 3 == 0 { 1 + seed % 40 } else { 1 + seed % FRAME };
+                let want = if round % 3 == 0 {
+                    1 + seed % 40
+                } else {
+                    1 + seed % FRAME
+                };
                 match q.decode(&data, want as usize) {
                     Ok(out) => assert!(!out.is_empty()),
                     Err(e) => {

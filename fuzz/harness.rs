@@ -337,7 +337,10 @@ pub fn lzx(data: &[u8]) {
 pub fn quantum(data: &[u8]) {
     let mut parts = Parts::new(data);
     let window = 10 + u16::from(parts.byte() % 12);
-    cabinet_extract(&cabinet_around_blocks(&mut parts, 2 | (4 << 4) | (window << 8)));
+    cabinet_extract(&cabinet_around_blocks(
+        &mut parts,
+        2 | (4 << 4) | (window << 8),
+    ));
 }
 
 /// Any bytes as an IDT table file (`T.idt`) in a folder of its own, imported as `build --idt`

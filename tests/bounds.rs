@@ -258,3 +258,91 @@ fn ten_thousand_transforms_in_turn_finish_in_bounded_memory() {
         text(&out.stdout)
     );
 }
+
+/// One MSZIP block: `CK` and a raw deflate stream of 32,768 zero bytes (46 bytes, from zlib
+/// at level 9).
+const ZEROS_BLOCK: &str =
+    "edc101010000008090feafee080a0000000000000000000000000000000000000000000000000000000000000018";
+
+/// A 3.7 MB cabinet whose one MSZIP folder of 65,535 blocks decodes to 2 GiB of zeros, and
+/// whose five file entries each span that whole folder: 10.7 GB out, if it were all written.
+fn bomb_cabinet() -> Vec<u8> {
+    let deflate: Vec<u8> = (0..ZEROS_BLOCK.len() / 2)
+        .map(|i| u8::from_str_radix(&ZEROS_BLOCK[2 * i..2 * i + 2], 16).expect("hex"))
+        .collect();
+    let mut block = b"CK".to_vec();
+    block.extend_from_slice(&deflate);
+    let blocks = 65_535u32;
+    let folder_size = blocks * 32_768;
+    let names: Vec<Vec<u8>> = (0..5)
+        .map(|i| format!("zeros{i}.bin\0").into_bytes())
+        .collect();
+    let files_len: u32 = names.iter().map(|n| 16 + n.len() as u32).sum();
+    let data_at = 36 + 8 + files_len;
+    let total = data_at + blocks * (8 + block.len() as u32);
+    let mut cab = Vec::with_capacity(total as usize);
+    cab.extend_from_slice(b"MSCF");
+    cab.extend_from_slice(&0u32.to_le_bytes());
+    cab.extend_from_slice(&total.to_le_bytes());
+    cab.extend_from_slice(&0u32.to_le_bytes());
+    cab.extend_from_slice(&44u32.to_le_bytes()); // first CFFILE
+    cab.extend_from_slice(&0u32.to_le_bytes());
+    cab.extend_from_slice(&[3, 1]);
+    cab.extend_from_slice(&1u16.to_le_bytes()); // folders
+    cab.extend_from_slice(&(names.len() as u16).to_le_bytes());
+    cab.extend_from_slice(&[0; 6]); // flags, set id, index
+    cab.extend_from_slice(&data_at.to_le_bytes());
+    cab.extend_from_slice(&(blocks as u16).to_le_bytes());
+    cab.extend_from_slice(&1u16.to_le_bytes()); // MSZIP
+    for n in &names {
+        cab.extend_from_slice(&folder_size.to_le_bytes());
+        cab.extend_from_slice(&0u32.to_le_bytes()); // at the folder's start, every one
+        cab.extend_from_slice(&0u16.to_le_bytes());
+        cab.extend_from_slice(&0x5921u16.to_le_bytes());
+        cab.extend_from_slice(&0u16.to_le_bytes());
+        cab.extend_from_slice(&0x20u16.to_le_bytes());
+        cab.extend_from_slice(n);
+    }
+    for _ in 0..blocks {
+        cab.extend_from_slice(&0u32.to_le_bytes()); // no checksum
+        cab.extend_from_slice(&(block.len() as u16).to_le_bytes());
+        cab.extend_from_slice(&32_768u16.to_le_bytes());
+        cab.extend_from_slice(&block);
+    }
+    cab
+}
+
+#[test]
+fn a_cabinet_that_decompresses_to_ten_gigabytes_stops_at_the_cap() {
+    let dir = scratch("bomb");
+    let cab = dir.join("bomb.cab");
+    let bytes = bomb_cabinet();
+    assert!(
+        bytes.len() < 4 << 20,
+        "the cabinet is small: {} bytes",
+        bytes.len()
+    );
+    std::fs::write(&cab, &bytes).expect("write");
+    let c = cab.to_str().expect("utf-8");
+    // Listing reads the header only and says what the entries claim.
+    let out = bounded(&["cab", "list", c, "--json"], Duration::from_secs(30));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).matches("2147450880").count(), 5);
+    // Extraction stops before writing anything, naming the cap and how to raise it.
+    let to = dir.join("out");
+    let out = bounded(
+        &["cab", "extract", c, "-C", to.to_str().expect("utf-8")],
+        Duration::from_secs(60),
+    );
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("bomb.cab") && err.contains("--max-output"),
+        "the error names the file and the cap: {err}"
+    );
+    let written: u64 = common::files_below(&to)
+        .iter()
+        .map(|p| std::fs::metadata(p).map_or(0, |m| m.len()))
+        .sum();
+    assert_eq!(written, 0, "nothing is written past the cap");
+}

@@ -332,6 +332,7 @@ fn compare_written(
         &sets,
         out,
         true,
+        msikit::views::payload::OutputCap::Default,
         &msikit::views::payload::no_progress,
     ) {
         Ok(r) => r,

@@ -32,6 +32,10 @@ pub enum Command {
         /// of writing the others as NAME.duplicateN
         #[arg(long)]
         overwrite: bool,
+        /// The most bytes to write (0: no cap). Default: 4 GiB, or 1,024 times the compressed
+        /// input when that is more; a cabinet whose files claim more stops before writing anything
+        #[arg(long, value_name = "BYTES")]
+        max_output: Option<u64>,
         /// Print what was written as JSON (each entry's name and the path it went to)
         #[arg(long)]
         json: bool,
@@ -120,6 +124,7 @@ pub fn run(cmd: Command, out: &mut dyn Write, style: &Style) -> msikit::Result<i
             more,
             dir,
             overwrite,
+            max_output,
             json,
         } => {
             let cab = open(&file, &more)?;
@@ -128,6 +133,7 @@ pub fn run(cmd: Command, out: &mut dyn Write, style: &Style) -> msikit::Result<i
                 &cab,
                 &dir,
                 overwrite,
+                output_cap(max_output),
                 &render::progress_bar(progress),
             )
             .map_err(|e| e.in_file(file.display().to_string()))?;
@@ -166,5 +172,15 @@ pub fn run(cmd: Command, out: &mut dyn Write, style: &Style) -> msikit::Result<i
             }
             Ok(0)
         }
+    }
+}
+
+/// `--max-output BYTES`: none given, the default cap; 0, no cap.
+pub(super) fn output_cap(bytes: Option<u64>) -> msikit::views::payload::OutputCap {
+    use msikit::views::payload::OutputCap;
+    match bytes {
+        None => OutputCap::Default,
+        Some(0) => OutputCap::Unlimited,
+        Some(n) => OutputCap::Bytes(n),
     }
 }

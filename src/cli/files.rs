@@ -53,6 +53,10 @@ pub struct ExtractArgs {
     /// instead of writing the others as NAME.duplicateN
     #[arg(long)]
     overwrite: bool,
+    /// The most bytes to write (0: no cap). Default: 4 GiB, or 1,024 times the compressed
+    /// input when that is more; a cabinet whose files claim more stops before writing anything
+    #[arg(long, value_name = "BYTES")]
+    max_output: Option<u64>,
     /// Set a property for path resolution
     #[arg(long = "property", value_name = "NAME=VALUE")]
     properties: Vec<String>,
@@ -122,6 +126,7 @@ pub fn run_extract(a: ExtractArgs, out: &mut dyn Write, style: &Style) -> msikit
             },
             only: a.only.as_deref(),
             overwrite: a.overwrite,
+            max_output: super::cab::output_cap(a.max_output),
         },
         &super::parse_properties(&a.properties)?,
         &render::progress_bar(progress),

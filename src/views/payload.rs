@@ -500,6 +500,58 @@ pub struct ExtractOptions<'a> {
     /// When files go to one path, write the last only (by sequence; cabinet order in a cabinet)
     /// instead of giving the others a `.duplicateN` name.
     pub overwrite: bool,
+    /// The most bytes the extraction may write ([`OutputCap`]).
+    pub max_output: OutputCap,
+}
+
+/// How many bytes one extraction may write: a decompression bomb (a small cabinet whose entries
+/// claim gigabytes, overlapping entries that each span a whole folder) stops with an error
+/// before anything is written, naming the cap. The default is 4 GiB, or 1,024 times the
+/// compressed input when that is more: deflate cannot pack more than 1,032 bytes into one, so
+/// only files that are nearly all one byte, or entries sharing their data, go past it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum OutputCap {
+    #[default]
+    Default,
+    /// At most this many bytes.
+    Bytes(u64),
+    /// No cap.
+    Unlimited,
+}
+
+/// The default cap's floor and its ratio to the input's size.
+pub const DEFAULT_CAP_FLOOR: u64 = 4 << 30;
+pub const DEFAULT_CAP_RATIO: u64 = 1024;
+
+impl OutputCap {
+    /// The cap in bytes for `input` bytes of compressed input, `None` for no cap.
+    pub fn bytes(self, input: u64) -> Option<u64> {
+        match self {
+            OutputCap::Default => {
+                Some(DEFAULT_CAP_FLOOR.max(input.saturating_mul(DEFAULT_CAP_RATIO)))
+            }
+            OutputCap::Bytes(n) => Some(n),
+            OutputCap::Unlimited => None,
+        }
+    }
+
+    /// An error when `declared` bytes (what the entries to write claim) pass the cap.
+    fn check(self, declared: u64, input: u64) -> Result<()> {
+        match self.bytes(input) {
+            Some(cap) if declared > cap => Err(Error::limit(format!(
+                "the files to write claim {declared} bytes, more than the cap of {cap} bytes ({}); \
+                 nothing was written. A decompression bomb looks like this; if the files are \
+                 real, raise the cap with --max-output BYTES (0: no cap)",
+                match self {
+                    OutputCap::Default => format!(
+                        "4 GiB, or {DEFAULT_CAP_RATIO} times the {input} bytes of compressed input"
+                    ),
+                    _ => "--max-output".to_string(),
+                }
+            ))),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// `msikit extract PACKAGE.msi -C DIR [--flat] [--only PATTERN] [--overwrite]`.
@@ -516,7 +568,9 @@ pub fn extract(
         // `cab extract` does (the package's error stands when there is none).
         Err(e) if matches!(e.kind(), crate::error::ErrorKind::NotInstaller(_)) => {
             return match CabinetSet::open_all(path, &[]) {
-                Ok(sets) => extract_cabinet(&sets, dir, options.overwrite, progress),
+                Ok(sets) => {
+                    extract_cabinet(&sets, dir, options.overwrite, options.max_output, progress)
+                }
                 Err(_) => Err(e),
             };
         }
@@ -540,6 +594,25 @@ pub fn extract(
     });
     let jobs = cabinet_jobs(&c, path, dir, &plan, &mut report, progress)?;
     let opened = open_cabinets(path, jobs, &plan.targets, &mut report);
+    let declared: u64 = opened
+        .iter()
+        .flat_map(|o| {
+            o.cab
+                .files()
+                .iter()
+                .filter(|f| o.chosen.contains_key(&f.index))
+        })
+        .map(|f| u64::from(f.size))
+        .sum();
+    let input = std::fs::metadata(path).map_or(0, |m| m.len())
+        + opened
+            .iter()
+            .map(|o| u64::from(o.cab.declared_size()))
+            .sum::<u64>();
+    if let Err(e) = options.max_output.check(declared, input) {
+        progress(Progress::Finish);
+        return Err(e.in_file(path.display().to_string()));
+    }
     let results = decode_and_write(&opened, dir, progress, &mut report);
     progress(Progress::Finish);
     report.merge(results);
@@ -868,6 +941,7 @@ pub fn extract_cabinet(
     sets: &[CabinetSet],
     dir: &Path,
     overwrite: bool,
+    max_output: OutputCap,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<ExtractReport> {
     let mut work: Vec<(usize, FolderUnit<'_>)> = Vec::new();
@@ -941,6 +1015,16 @@ pub fn extract_cabinet(
         })
         .filter(|(_, u)| !u.files.is_empty())
         .collect();
+    let declared: u64 = entries
+        .iter()
+        .filter(|(k, f)| chosen.contains_key(&(*k, f.index)))
+        .map(|(_, f)| u64::from(f.size))
+        .sum();
+    let input: u64 = sets
+        .iter()
+        .flat_map(|s| s.volumes().map(|(_, c)| u64::from(c.declared_size())))
+        .sum();
+    max_output.check(declared, input)?;
     progress(Progress::Start {
         files: chosen.len(),
     });

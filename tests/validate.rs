@@ -142,7 +142,10 @@ fn set(items: &[(&str, &str, &str, &str, &str)]) -> BTreeSet<Found> {
     items
         .iter()
         .map(|(a, b, c, d, e)| {
-            let warning = *a == "ICE09" || *b == "duplicate-sequence" || *b == "registration-none";
+            let warning = *a == "ICE09"
+                || *b == "duplicate-sequence"
+                || *b == "registration-none"
+                || *b == "removes-same-or-newer";
             (
                 a.to_string(),
                 b.to_string(),
@@ -490,6 +493,8 @@ const SEQUENCE_IDT: &str =
 const REMOVEFILE_IDT: &str = "FileKey\tComponent_\tFileName\tDirProperty\tInstallMode\ns72\ts72\tL255\ts72\ti2\nRemoveFile\tFileKey\n";
 const CREATEFOLDER_IDT: &str =
     "Directory_\tComponent_\ns72\ts72\nCreateFolder\tDirectory_\tComponent_\n";
+const UPGRADE_IDT: &str = "UpgradeCode\tVersionMin\tVersionMax\tLanguage\tAttributes\tRemove\tActionProperty\ns38\tS20\tS20\tS255\ti4\tS255\ts72\nUpgrade\tUpgradeCode\tVersionMin\tVersionMax\tLanguage\tAttributes\n";
+const UPGRADE_CODE: &str = "{11111111-2222-4333-8444-555555555555}";
 const FONT_IDT: &str = "File_\tFontTitle\ns72\tS128\nFont\tFile_\n";
 
 fn new_file(file: &'static str, text: String) -> Edit {
@@ -723,6 +728,45 @@ fn each_ice_on_a_broken_package_and_its_clean_twin() {
                 "InstallExecuteSequence.idt",
                 format!("{SEQUENCE_IDT}CostInitialize\t\t800\nFileCost\t\t900\nRegisterUser\t\t6000\nRegisterProduct\t\t6100\nPublishFeatures\t\t6300\nPublishProduct\t\t6400\n"),
             )],
+            vec![],
+        ),
+        (
+            "ice61",
+            "ICE61",
+            vec![
+                new_file("Upgrade.idt", format!("{UPGRADE_IDT}{UPGRADE_CODE}\t\t1.2.3.4\t\t512\t\tOLDFOUND\n")),
+                edit("Property.idt", "", "SecureCustomProperties\tOLDFOUND"),
+            ],
+            vec![(
+                "ICE61",
+                "removes-same-or-newer",
+                "Upgrade",
+                "{11111111-2222-4333-8444-555555555555}//1.2.3.4//512",
+                "VersionMax",
+            )],
+        ),
+        (
+            "ice61-private",
+            "ICE61",
+            vec![
+                new_file("Upgrade.idt", format!("{UPGRADE_IDT}{UPGRADE_CODE}\t\t1.2.3.4\t\t0\t\toldFound\n")),
+                edit("Property.idt", "", "SecureCustomProperties\toldFound"),
+            ],
+            vec![(
+                "ICE61",
+                "action-property-private",
+                "Upgrade",
+                "{11111111-2222-4333-8444-555555555555}//1.2.3.4//0",
+                "ActionProperty",
+            )],
+        ),
+        (
+            "ice61-twin",
+            "ICE61",
+            vec![
+                new_file("Upgrade.idt", format!("{UPGRADE_IDT}{UPGRADE_CODE}\t\t1.2.3.4\t\t0\t\tOLDFOUND\n")),
+                edit("Property.idt", "", "SecureCustomProperties\tOLDFOUND"),
+            ],
             vec![],
         ),
         (

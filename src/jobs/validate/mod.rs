@@ -11,6 +11,7 @@ mod components;
 mod ice03;
 mod patch;
 mod tables;
+mod upgrade;
 
 pub use patch::{validate_patches, PatchCheck, PatchReport};
 
@@ -167,6 +168,13 @@ const ICES: &[(IceInfo, IceFn)] = &[
             "components with non-advertised profile shortcuts have an HKCU key path",
         ),
         components::ice43,
+    ),
+    (
+        ice(
+            "ICE61",
+            "the Upgrade table: action properties, version ranges, no self-removal",
+        ),
+        upgrade::ice61,
     ),
     (
         ice("ICE64", "directories in the user profile are in RemoveFile"),

@@ -142,7 +142,13 @@ fn set(items: &[(&str, &str, &str, &str, &str)]) -> BTreeSet<Found> {
     items
         .iter()
         .map(|(a, b, c, d, e)| {
-            let warning = *a == "ICE09"
+            let (b, forced) = match b.split_once('@') {
+                Some((rule, sev)) => (rule, Some(sev)),
+                None => (*b, None),
+            };
+            let b = &b;
+            let warning = forced == Some("warning")
+                || *a == "ICE09"
                 || *b == "duplicate-sequence"
                 || *b == "registration-none"
                 || *b == "removes-same-or-newer";
@@ -767,6 +773,33 @@ fn each_ice_on_a_broken_package_and_its_clean_twin() {
                 new_file("Upgrade.idt", format!("{UPGRADE_IDT}{UPGRADE_CODE}\t\t1.2.3.4\t\t0\t\tOLDFOUND\n")),
                 edit("Property.idt", "", "SecureCustomProperties\tOLDFOUND"),
             ],
+            vec![],
+        ),
+        (
+            "ice69",
+            "ICE69",
+            vec![new_file(
+                "Shortcut.idt",
+                format!("{SHORTCUT_IDT}scWidget\tINSTALLDIR\tWidget\tcmpWidgetExe\t[#filWidgetExe]\t/readme [#filReadme]\t\t\t\t\t\t\n"),
+            )],
+            vec![("ICE69", "cross-component-reference", "Shortcut", "scWidget", "Arguments")],
+        ),
+        (
+            "ice69-same-feature",
+            "ICE69",
+            vec![new_file(
+                "Shortcut.idt",
+                format!("{SHORTCUT_IDT}scWidget\tINSTALLDIR\tWidget\tcmpWidgetExe\t[#filWidgetExe]\t/core [$cmpWidgetCore]\t\t\t\t\t\t\n"),
+            )],
+            vec![("ICE69", "cross-component-reference@warning", "Shortcut", "scWidget", "Arguments")],
+        ),
+        (
+            "ice69-twin",
+            "ICE69",
+            vec![new_file(
+                "Shortcut.idt",
+                format!("{SHORTCUT_IDT}scWidget\tINSTALLDIR\tWidget\tcmpWidgetExe\t[#filWidgetExe]\t/self [$cmpWidgetExe]\t\t\t\t\t\t\n"),
+            )],
             vec![],
         ),
         (

@@ -182,6 +182,13 @@ const ICES: &[(IceInfo, IceFn)] = &[
     ),
     (
         ice(
+            "ICE69",
+            "formatted strings refer to their own component and its files",
+        ),
+        components::ice69,
+    ),
+    (
+        ice(
             "ICE82",
             "no duplicate sequence numbers; the registration actions all or none",
         ),

@@ -16,6 +16,10 @@
 //! generated product (20,000 small files in about 100 folders, one component each, one embedded
 //! MSZIP cabinet), median of N runs, after checking both packages with msiinfo and msiextract.
 //!
+//! `cargo xtask bench validate` times ICE03 (`msikit validate --ice ICE03`) over a generated
+//! package of 200,000 File rows with its `_Validation` table, beside `msiinfo export` of the
+//! same four tables.
+//!
 //! `cargo xtask bench dryrun` measures the two dry-run goals: `msikit check ur1.msp --snapshots
 //! FILE.jsonl` on 10,000 generated machine snapshots (variations of
 //! testdata/exchange2007/snapshots/, on 2 cores, median of N runs, its output checked line by
@@ -34,11 +38,13 @@ mod build;
 mod dryrun;
 mod extract;
 mod tables;
+mod validate;
 
 use build::*;
 use dryrun::*;
 use extract::*;
 use tables::*;
+use validate::*;
 
 #[derive(clap::Args)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -67,6 +73,9 @@ enum What {
     /// Time `msikit check ur1.msp --snapshots` on 10,000 generated machine snapshots (2 cores),
     /// and the lock prediction for 10,000 patched files against 1,000 processes x 300 modules
     Dryrun(DryrunArgs),
+    /// Time ICE03 (`msikit validate --ice ICE03`) over a generated package of 200,000 File rows
+    /// beside `msiinfo export` of the same tables
+    Validate(ValidateArgs),
 }
 
 /// Bump when the generated tables change, so old MSIs are not reused.
@@ -82,6 +91,7 @@ pub fn run(mut a: Args) -> Result<()> {
         Some(What::Extract(x)) => run_extract(x),
         Some(What::Build(b)) => run_build(b),
         Some(What::Dryrun(d)) => run_dryrun(d),
+        Some(What::Validate(v)) => run_validate(v),
         None => run_tables(a),
     }
 }

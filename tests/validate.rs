@@ -142,7 +142,16 @@ fn set(items: &[(&str, &str, &str, &str, &str)]) -> BTreeSet<Found> {
     items
         .iter()
         .map(|(a, b, c, d, e)| {
-            let warning = *a == "ICE09" || *b == "duplicate-sequence" || *b == "registration-none";
+            let (b, forced) = match b.split_once('@') {
+                Some((rule, sev)) => (rule, Some(sev)),
+                None => (*b, None),
+            };
+            let b = &b;
+            let warning = forced == Some("warning")
+                || *a == "ICE09"
+                || *b == "duplicate-sequence"
+                || *b == "registration-none"
+                || *b == "removes-same-or-newer";
             (
                 a.to_string(),
                 b.to_string(),
@@ -490,6 +499,8 @@ const SEQUENCE_IDT: &str =
 const REMOVEFILE_IDT: &str = "FileKey\tComponent_\tFileName\tDirProperty\tInstallMode\ns72\ts72\tL255\ts72\ti2\nRemoveFile\tFileKey\n";
 const CREATEFOLDER_IDT: &str =
     "Directory_\tComponent_\ns72\ts72\nCreateFolder\tDirectory_\tComponent_\n";
+const UPGRADE_IDT: &str = "UpgradeCode\tVersionMin\tVersionMax\tLanguage\tAttributes\tRemove\tActionProperty\ns38\tS20\tS20\tS255\ti4\tS255\ts72\nUpgrade\tUpgradeCode\tVersionMin\tVersionMax\tLanguage\tAttributes\n";
+const UPGRADE_CODE: &str = "{11111111-2222-4333-8444-555555555555}";
 const FONT_IDT: &str = "File_\tFontTitle\ns72\tS128\nFont\tFile_\n";
 
 fn new_file(file: &'static str, text: String) -> Edit {
@@ -722,6 +733,72 @@ fn each_ice_on_a_broken_package_and_its_clean_twin() {
             vec![new_file(
                 "InstallExecuteSequence.idt",
                 format!("{SEQUENCE_IDT}CostInitialize\t\t800\nFileCost\t\t900\nRegisterUser\t\t6000\nRegisterProduct\t\t6100\nPublishFeatures\t\t6300\nPublishProduct\t\t6400\n"),
+            )],
+            vec![],
+        ),
+        (
+            "ice61",
+            "ICE61",
+            vec![
+                new_file("Upgrade.idt", format!("{UPGRADE_IDT}{UPGRADE_CODE}\t\t1.2.3.4\t\t512\t\tOLDFOUND\n")),
+                edit("Property.idt", "", "SecureCustomProperties\tOLDFOUND"),
+            ],
+            vec![(
+                "ICE61",
+                "removes-same-or-newer",
+                "Upgrade",
+                "{11111111-2222-4333-8444-555555555555}//1.2.3.4//512",
+                "VersionMax",
+            )],
+        ),
+        (
+            "ice61-private",
+            "ICE61",
+            vec![
+                new_file("Upgrade.idt", format!("{UPGRADE_IDT}{UPGRADE_CODE}\t\t1.2.3.4\t\t0\t\toldFound\n")),
+                edit("Property.idt", "", "SecureCustomProperties\toldFound"),
+            ],
+            vec![(
+                "ICE61",
+                "action-property-private",
+                "Upgrade",
+                "{11111111-2222-4333-8444-555555555555}//1.2.3.4//0",
+                "ActionProperty",
+            )],
+        ),
+        (
+            "ice61-twin",
+            "ICE61",
+            vec![
+                new_file("Upgrade.idt", format!("{UPGRADE_IDT}{UPGRADE_CODE}\t\t1.2.3.4\t\t0\t\tOLDFOUND\n")),
+                edit("Property.idt", "", "SecureCustomProperties\tOLDFOUND"),
+            ],
+            vec![],
+        ),
+        (
+            "ice69",
+            "ICE69",
+            vec![new_file(
+                "Shortcut.idt",
+                format!("{SHORTCUT_IDT}scWidget\tINSTALLDIR\tWidget\tcmpWidgetExe\t[#filWidgetExe]\t/readme [#filReadme]\t\t\t\t\t\t\n"),
+            )],
+            vec![("ICE69", "cross-component-reference", "Shortcut", "scWidget", "Arguments")],
+        ),
+        (
+            "ice69-same-feature",
+            "ICE69",
+            vec![new_file(
+                "Shortcut.idt",
+                format!("{SHORTCUT_IDT}scWidget\tINSTALLDIR\tWidget\tcmpWidgetExe\t[#filWidgetExe]\t/core [$cmpWidgetCore]\t\t\t\t\t\t\n"),
+            )],
+            vec![("ICE69", "cross-component-reference@warning", "Shortcut", "scWidget", "Arguments")],
+        ),
+        (
+            "ice69-twin",
+            "ICE69",
+            vec![new_file(
+                "Shortcut.idt",
+                format!("{SHORTCUT_IDT}scWidget\tINSTALLDIR\tWidget\tcmpWidgetExe\t[#filWidgetExe]\t/self [$cmpWidgetExe]\t\t\t\t\t\t\n"),
             )],
             vec![],
         ),

@@ -163,14 +163,15 @@ pub(crate) fn is_guid(v: &str) -> bool {
 
 /// A version: one to four fields of decimal digits separated by periods, each at most 65535.
 pub(crate) fn is_version(v: &str) -> bool {
-    let fields: Vec<&str> = v.split('.').collect();
-    fields.len() <= 4
-        && fields.iter().all(|f| {
-            !f.is_empty()
-                && f.len() <= 5
-                && f.bytes().all(|b| b.is_ascii_digit())
-                && f.parse::<u32>().is_ok_and(|n| n <= 65535)
-        })
+    let mut n = 0;
+    v.split('.').all(|f| {
+        n += 1;
+        n <= 4
+            && !f.is_empty()
+            && f.len() <= 5
+            && f.bytes().all(|b| b.is_ascii_digit())
+            && f.parse::<u32>().is_ok_and(|n| n <= 65535)
+    })
 }
 
 /// A Language: one or more decimal LANGIDs (0 to 65535) separated by commas.

@@ -493,3 +493,107 @@ pub(super) fn ice64(model: &DatabaseModel) -> Vec<Finding> {
     }
     out
 }
+
+/// The references a formatted string makes: `[$component]` and `[#file]`/`[!file]`.
+fn references(s: &str) -> Vec<(char, &str)> {
+    let mut out = Vec::new();
+    let mut rest = s;
+    while let Some(i) = rest.find('[') {
+        rest = &rest[i + 1..];
+        let Some(end) = rest.find(']') else { break };
+        let inner = &rest[..end];
+        let mut chars = inner.chars();
+        if let Some(c @ ('$' | '#' | '!')) = chars.next() {
+            let name = chars.as_str();
+            if !name.is_empty() && !name.contains('[') {
+                out.push((c, name));
+            }
+        }
+    }
+    out
+}
+
+/// ICE69: a formatted string of a row that belongs to a component refers to another
+/// component, or to a file of another component: a warning when both components are in a
+/// common feature, an error otherwise.
+pub(super) fn ice69(model: &DatabaseModel) -> Vec<Finding> {
+    let file_owner = owners(model, "File", "File");
+    let mut features: HashMap<&str, HashSet<&str>> = HashMap::new();
+    if let Some(t) = Rows::of(model, "FeatureComponents") {
+        for r in t.iter() {
+            if let (Some(f), Some(c)) = (r.str("Feature_"), r.str("Component_")) {
+                features.entry(c).or_default().insert(f);
+            }
+        }
+    }
+    let components: HashSet<&str> = components(model).iter().map(|c| c.name).collect();
+    let mut out = Vec::new();
+    for t in &model.tables {
+        let name = t.def.name.as_str();
+        if name.starts_with('_') || name == "FeatureComponents" || name == "File" {
+            continue;
+        }
+        let Some(ci) = t.def.column_index("Component_") else {
+            continue;
+        };
+        for row in &t.rows {
+            let Some(crate::formats::tables::Value::Str(own)) = row.get(ci) else {
+                continue;
+            };
+            for (col, v) in t.def.columns.iter().zip(row) {
+                let crate::formats::tables::Value::Str(s) = v else {
+                    continue;
+                };
+                if !s.contains('[') {
+                    continue;
+                }
+                for (kind, target) in references(s) {
+                    let (what, other) = if kind == '$' {
+                        if !components.contains(target) {
+                            continue;
+                        }
+                        (format!("component '{target}'"), target)
+                    } else {
+                        let Some(owner) = file_owner.get(target) else {
+                            continue;
+                        };
+                        (
+                            format!("file '{target}' which belongs to component '{owner}'"),
+                            *owner,
+                        )
+                    };
+                    if other == own.as_str() {
+                        continue;
+                    }
+                    let same = match (features.get(own.as_str()), features.get(other)) {
+                        (Some(a), Some(b)) => !a.is_disjoint(b),
+                        _ => false,
+                    };
+                    let key: Vec<String> = t
+                        .def
+                        .key_indexes()
+                        .into_iter()
+                        .map(|k| super::text(&row[k]))
+                        .collect();
+                    out.push(
+                        found(
+                            "ICE69",
+                            if same { Severity::Warning } else { Severity::Error },
+                            "cross-component-reference",
+                            name,
+                        )
+                        .key(key.clone())
+                        .column(&col.name)
+                        .message(format!(
+                            "Mismatched component reference. Entry '{}' of the {name} table belongs to component '{own}'. However, the formatted string in column '{}' references {what}. Components are {}in the same feature.",
+                            key.join("."),
+                            col.name,
+                            if same { "" } else { "not " }
+                        )),
+                    );
+                }
+            }
+        }
+    }
+    out
+}

@@ -7,6 +7,7 @@
 //! One finding per cell: the first failed check in that order, as MsiViewGetError reports one
 //! error per column.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use super::category::Category;
@@ -214,10 +215,11 @@ fn add_cube_rules(rules: &mut HashMap<(String, String), Rule>) {
     }
 }
 
-/// Values of one column of a table, for foreign-key look-ups, built once per (table, column).
+/// Values of one column of a table, for foreign-key look-ups, built once per (table, column)
+/// and borrowed from the model.
 struct KeyIndex<'m> {
     model: &'m DatabaseModel,
-    cache: HashMap<(String, usize), HashSet<String>>,
+    cache: HashMap<(&'m str, usize), HashSet<Cow<'m, str>>>,
 }
 
 impl KeyIndex<'_> {
@@ -232,7 +234,7 @@ impl KeyIndex<'_> {
             any_table = true;
             let set = self
                 .cache
-                .entry((t.clone(), col))
+                .entry((data.def.name.as_str(), col))
                 .or_insert_with(|| column_values(data, col));
             if set.contains(value) {
                 return Some(true);
@@ -242,12 +244,15 @@ impl KeyIndex<'_> {
     }
 }
 
-fn column_values(t: &TableData, col: usize) -> HashSet<String> {
+fn column_values(t: &TableData, col: usize) -> HashSet<Cow<'_, str>> {
     t.rows
         .iter()
         .filter_map(|r| r.get(col.wrapping_sub(1)))
-        .filter(|v| !matches!(v, Value::Null))
-        .map(text)
+        .filter_map(|v| match v {
+            Value::Str(s) => Some(Cow::Borrowed(s.as_str())),
+            Value::Int(n) => Some(Cow::Owned(n.to_string())),
+            _ => None,
+        })
         .collect()
 }
 
@@ -283,10 +288,16 @@ pub(super) fn run(model: &DatabaseModel) -> Vec<Finding> {
             }
         }
         let keys = t.def.key_indexes();
-        let mut seen: HashSet<Vec<&Value>> = HashSet::with_capacity(t.rows.len());
+        let mut seen: HashSet<Vec<&Value>> = HashSet::new();
+        let mut seen_one: HashSet<&Value> = HashSet::with_capacity(t.rows.len());
         for row in &t.rows {
             let key_of = || keys.iter().map(|&k| text(&row[k])).collect::<Vec<_>>();
-            if !keys.is_empty() && !seen.insert(keys.iter().map(|&k| &row[k]).collect()) {
+            let fresh = match keys.as_slice() {
+                [] => true,
+                [k] => seen_one.insert(&row[*k]),
+                _ => seen.insert(keys.iter().map(|&k| &row[k]).collect()),
+            };
+            if !fresh {
                 out.push(
                     err("duplicatekey")
                         .table(name)

@@ -11,6 +11,7 @@ mod components;
 mod ice03;
 mod patch;
 mod tables;
+mod upgrade;
 
 pub use patch::{validate_patches, PatchCheck, PatchReport};
 
@@ -169,8 +170,22 @@ const ICES: &[(IceInfo, IceFn)] = &[
         components::ice43,
     ),
     (
+        ice(
+            "ICE61",
+            "the Upgrade table: action properties, version ranges, no self-removal",
+        ),
+        upgrade::ice61,
+    ),
+    (
         ice("ICE64", "directories in the user profile are in RemoveFile"),
         components::ice64,
+    ),
+    (
+        ice(
+            "ICE69",
+            "formatted strings refer to their own component and its files",
+        ),
+        components::ice69,
     ),
     (
         ice(

@@ -18,6 +18,9 @@
 //!
 //! `cargo xtask bench diagnose` times `msikit diagnose` on a generated 1 GB verbose log beside
 //! `grep -c 'Return value 3'` (goal: 500 MB/s, peak memory under 64 MiB).
+//! `cargo xtask bench validate` times ICE03 (`msikit validate --ice ICE03`) over a generated
+//! package of 200,000 File rows with its `_Validation` table, beside `msiinfo export` of the
+//! same four tables.
 //!
 //! `cargo xtask bench dryrun` measures the two dry-run goals: `msikit check ur1.msp --snapshots
 //! FILE.jsonl` on 10,000 generated machine snapshots (variations of
@@ -38,12 +41,14 @@ mod diagnose;
 mod dryrun;
 mod extract;
 mod tables;
+mod validate;
 
 use build::*;
 use diagnose::*;
 use dryrun::*;
 use extract::*;
 use tables::*;
+use validate::*;
 
 #[derive(clap::Args)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -75,6 +80,9 @@ enum What {
     /// Time `msikit diagnose` on a generated 1 GB verbose log beside `grep -c 'Return value 3'`
     /// (goal: 500 MB/s, under 64 MiB)
     Diagnose(DiagnoseArgs),
+    /// Time ICE03 (`msikit validate --ice ICE03`) over a generated package of 200,000 File rows
+    /// beside `msiinfo export` of the same tables
+    Validate(ValidateArgs),
 }
 
 /// Bump when the generated tables change, so old MSIs are not reused.
@@ -91,6 +99,7 @@ pub fn run(mut a: Args) -> Result<()> {
         Some(What::Build(b)) => run_build(b),
         Some(What::Dryrun(d)) => run_dryrun(d),
         Some(What::Diagnose(d)) => run_diagnose(d),
+        Some(What::Validate(v)) => run_validate(v),
         None => run_tables(a),
     }
 }

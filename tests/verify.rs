@@ -774,3 +774,148 @@ fn mutated_signatures_never_panic() {
     }
     assert_eq!(runs, 6000);
 }
+
+/// The manifest of a package with two PE files and a text file.
+const PAYLOAD_MANIFEST: &str = r#"
+[package]
+timestamp = 1700000000
+
+[product]
+name = "Payload Test"
+manufacturer = "Contoso Ltd."
+version = "1.0.0"
+code = "{11111111-2222-4333-8444-555555555555}"
+upgrade_code = "{11111111-2222-4333-8444-666666666666}"
+language = 1033
+platform = "x64"
+
+[[directory]]
+id = "AppDir"
+parent = "ProgramFiles64Folder"
+name = "Payload Test"
+
+[[feature]]
+id = "Main"
+title = "Main"
+
+[[component]]
+id = "C_store"
+guid = "*"
+directory = "AppDir"
+
+[[component]]
+id = "C_ese"
+guid = "*"
+directory = "AppDir"
+
+[[component]]
+id = "C_readme"
+guid = "*"
+directory = "AppDir"
+
+[[file]]
+id = "store.exe"
+component = "C_store"
+source = "store.exe"
+
+[[file]]
+id = "ese.dll"
+component = "C_ese"
+source = "ese.dll"
+
+[[file]]
+id = "readme.txt"
+component = "C_readme"
+source = "readme.txt"
+"#;
+
+#[test]
+fn payload_names_exactly_the_unsigned_pe() {
+    let p = pki();
+    let dir = scratch().join("payload");
+    std::fs::create_dir_all(&dir).unwrap();
+    // store.exe signed by osslsigncode; ese.dll left unsigned.
+    sign(
+        Path::new("testdata/exchange2007/payload/rtm/store.exe"),
+        &dir.join("store.exe"),
+        &["-h", "sha256"],
+    );
+    std::fs::copy(
+        "testdata/exchange2007/payload/rtm/ese.dll",
+        dir.join("ese.dll"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("readme.txt"), "not a PE file\n").unwrap();
+    std::fs::write(dir.join("pkg.toml"), PAYLOAD_MANIFEST).unwrap();
+    let out = run_msikit(&[
+        "build".as_ref(),
+        dir.join("pkg.toml").as_os_str(),
+        "-o".as_ref(),
+        dir.join("pkg.msi").as_os_str(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let signed = dir.join("pkg-signed.msi");
+    sign(&dir.join("pkg.msi"), &signed, &["-h", "sha256"]);
+
+    // The PE signed alone: both tools agree on its digest and verdict.
+    let o = osslsigncode_verify(&dir.join("store.exe"), Some(&p.ca));
+    let (code, v) = msikit_verify(&dir.join("store.exe"), Some(&p.ca));
+    assert!(o.ok, "{}", o.text);
+    assert_eq!((code, v["kind"].as_str()), (0, Some("pe")), "{v:#}");
+    assert_eq!(digest(&v, "message digest"), o.calculated_md);
+
+    let out = run_msikit(&[
+        "verify".as_ref(),
+        "--payload".as_ref(),
+        "--json".as_ref(),
+        "--trust".as_ref(),
+        p.ca.as_os_str(),
+        signed.as_os_str(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "an unsigned PE fails the check");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["verdict"], "valid", "the package itself is fine");
+    let payload = v[0]["payload"].as_array().unwrap();
+    let verdicts: Vec<(&str, &str)> = payload
+        .iter()
+        .map(|x| (x["file"].as_str().unwrap(), x["verdict"].as_str().unwrap()))
+        .collect();
+    assert_eq!(verdicts, [("ese.dll", "unsigned"), ("store.exe", "valid")]);
+    assert_eq!(
+        payload[1]["signer"],
+        "/C=US/O=msikit tests/CN=msikit Test Signer"
+    );
+
+    // With both PEs signed the same command passes.
+    sign(
+        Path::new("testdata/exchange2007/payload/rtm/ese.dll"),
+        &dir.join("ese.dll"),
+        &["-h", "sha1"],
+    );
+    let out = run_msikit(&[
+        "build".as_ref(),
+        dir.join("pkg.toml").as_os_str(),
+        "-o".as_ref(),
+        dir.join("pkg2.msi").as_os_str(),
+    ]);
+    assert!(out.status.success());
+    let signed2 = dir.join("pkg2-signed.msi");
+    sign(&dir.join("pkg2.msi"), &signed2, &["-h", "sha256"]);
+    let out = run_msikit(&[
+        "verify".as_ref(),
+        "--payload".as_ref(),
+        "--trust".as_ref(),
+        p.ca.as_os_str(),
+        signed2.as_os_str(),
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("ese.dll") && !text.contains("unsigned"),
+        "{text}"
+    );
+}

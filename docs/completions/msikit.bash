@@ -1774,7 +1774,7 @@ _msikit() {
             return 0
             ;;
         msikit__subcmd__verify)
-            opts="-h --trust --json --color --width --help"
+            opts="-h --trust --payload --json --color --width --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -282,6 +282,7 @@ complete -c msikit -n "__fish_msikit_using_subcommand verify" -l color -d 'When 
 always\t''
 never\t''"
 complete -c msikit -n "__fish_msikit_using_subcommand verify" -l width -d 'Fit human tables to this many columns (0: no limit). Default: the terminal\'s width (COLUMNS, if set) when stdout is a terminal, no limit otherwise. --json and --csv keep every full value' -r
+complete -c msikit -n "__fish_msikit_using_subcommand verify" -l payload -d 'Also verify every PE file (EXE, DLL...) in the package\'s cabinets or the patch\'s payload; exit 0 only when the package and every one of them are valid'
 complete -c msikit -n "__fish_msikit_using_subcommand verify" -l json -d 'Print JSON (an array, one object per file) instead of text'
 complete -c msikit -n "__fish_msikit_using_subcommand verify" -s h -l help -d 'Print help'
 complete -c msikit -n "__fish_msikit_using_subcommand completions" -l color -d 'When to use colour in human output (NO_COLOR in the environment means never)' -r -f -a "auto\t''

@@ -4,6 +4,7 @@
 pub mod cab;
 pub mod crypto;
 pub mod msi;
+pub mod pe;
 pub mod pkcs7;
 pub mod tlv;
 pub mod x509;

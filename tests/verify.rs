@@ -919,3 +919,83 @@ fn payload_names_exactly_the_unsigned_pe() {
         "{text}"
     );
 }
+
+fn msikit_sign(input: &Path, out: &Path, time: &str) -> std::process::Output {
+    let p = pki();
+    let _ = std::fs::remove_file(out);
+    run_msikit(&[
+        "sign".as_ref(),
+        input.as_os_str(),
+        "--cert".as_ref(),
+        p.leaf.as_os_str(),
+        "--key".as_ref(),
+        p.leaf_key.as_os_str(),
+        "-o".as_ref(),
+        out.as_os_str(),
+        "--time".as_ref(),
+        time.as_ref(),
+    ])
+}
+
+#[test]
+fn packages_msikit_signs_verify_with_osslsigncode_and_msikit() {
+    let p = pki();
+    let dir = scratch().join("sign");
+    std::fs::create_dir_all(&dir).unwrap();
+    let t = now();
+    for input in [
+        "testdata/sample.msi",
+        "testdata/sample.msm",
+        "testdata/sample.msp",
+        "testdata/sample.mst",
+        "testdata/exchange2007/ur1.msp",
+        // Already signed: the signature is replaced.
+        "testdata/signed/sample-signed.msi",
+    ] {
+        let name = Path::new(input).file_name().unwrap().to_string_lossy();
+        let out = dir.join(format!("msikit-{name}"));
+        let o = msikit_sign(Path::new(input), &out, &t);
+        assert!(
+            o.status.success(),
+            "{input}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let oss = osslsigncode_verify(&out, Some(&p.ca));
+        assert!(oss.ok, "{input}: {}", oss.text);
+        let (code, v) = msikit_verify(&out, Some(&p.ca));
+        assert_eq!(
+            (code, v["verdict"].as_str()),
+            (0, Some("valid")),
+            "{input}: {v:#}"
+        );
+        assert_eq!(digest(&v, "DigitalSignature"), oss.calculated, "{input}");
+        // The same input, certificate, key and time give the same bytes.
+        let again = dir.join(format!("again-{name}"));
+        assert!(msikit_sign(Path::new(input), &again, &t).status.success());
+        assert_eq!(
+            std::fs::read(&out).unwrap(),
+            std::fs::read(&again).unwrap(),
+            "{input}"
+        );
+        // The package reads as before.
+        let before = run_msikit(&["tables".as_ref(), input.as_ref()]);
+        let after = run_msikit(&["tables".as_ref(), out.as_os_str()]);
+        assert_eq!(before.stdout, after.stdout, "{input}");
+    }
+    // A key that is not the certificate's is refused, nothing written.
+    let out = dir.join("wrong-key.msi");
+    let _ = std::fs::remove_file(&out);
+    let o = run_msikit(&[
+        "sign".as_ref(),
+        "testdata/sample.msi".as_ref(),
+        "--cert".as_ref(),
+        p.leaf.as_os_str(),
+        "--key".as_ref(),
+        p.tsa_key.as_os_str(),
+        "-o".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not the key of the certificate"));
+    assert!(!out.exists());
+}

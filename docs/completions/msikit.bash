@@ -58,6 +58,9 @@ _msikit() {
             msikit,patch)
                 cmd="msikit__subcmd__patch"
                 ;;
+            msikit,sign)
+                cmd="msikit__subcmd__sign"
+                ;;
             msikit,snapshot)
                 cmd="msikit__subcmd__snapshot"
                 ;;
@@ -135,6 +138,9 @@ _msikit() {
                 ;;
             msikit__subcmd__help,patch)
                 cmd="msikit__subcmd__help__subcmd__patch"
+                ;;
+            msikit__subcmd__help,sign)
+                cmd="msikit__subcmd__help__subcmd__sign"
                 ;;
             msikit__subcmd__help,snapshot)
                 cmd="msikit__subcmd__help__subcmd__snapshot"
@@ -260,7 +266,7 @@ _msikit() {
 
     case "${cmd}" in
         msikit)
-            opts="-h -V --color --width --help --version info tables table streams cat export files extract build check locks snapshot cab patch diff transform verify completions man help"
+            opts="-h -V --color --width --help --version info tables table streams cat export files extract build check locks snapshot cab patch diff transform verify sign completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -636,7 +642,7 @@ _msikit() {
             return 0
             ;;
         msikit__subcmd__help)
-            opts="info tables table streams cat export files extract build check locks snapshot cab patch diff transform verify completions man help"
+            opts="info tables table streams cat export files extract build check locks snapshot cab patch diff transform verify sign completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -946,6 +952,20 @@ _msikit() {
         msikit__subcmd__help__subcmd__patch__subcmd__xml)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        msikit__subcmd__help__subcmd__sign)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1456,6 +1476,48 @@ _msikit() {
                 return 0
             fi
             case "${prev}" in
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --width)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        msikit__subcmd__sign)
+            opts="-o -h --cert --key --output --time --json --color --width --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --time)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0

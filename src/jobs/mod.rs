@@ -7,4 +7,5 @@ pub mod inspect;
 pub mod live;
 pub mod locks;
 pub mod rules;
+pub mod sign;
 pub mod verify;

@@ -6,6 +6,7 @@ pub mod crypto;
 pub mod msi;
 pub mod pe;
 pub mod pkcs7;
+pub mod sign;
 pub mod tlv;
 pub mod x509;
 

@@ -999,3 +999,47 @@ fn packages_msikit_signs_verify_with_osslsigncode_and_msikit() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("not the key of the certificate"));
     assert!(!out.exists());
 }
+
+#[test]
+fn check_flags_a_patch_changed_after_signing() {
+    let dir = scratch().join("check");
+    std::fs::create_dir_all(&dir).unwrap();
+    let signed = dir.join("ur1-signed.msp");
+    sign(
+        Path::new("testdata/exchange2007/ur1.msp"),
+        &signed,
+        &["-h", "sha256"],
+    );
+    let mut bytes = std::fs::read(&signed).unwrap();
+    let cab = bytes.windows(4).position(|w| w == b"MSCF").unwrap();
+    bytes[cab + 200] ^= 0x40;
+    let changed = dir.join("ur1-changed.msp");
+    std::fs::write(&changed, bytes).unwrap();
+    let check = |patch: &Path| {
+        let out = run_msikit(&[
+            "check".as_ref(),
+            "--json".as_ref(),
+            patch.as_os_str(),
+            "--msi".as_ref(),
+            "testdata/exchange2007/rtm.msi".as_ref(),
+        ]);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        (out.status.code(), v)
+    };
+    let (code, v) = check(&signed);
+    assert_eq!(code, Some(0));
+    assert!(v.get("signature_warnings").is_none(), "{v:#}");
+    let (code, v) = check(&changed);
+    assert_eq!(
+        code,
+        Some(0),
+        "applicability does not depend on the signature"
+    );
+    let w = v["signature_warnings"][0].as_str().unwrap();
+    assert!(
+        w.contains("signature tampered") && w.contains("DigitalSignature"),
+        "{w}"
+    );
+    let o = osslsigncode_verify(&changed, Some(&pki().ca));
+    assert!(!o.ok && o.text.contains("MISMATCH"), "{}", o.text);
+}

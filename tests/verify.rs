@@ -879,7 +879,7 @@ fn payload_names_exactly_the_unsigned_pe() {
     assert_eq!(out.status.code(), Some(1), "an unsigned PE fails the check");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v[0]["verdict"], "valid", "the package itself is fine");
-    let payload = v[0]["payload"].as_array().unwrap();
+    let payload = v[0]["payload"]["files"].as_array().unwrap();
     let verdicts: Vec<(&str, &str)> = payload
         .iter()
         .map(|x| (x["file"].as_str().unwrap(), x["verdict"].as_str().unwrap()))

@@ -49,10 +49,7 @@ pub fn run(a: Args, out: &mut dyn Write, style: &Style) -> msikit::Result<i32> {
         });
         match result {
             Ok(v) => {
-                let payload_ok = v
-                    .payload
-                    .as_ref()
-                    .is_none_or(|p| p.iter().all(|x| x.verdict == verify::Verdict::Valid));
+                let payload_ok = v.payload.as_ref().is_none_or(|p| p.ok());
                 if (!v.ok() || !payload_ok) && code == 0 {
                     code = 1;
                 }
@@ -171,10 +168,11 @@ fn human(out: &mut dyn Write, style: &Style, v: &Verification) -> msikit::Result
     render::fields(out, style, &f)?;
     if let Some(p) = &v.payload {
         writeln!(out)?;
-        if p.is_empty() {
+        if p.files.is_empty() {
             writeln!(out, "No PE files in the payload.")?;
         } else {
             let rows: Vec<Vec<String>> = p
+                .files
                 .iter()
                 .map(|x| {
                     vec![
@@ -191,6 +189,9 @@ fn human(out: &mut dyn Write, style: &Style, v: &Verification) -> msikit::Result
                 &["PE FILE", "FILE KEY", "VERDICT", "SIGNER"],
                 &rows,
             )?;
+        }
+        for m in &p.not_checked {
+            writeln!(out, "Not checked: {m}")?;
         }
     }
     if let Some(ch) = v.signature.as_ref().and_then(|s| s.chain.as_ref()) {

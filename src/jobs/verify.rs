@@ -78,7 +78,7 @@ pub struct Verification {
     /// With `--payload`: the Authenticode of every PE file the package installs or the patch
     /// delivers whole.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub payload: Option<Vec<PayloadFile>>,
+    pub payload: Option<Payload>,
 }
 
 /// One PE file inside a package's cabinets or a patch's payload.
@@ -383,13 +383,14 @@ fn temp_dir() -> Result<TempDir> {
 /// delivers whole: the files are extracted into a temporary folder (removed afterwards), each
 /// that is a PE file is verified. Files that are not PE files are left out; a patch's binary
 /// deltas cannot be checked without their target and are left out too.
-pub fn verify_payload(path: &Path, cx: &Context) -> Result<Vec<PayloadFile>> {
+pub fn verify_payload(path: &Path, cx: &Context) -> Result<Payload> {
     use crate::formats::authenticode::pe;
     use crate::views::{patch, payload};
     let c = Container::open(path)?;
     let tmp = temp_dir()?;
     let props = std::collections::HashMap::new();
     // (File key, relative path) of every file written.
+    let mut missing = Vec::new();
     let written: Vec<(String, PathBuf)> = match c.kind() {
         crate::formats::container::PackageKind::Patch => {
             patch::files::extract(path, &tmp.0, None, &props)?
@@ -400,7 +401,9 @@ pub fn verify_payload(path: &Path, cx: &Context) -> Result<Vec<PayloadFile>> {
         }
         crate::formats::container::PackageKind::Database => {
             let files = payload::files(path, &props)?;
-            payload::extract(path, &tmp.0, false, None, &props, &payload::no_progress)?;
+            let report =
+                payload::extract(path, &tmp.0, false, None, &props, &payload::no_progress)?;
+            missing = report.problems;
             files
                 .iter()
                 .map(|f| (f.file.clone(), payload::relative_path(f)))
@@ -447,5 +450,25 @@ pub fn verify_payload(path: &Path, cx: &Context) -> Result<Vec<PayloadFile>> {
         });
     }
     out.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(out)
+    Ok(Payload {
+        files: out,
+        not_checked: missing,
+    })
+}
+
+/// The PE files of a payload, and the files that could not be extracted to be checked.
+#[derive(Debug, Clone, Serialize)]
+pub struct Payload {
+    pub files: Vec<PayloadFile>,
+    /// Files that could not be read out of the package (a missing external cabinet...): they
+    /// were not checked, and the check does not pass.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_checked: Vec<String>,
+}
+
+impl Payload {
+    /// Every PE valid and nothing left unchecked.
+    pub fn ok(&self) -> bool {
+        self.not_checked.is_empty() && self.files.iter().all(|x| x.verdict == Verdict::Valid)
+    }
 }

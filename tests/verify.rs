@@ -1043,3 +1043,120 @@ fn check_flags_a_patch_changed_after_signing() {
     let o = osslsigncode_verify(&changed, Some(&pki().ca));
     assert!(!o.ok && o.text.contains("MISMATCH"), "{}", o.text);
 }
+
+#[test]
+fn a_timestamp_token_from_openssl_ts_is_embedded_when_it_is_over_the_signature() {
+    let p = pki();
+    let dir = scratch().join("tsfile");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("ts.cnf"),
+        "[tsa]\ndefault_tsa = tsa1\n[tsa1]\nserial = ./tsaserial\nsigner_digest = sha256\n\
+         default_policy = 1.2.3.4.1\ndigests = sha256\naccuracy = secs:1\n\
+         ess_cert_id_chain = no\ness_cert_id_alg = sha256\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("tsaserial"), "01\n").unwrap();
+    let t = now();
+    // Step 1: sign, and read the imprint the time-stamping authority must stamp.
+    let first = dir.join("first.msi");
+    let o = msikit_sign(Path::new("testdata/sample.msi"), &first, &t);
+    assert!(o.status.success());
+    let text = String::from_utf8_lossy(&o.stdout).into_owned();
+    let imprint = text
+        .split("a token over SHA256 ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .unwrap()
+        .to_string();
+    // Step 2: a token from openssl ts, as a TSA would give it.
+    let openssl = |args: &[&str]| {
+        run(Command::new("openssl").args(args).current_dir(&dir));
+    };
+    openssl(&[
+        "ts",
+        "-query",
+        "-digest",
+        &imprint,
+        "-sha256",
+        "-cert",
+        "-no_nonce",
+        "-out",
+        "req.tsq",
+    ]);
+    let (tsa_key, tsa_chain) = (p.tsa_key.to_str().unwrap(), p.tsa_chain.to_str().unwrap());
+    let tsa_pem = p.tsa_chain.with_file_name("tsa.pem");
+    openssl(&[
+        "ts",
+        "-reply",
+        "-config",
+        "ts.cnf",
+        "-queryfile",
+        "req.tsq",
+        "-inkey",
+        tsa_key,
+        "-signer",
+        tsa_pem.to_str().unwrap(),
+        "-chain",
+        tsa_chain,
+        "-token_out",
+        "-out",
+        "token.der",
+    ]);
+    // Step 3: sign again at the same time with the token: the same signature, now stamped.
+    let stamped = dir.join("stamped.msi");
+    let _ = std::fs::remove_file(&stamped);
+    let o = run_msikit(&[
+        "sign".as_ref(),
+        "testdata/sample.msi".as_ref(),
+        "--cert".as_ref(),
+        p.leaf.as_os_str(),
+        "--key".as_ref(),
+        p.leaf_key.as_os_str(),
+        "-o".as_ref(),
+        stamped.as_os_str(),
+        "--time".as_ref(),
+        t.as_ref(),
+        "--timestamp-file".as_ref(),
+        dir.join("token.der").as_os_str(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let oss = osslsigncode_verify(&stamped, Some(&p.ca));
+    assert!(
+        oss.ok
+            && oss
+                .text
+                .contains("Timestamp Server Signature verification: ok"),
+        "{}",
+        oss.text
+    );
+    let (code, v) = msikit_verify(&stamped, Some(&p.ca));
+    assert_eq!(code, 0, "{v:#}");
+    let ts = &v["signature"]["timestamp"];
+    assert_eq!(
+        (ts["kind"].as_str(), ts["valid"].as_bool()),
+        (Some("rfc3161"), Some(true))
+    );
+    assert_eq!(ts["unix_time"].as_i64().unwrap().to_string(), t);
+    // The same token with another signing time (another signature) is refused, nothing written.
+    let other = dir.join("other.msi");
+    let _ = std::fs::remove_file(&other);
+    let later = (t.parse::<i64>().unwrap() + 60).to_string();
+    let o = run_msikit(&[
+        "sign".as_ref(),
+        "testdata/sample.msi".as_ref(),
+        "--cert".as_ref(),
+        p.leaf.as_os_str(),
+        "--key".as_ref(),
+        p.leaf_key.as_os_str(),
+        "-o".as_ref(),
+        other.as_os_str(),
+        "--time".as_ref(),
+        later.as_ref(),
+        "--timestamp-file".as_ref(),
+        dir.join("token.der").as_os_str(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not over this signature"));
+    assert!(!other.exists());
+}

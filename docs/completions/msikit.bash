@@ -1492,7 +1492,7 @@ _msikit() {
             return 0
             ;;
         msikit__subcmd__sign)
-            opts="-o -h --cert --key --output --time --json --color --width --help"
+            opts="-o -h --cert --key --output --time --timestamp-file --json --color --width --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1515,6 +1515,10 @@ _msikit() {
                     return 0
                     ;;
                 --time)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timestamp-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

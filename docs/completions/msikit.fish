@@ -290,6 +290,7 @@ complete -c msikit -n "__fish_msikit_using_subcommand sign" -l cert -d 'The sign
 complete -c msikit -n "__fish_msikit_using_subcommand sign" -l key -d 'The signer\'s RSA private key (unencrypted PEM, PKCS#8 or PKCS#1)' -r -F
 complete -c msikit -n "__fish_msikit_using_subcommand sign" -s o -l output -d 'Where to write the signed file (written under a temporary name, then renamed)' -r -F
 complete -c msikit -n "__fish_msikit_using_subcommand sign" -l time -d 'The signing time, seconds since 1970 (default: now); the same time gives the same bytes' -r
+complete -c msikit -n "__fish_msikit_using_subcommand sign" -l timestamp-file -d 'An RFC 3161 timestamp token (DER) over this signature, to embed: sign once, ask the time-stamping authority for a token over the printed imprint, sign again with the same --time and this option' -r -F
 complete -c msikit -n "__fish_msikit_using_subcommand sign" -l color -d 'When to use colour in human output (NO_COLOR in the environment means never)' -r -f -a "auto\t''
 always\t''
 never\t''"

@@ -21,6 +21,11 @@ pub struct Args {
     /// The signing time, seconds since 1970 (default: now); the same time gives the same bytes
     #[arg(long, value_name = "UNIX")]
     time: Option<i64>,
+    /// An RFC 3161 timestamp token (DER) over this signature, to embed: sign once, ask the
+    /// time-stamping authority for a token over the printed imprint, sign again with the same
+    /// --time and this option
+    #[arg(long, value_name = "T.der")]
+    timestamp_file: Option<PathBuf>,
     /// Print JSON instead of text
     #[arg(long)]
     json: bool,
@@ -33,9 +38,16 @@ pub fn run(a: Args, out: &mut dyn Write, style: &Style) -> msikit::Result<i32> {
             .map(|d| d.as_secs() as i64)
             .unwrap_or(0)
     });
-    let s = msikit::jobs::sign::sign(&a.file, &a.output, &a.cert, &a.key, time)?;
+    let s = msikit::jobs::sign::sign(
+        &a.file,
+        &a.output,
+        &a.cert,
+        &a.key,
+        time,
+        a.timestamp_file.as_deref(),
+    )?;
     render::show(out, a.json, &s, |out| {
-        let f = vec![
+        let mut f = vec![
             ("Signed".to_string(), s.output.clone()),
             ("From".to_string(), s.file.clone()),
             (
@@ -54,6 +66,16 @@ pub fn run(a: Args, out: &mut dyn Write, style: &Style) -> msikit::Result<i32> {
                 },
             ),
         ];
+        f.push((
+            "Timestamp".to_string(),
+            match &s.timestamp {
+                Some(t) => format!("{t} (RFC 3161)"),
+                None => format!(
+                    "none (a token over SHA256 {} can be added)",
+                    s.timestamp_imprint
+                ),
+            },
+        ));
         render::fields(out, style, &f)?;
         Ok(())
     })?;

@@ -29,6 +29,11 @@ pub struct Signed {
     pub time: String,
     /// Whether the input had a signature, now replaced.
     pub replaced_signature: bool,
+    /// The SHA-256 a time-stamping authority must stamp for this signature (upper-case hex):
+    /// ask for a token over it, then sign again with the same time and `--timestamp-file`.
+    pub timestamp_imprint: String,
+    /// The time of the embedded RFC 3161 timestamp, when one was given.
+    pub timestamp: Option<String>,
 }
 
 /// A storage (no data) or a stream of the package: raw path, bytes, CLSID.
@@ -79,13 +84,15 @@ fn build(root: uuid::Uuid, entries: &[Copied], signature: Option<&[u8]>) -> Resu
 }
 
 /// Signs `input` into `output` with the certificates of `cert_pem` (the signer's first) and the
-/// RSA key of `key_pem`, at `time` (seconds since 1970).
+/// RSA key of `key_pem`, at `time` (seconds since 1970), with the RFC 3161 token of
+/// `timestamp_file` when given (it must be over this signature).
 pub fn sign(
     input: &Path,
     output: &Path,
     cert_pem: &Path,
     key_pem: &Path,
     time: i64,
+    timestamp_file: Option<&Path>,
 ) -> Result<Signed> {
     let cert_name = cert_pem.display().to_string();
     let key_name = key_pem.display().to_string();
@@ -112,15 +119,44 @@ pub fn sign(
         false,
     )?
     .digest;
+    let token = match timestamp_file {
+        Some(p) => {
+            let n = p.display().to_string();
+            Some((std::fs::read(p).map_err(|e| Error::io(e).in_file(&n))?, n))
+        }
+        None => None,
+    };
     let pkcs7 = sign::msi_signature(
         &digest,
         &sign::Signer {
             certs: &certs,
             key: &key,
             time,
+            timestamp: token.as_ref().map(|(b, _)| b.as_slice()),
         },
     )
     .map_err(|e| Error::invalid(e).in_file(&cert_name))?;
+    let imprint = sign::timestamp_imprint(&pkcs7).map_err(Error::invalid)?;
+    let mut ts_time = None;
+    if let Some((_, name)) = &token {
+        // The token must be over this very signature: check it before writing anything.
+        let checked = crate::formats::authenticode::check(&pkcs7, &[], time)
+            .map_err(|e| Error::invalid(e).in_file(name))?;
+        match checked.report.timestamp {
+            Some(t) if t.valid => ts_time = t.time,
+            Some(t) => {
+                return Err(Error::invalid(format!(
+                    "the timestamp token is not over this signature ({}); ask for a token over {} and sign again with the same --time",
+                    t.problems.join("; "),
+                    tlv::hex(&imprint)
+                ))
+                .in_file(name))
+            }
+            None => {
+                return Err(Error::invalid("not an RFC 3161 timestamp token").in_file(name))
+            }
+        }
+    }
     let signed = build(root, &entries, Some(&pkcs7))?;
     let out_name = output.display().to_string();
     crate::formats::files::write_atomically(output, &signed).map_err(|e| e.in_file(&out_name))?;
@@ -132,5 +168,7 @@ pub fn sign(
         signer: leaf.info(),
         time: x509::format_time(time),
         replaced_signature: had,
+        timestamp_imprint: tlv::hex(&imprint),
+        timestamp: ts_time,
     })
 }

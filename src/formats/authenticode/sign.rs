@@ -93,6 +93,16 @@ pub struct Signer<'a> {
     pub key: &'a rsa::RsaPrivateKey,
     /// The signing time (seconds since 1970), written as the signingTime attribute.
     pub time: i64,
+    /// An RFC 3161 TimeStampToken (a DER ContentInfo) over this signature, carried as an
+    /// unauthenticated attribute.
+    pub timestamp: Option<&'a [u8]>,
+}
+
+/// What a time-stamping authority must stamp for a signature: the SHA-256 of its value.
+pub fn timestamp_imprint(pkcs7: &[u8]) -> Result<Vec<u8>, String> {
+    let sd = super::pkcs7::content_info(pkcs7)?;
+    let si = sd.signers.first().ok_or("no signer")?;
+    Ok(DigestAlg::Sha256.digest(si.signature))
 }
 
 /// The SignedData (in its ContentInfo) over `digest`, the SHA-256 digest of a compound file
@@ -152,6 +162,13 @@ pub fn msi_signature(digest: &[u8], s: &Signer<'_>) -> Result<Vec<u8>, String> {
         .map_err(|e| format!("RSA signing: {e}"))?;
     let mut implicit_attrs = signed_attrs.clone();
     implicit_attrs[0] = tlv::CONTEXT_0;
+    let unsigned = match s.timestamp {
+        Some(token) => {
+            tlv::one(token).map_err(|e| format!("the timestamp token: {e}"))?;
+            tag(tlv::CONTEXT_1, &attr(super::pkcs7::OID_RFC3161, token)?)
+        }
+        None => Vec::new(),
+    };
     let signer_info = seq(&[
         &small_int(1),
         &seq(&[&leaf.issuer_raw, &tag(tlv::INTEGER, &leaf.serial)]),
@@ -159,6 +176,7 @@ pub fn msi_signature(digest: &[u8], s: &Signer<'_>) -> Result<Vec<u8>, String> {
         &implicit_attrs,
         &alg(OID_RSA_ENCRYPTION)?,
         &tag(tlv::OCTET_STRING, &signature),
+        &unsigned,
     ]);
     let certs: Vec<u8> = s.certs.iter().flat_map(|c| c.der.clone()).collect();
     let signed_data = seq(&[

@@ -774,3 +774,389 @@ fn mutated_signatures_never_panic() {
     }
     assert_eq!(runs, 6000);
 }
+
+/// The manifest of a package with two PE files and a text file.
+const PAYLOAD_MANIFEST: &str = r#"
+[package]
+timestamp = 1700000000
+
+[product]
+name = "Payload Test"
+manufacturer = "Contoso Ltd."
+version = "1.0.0"
+code = "{11111111-2222-4333-8444-555555555555}"
+upgrade_code = "{11111111-2222-4333-8444-666666666666}"
+language = 1033
+platform = "x64"
+
+[[directory]]
+id = "AppDir"
+parent = "ProgramFiles64Folder"
+name = "Payload Test"
+
+[[feature]]
+id = "Main"
+title = "Main"
+
+[[component]]
+id = "C_store"
+guid = "*"
+directory = "AppDir"
+
+[[component]]
+id = "C_ese"
+guid = "*"
+directory = "AppDir"
+
+[[component]]
+id = "C_readme"
+guid = "*"
+directory = "AppDir"
+
+[[file]]
+id = "store.exe"
+component = "C_store"
+source = "store.exe"
+
+[[file]]
+id = "ese.dll"
+component = "C_ese"
+source = "ese.dll"
+
+[[file]]
+id = "readme.txt"
+component = "C_readme"
+source = "readme.txt"
+"#;
+
+#[test]
+fn payload_names_exactly_the_unsigned_pe() {
+    let p = pki();
+    let dir = scratch().join("payload");
+    std::fs::create_dir_all(&dir).unwrap();
+    // store.exe signed by osslsigncode; ese.dll left unsigned.
+    sign(
+        Path::new("testdata/exchange2007/payload/rtm/store.exe"),
+        &dir.join("store.exe"),
+        &["-h", "sha256"],
+    );
+    std::fs::copy(
+        "testdata/exchange2007/payload/rtm/ese.dll",
+        dir.join("ese.dll"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("readme.txt"), "not a PE file\n").unwrap();
+    std::fs::write(dir.join("pkg.toml"), PAYLOAD_MANIFEST).unwrap();
+    let out = run_msikit(&[
+        "build".as_ref(),
+        dir.join("pkg.toml").as_os_str(),
+        "-o".as_ref(),
+        dir.join("pkg.msi").as_os_str(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let signed = dir.join("pkg-signed.msi");
+    sign(&dir.join("pkg.msi"), &signed, &["-h", "sha256"]);
+
+    // The PE signed alone: both tools agree on its digest and verdict.
+    let o = osslsigncode_verify(&dir.join("store.exe"), Some(&p.ca));
+    let (code, v) = msikit_verify(&dir.join("store.exe"), Some(&p.ca));
+    assert!(o.ok, "{}", o.text);
+    assert_eq!((code, v["kind"].as_str()), (0, Some("pe")), "{v:#}");
+    assert_eq!(digest(&v, "message digest"), o.calculated_md);
+
+    let out = run_msikit(&[
+        "verify".as_ref(),
+        "--payload".as_ref(),
+        "--json".as_ref(),
+        "--trust".as_ref(),
+        p.ca.as_os_str(),
+        signed.as_os_str(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "an unsigned PE fails the check");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["verdict"], "valid", "the package itself is fine");
+    let payload = v[0]["payload"]["files"].as_array().unwrap();
+    let verdicts: Vec<(&str, &str)> = payload
+        .iter()
+        .map(|x| (x["file"].as_str().unwrap(), x["verdict"].as_str().unwrap()))
+        .collect();
+    assert_eq!(verdicts, [("ese.dll", "unsigned"), ("store.exe", "valid")]);
+    assert_eq!(
+        payload[1]["signer"],
+        "/C=US/O=msikit tests/CN=msikit Test Signer"
+    );
+
+    // With both PEs signed the same command passes.
+    sign(
+        Path::new("testdata/exchange2007/payload/rtm/ese.dll"),
+        &dir.join("ese.dll"),
+        &["-h", "sha1"],
+    );
+    let out = run_msikit(&[
+        "build".as_ref(),
+        dir.join("pkg.toml").as_os_str(),
+        "-o".as_ref(),
+        dir.join("pkg2.msi").as_os_str(),
+    ]);
+    assert!(out.status.success());
+    let signed2 = dir.join("pkg2-signed.msi");
+    sign(&dir.join("pkg2.msi"), &signed2, &["-h", "sha256"]);
+    let out = run_msikit(&[
+        "verify".as_ref(),
+        "--payload".as_ref(),
+        "--trust".as_ref(),
+        p.ca.as_os_str(),
+        signed2.as_os_str(),
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("ese.dll") && !text.contains("unsigned"),
+        "{text}"
+    );
+}
+
+fn msikit_sign(input: &Path, out: &Path, time: &str) -> std::process::Output {
+    let p = pki();
+    let _ = std::fs::remove_file(out);
+    run_msikit(&[
+        "sign".as_ref(),
+        input.as_os_str(),
+        "--cert".as_ref(),
+        p.leaf.as_os_str(),
+        "--key".as_ref(),
+        p.leaf_key.as_os_str(),
+        "-o".as_ref(),
+        out.as_os_str(),
+        "--time".as_ref(),
+        time.as_ref(),
+    ])
+}
+
+#[test]
+fn packages_msikit_signs_verify_with_osslsigncode_and_msikit() {
+    let p = pki();
+    let dir = scratch().join("sign");
+    std::fs::create_dir_all(&dir).unwrap();
+    let t = now();
+    for input in [
+        "testdata/sample.msi",
+        "testdata/sample.msm",
+        "testdata/sample.msp",
+        "testdata/sample.mst",
+        "testdata/exchange2007/ur1.msp",
+        // Already signed: the signature is replaced.
+        "testdata/signed/sample-signed.msi",
+    ] {
+        let name = Path::new(input).file_name().unwrap().to_string_lossy();
+        let out = dir.join(format!("msikit-{name}"));
+        let o = msikit_sign(Path::new(input), &out, &t);
+        assert!(
+            o.status.success(),
+            "{input}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let oss = osslsigncode_verify(&out, Some(&p.ca));
+        assert!(oss.ok, "{input}: {}", oss.text);
+        let (code, v) = msikit_verify(&out, Some(&p.ca));
+        assert_eq!(
+            (code, v["verdict"].as_str()),
+            (0, Some("valid")),
+            "{input}: {v:#}"
+        );
+        assert_eq!(digest(&v, "DigitalSignature"), oss.calculated, "{input}");
+        // The same input, certificate, key and time give the same bytes.
+        let again = dir.join(format!("again-{name}"));
+        assert!(msikit_sign(Path::new(input), &again, &t).status.success());
+        assert_eq!(
+            std::fs::read(&out).unwrap(),
+            std::fs::read(&again).unwrap(),
+            "{input}"
+        );
+        // The package reads as before.
+        let before = run_msikit(&["tables".as_ref(), input.as_ref()]);
+        let after = run_msikit(&["tables".as_ref(), out.as_os_str()]);
+        assert_eq!(before.stdout, after.stdout, "{input}");
+    }
+    // A key that is not the certificate's is refused, nothing written.
+    let out = dir.join("wrong-key.msi");
+    let _ = std::fs::remove_file(&out);
+    let o = run_msikit(&[
+        "sign".as_ref(),
+        "testdata/sample.msi".as_ref(),
+        "--cert".as_ref(),
+        p.leaf.as_os_str(),
+        "--key".as_ref(),
+        p.tsa_key.as_os_str(),
+        "-o".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not the key of the certificate"));
+    assert!(!out.exists());
+}
+
+#[test]
+fn check_flags_a_patch_changed_after_signing() {
+    let dir = scratch().join("check");
+    std::fs::create_dir_all(&dir).unwrap();
+    let signed = dir.join("ur1-signed.msp");
+    sign(
+        Path::new("testdata/exchange2007/ur1.msp"),
+        &signed,
+        &["-h", "sha256"],
+    );
+    let mut bytes = std::fs::read(&signed).unwrap();
+    let cab = bytes.windows(4).position(|w| w == b"MSCF").unwrap();
+    bytes[cab + 200] ^= 0x40;
+    let changed = dir.join("ur1-changed.msp");
+    std::fs::write(&changed, bytes).unwrap();
+    let check = |patch: &Path| {
+        let out = run_msikit(&[
+            "check".as_ref(),
+            "--json".as_ref(),
+            patch.as_os_str(),
+            "--msi".as_ref(),
+            "testdata/exchange2007/rtm.msi".as_ref(),
+        ]);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        (out.status.code(), v)
+    };
+    let (code, v) = check(&signed);
+    assert_eq!(code, Some(0));
+    assert!(v.get("signature_warnings").is_none(), "{v:#}");
+    let (code, v) = check(&changed);
+    assert_eq!(
+        code,
+        Some(0),
+        "applicability does not depend on the signature"
+    );
+    let w = v["signature_warnings"][0].as_str().unwrap();
+    assert!(
+        w.contains("signature tampered") && w.contains("DigitalSignature"),
+        "{w}"
+    );
+    let o = osslsigncode_verify(&changed, Some(&pki().ca));
+    assert!(!o.ok && o.text.contains("MISMATCH"), "{}", o.text);
+}
+
+#[test]
+fn a_timestamp_token_from_openssl_ts_is_embedded_when_it_is_over_the_signature() {
+    let p = pki();
+    let dir = scratch().join("tsfile");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("ts.cnf"),
+        "[tsa]\ndefault_tsa = tsa1\n[tsa1]\nserial = ./tsaserial\nsigner_digest = sha256\n\
+         default_policy = 1.2.3.4.1\ndigests = sha256\naccuracy = secs:1\n\
+         ess_cert_id_chain = no\ness_cert_id_alg = sha256\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("tsaserial"), "01\n").unwrap();
+    let t = now();
+    // Step 1: sign, and read the imprint the time-stamping authority must stamp.
+    let first = dir.join("first.msi");
+    let o = msikit_sign(Path::new("testdata/sample.msi"), &first, &t);
+    assert!(o.status.success());
+    let text = String::from_utf8_lossy(&o.stdout).into_owned();
+    let imprint = text
+        .split("a token over SHA256 ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .unwrap()
+        .to_string();
+    // Step 2: a token from openssl ts, as a TSA would give it.
+    let openssl = |args: &[&str]| {
+        run(Command::new("openssl").args(args).current_dir(&dir));
+    };
+    openssl(&[
+        "ts",
+        "-query",
+        "-digest",
+        &imprint,
+        "-sha256",
+        "-cert",
+        "-no_nonce",
+        "-out",
+        "req.tsq",
+    ]);
+    let (tsa_key, tsa_chain) = (p.tsa_key.to_str().unwrap(), p.tsa_chain.to_str().unwrap());
+    let tsa_pem = p.tsa_chain.with_file_name("tsa.pem");
+    openssl(&[
+        "ts",
+        "-reply",
+        "-config",
+        "ts.cnf",
+        "-queryfile",
+        "req.tsq",
+        "-inkey",
+        tsa_key,
+        "-signer",
+        tsa_pem.to_str().unwrap(),
+        "-chain",
+        tsa_chain,
+        "-token_out",
+        "-out",
+        "token.der",
+    ]);
+    // Step 3: sign again at the same time with the token: the same signature, now stamped.
+    let stamped = dir.join("stamped.msi");
+    let _ = std::fs::remove_file(&stamped);
+    let o = run_msikit(&[
+        "sign".as_ref(),
+        "testdata/sample.msi".as_ref(),
+        "--cert".as_ref(),
+        p.leaf.as_os_str(),
+        "--key".as_ref(),
+        p.leaf_key.as_os_str(),
+        "-o".as_ref(),
+        stamped.as_os_str(),
+        "--time".as_ref(),
+        t.as_ref(),
+        "--timestamp-file".as_ref(),
+        dir.join("token.der").as_os_str(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let oss = osslsigncode_verify(&stamped, Some(&p.ca));
+    assert!(
+        oss.ok
+            && oss
+                .text
+                .contains("Timestamp Server Signature verification: ok"),
+        "{}",
+        oss.text
+    );
+    let (code, v) = msikit_verify(&stamped, Some(&p.ca));
+    assert_eq!(code, 0, "{v:#}");
+    let ts = &v["signature"]["timestamp"];
+    assert_eq!(
+        (ts["kind"].as_str(), ts["valid"].as_bool()),
+        (Some("rfc3161"), Some(true))
+    );
+    assert_eq!(ts["unix_time"].as_i64().unwrap().to_string(), t);
+    // The same token with another signing time (another signature) is refused, nothing written.
+    let other = dir.join("other.msi");
+    let _ = std::fs::remove_file(&other);
+    let later = (t.parse::<i64>().unwrap() + 60).to_string();
+    let o = run_msikit(&[
+        "sign".as_ref(),
+        "testdata/sample.msi".as_ref(),
+        "--cert".as_ref(),
+        p.leaf.as_os_str(),
+        "--key".as_ref(),
+        p.leaf_key.as_os_str(),
+        "-o".as_ref(),
+        other.as_os_str(),
+        "--time".as_ref(),
+        later.as_ref(),
+        "--timestamp-file".as_ref(),
+        dir.join("token.der").as_os_str(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not over this signature"));
+    assert!(!other.exists());
+}

@@ -104,6 +104,9 @@ pub fn run(a: Args, out: &mut dyn Write, style: &Style) -> msikit::Result<i32> {
                 "not applicable (see STATUS and WHY)".into()
             },
         ));
+        for w in &c.signature_warnings {
+            verdict.push(("Warning".into(), w.clone()));
+        }
         render::fields(out, style, &verdict)?;
         Ok(())
     })?;

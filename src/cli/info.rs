@@ -136,12 +136,26 @@ pub fn run(a: Args, out: &mut dyn Write, style: &Style) -> msikit::Result<i32> {
         );
         push(
             "Signed",
-            match (info.signed, info.signed_ex) {
-                (true, true) => {
-                    "yes (DigitalSignature and MsiDigitalSignatureEx; not verified)".into()
+            match (info.signed, info.signed_ex, &info.signature) {
+                (false, _, _) => "no".into(),
+                (true, ex, state) => {
+                    let streams = if ex {
+                        "DigitalSignature and MsiDigitalSignatureEx"
+                    } else {
+                        "DigitalSignature stream"
+                    };
+                    match state {
+                        Some(st) => format!(
+                            "yes ({streams}): {}{} (msikit verify)",
+                            st.verdict.as_str(),
+                            st.signer
+                                .as_ref()
+                                .map(|s| format!(", signed by {s}"))
+                                .unwrap_or_default()
+                        ),
+                        None => format!("yes ({streams}; not verified)"),
+                    }
                 }
-                (true, false) => "yes (DigitalSignature stream; not verified)".into(),
-                _ => "no".into(),
             },
         );
         if info.missing_bytes > 0 {

@@ -13,6 +13,7 @@ mod info;
 mod locks;
 mod patch;
 mod render;
+mod sign;
 mod snapshot;
 mod streams;
 mod table;
@@ -105,6 +106,8 @@ pub enum Command {
     /// Check Authenticode signatures: digest, signer, chain, timestamp (exit 0 valid and
     /// trusted, 1 not, 2 unreadable)
     Verify(verify::Args),
+    /// Authenticode-sign a package, merge module, patch or transform (RSA, SHA-256)
+    Sign(sign::Args),
     /// Print a shell completion script
     Completions {
         /// The shell
@@ -167,6 +170,7 @@ pub fn dispatch(command: Command, out: &mut dyn Write, style: &Style) -> msikit:
         Command::Extract(a) => files::run_extract(a, out, style),
         Command::Snapshot(a) => snapshot::run(a, out),
         Command::Verify(a) => verify::run(a, out, style),
+        Command::Sign(a) => sign::run(a, out, style),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             clap_complete::generate(shell, &mut cmd, "msikit", out);

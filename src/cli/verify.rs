@@ -16,6 +16,10 @@ pub struct Args {
     /// Trust these certificates (PEM bundle or DER) instead of the system's CA bundle
     #[arg(long, value_name = "CA.pem")]
     trust: Vec<PathBuf>,
+    /// Also verify every PE file (EXE, DLL...) in the package's cabinets or the patch's
+    /// payload; exit 0 only when the package and every one of them are valid
+    #[arg(long)]
+    payload: bool,
     /// Print JSON (an array, one object per file) instead of text
     #[arg(long)]
     json: bool,
@@ -37,9 +41,16 @@ pub fn run(a: Args, out: &mut dyn Write, style: &Style) -> msikit::Result<i32> {
     let mut entries = Vec::new();
     let mut code = 0;
     for f in &a.files {
-        match verify::verify(f, &cx) {
+        let result = verify::verify(f, &cx).and_then(|mut v| {
+            if a.payload {
+                v.payload = Some(verify::verify_payload(f, &cx)?);
+            }
+            Ok(v)
+        });
+        match result {
             Ok(v) => {
-                if !v.ok() && code == 0 {
+                let payload_ok = v.payload.as_ref().is_none_or(|p| p.ok());
+                if (!v.ok() || !payload_ok) && code == 0 {
                     code = 1;
                 }
                 entries.push(Entry::Done(Box::new(v)));
@@ -155,6 +166,34 @@ fn human(out: &mut dyn Write, style: &Style, v: &Verification) -> msikit::Result
         f.push(("Warning".into(), w.clone()));
     }
     render::fields(out, style, &f)?;
+    if let Some(p) = &v.payload {
+        writeln!(out)?;
+        if p.files.is_empty() {
+            writeln!(out, "No PE files in the payload.")?;
+        } else {
+            let rows: Vec<Vec<String>> = p
+                .files
+                .iter()
+                .map(|x| {
+                    vec![
+                        x.path.clone(),
+                        x.file.clone(),
+                        x.verdict.as_str().to_string(),
+                        x.signer.clone().unwrap_or_default(),
+                    ]
+                })
+                .collect();
+            render::table(
+                out,
+                style,
+                &["PE FILE", "FILE KEY", "VERDICT", "SIGNER"],
+                &rows,
+            )?;
+        }
+        for m in &p.not_checked {
+            writeln!(out, "Not checked: {m}")?;
+        }
+    }
     if let Some(ch) = v.signature.as_ref().and_then(|s| s.chain.as_ref()) {
         writeln!(out)?;
         let rows: Vec<Vec<String>> = ch

@@ -148,6 +148,11 @@ pub struct PackageCheck {
     pub expectation_met: Option<bool>,
     /// ProductVersion after every applicable patch in order.
     pub product_version_after: Option<String>,
+    /// Signed patches whose signature is broken (changed after signing, a signature that does
+    /// not check or cannot be read), in words; `msikit verify` tells more. Applicability does
+    /// not depend on it, as it does not for Windows Installer.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub signature_warnings: Vec<String>,
 }
 
 impl PackageCheck {
@@ -262,7 +267,45 @@ pub fn check_package(
         .map(|p| Container::open(p))
         .collect::<Result<Vec<_>>>()?;
     let refs: Vec<&Container> = opened.iter().collect();
-    check(&refs, &package, expected_version)
+    let mut result = check(&refs, &package, expected_version)?;
+    result.signature_warnings = broken_signatures(&refs);
+    Ok(result)
+}
+
+/// The signed patches among `patches` whose signature is broken, in words.
+pub fn broken_signatures(patches: &[&Container]) -> Vec<String> {
+    use crate::jobs::verify::{self, Verdict};
+    let signed: Vec<&&Container> = patches
+        .iter()
+        .filter(|c| c.has_raw_stream("", "\u{5}DigitalSignature"))
+        .collect();
+    if signed.is_empty() {
+        return Vec::new();
+    }
+    let Ok(cx) = verify::Context::new(&verify::Options::default()) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for c in signed {
+        let Ok(v) = verify::verify_container(c, &cx) else {
+            continue;
+        };
+        if matches!(
+            v.verdict,
+            Verdict::Tampered | Verdict::BadSignature | Verdict::Malformed
+        ) {
+            out.push(format!(
+                "{}: signature {}{}",
+                c.name(),
+                v.verdict.as_str(),
+                v.problems
+                    .first()
+                    .map(|p| format!(": {p}"))
+                    .unwrap_or_default()
+            ));
+        }
+    }
+    out
 }
 
 /// [`check_package`] on packages already opened (from a path or from bytes with
@@ -361,6 +404,7 @@ pub fn check(
             expected_version: expected_version.map(str::to_string),
             expectation_met,
             product_version_after: all_after,
+            signature_warnings: Vec::new(),
         });
     }
 }

@@ -250,16 +250,39 @@ pub struct Info {
     pub tables: usize,
     pub streams: usize,
     pub storages: usize,
-    /// Whether a `\x05DigitalSignature` stream is present (Authenticode; not verified).
+    /// Whether a `\x05DigitalSignature` stream is present (Authenticode; see `signature`).
     pub signed: bool,
     /// Whether a `\x05MsiDigitalSignatureEx` stream is present too.
     pub signed_ex: bool,
+    /// For a signed file: the verdict of `msikit verify` against the system's CA bundle, and
+    /// the signer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signature: Option<SignatureState>,
     /// For a patch: its transforms in application order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub transforms: Vec<PatchTransform>,
     /// Bytes the file's FAT counts past its end (a truncated file); 0 for a whole file.
     #[serde(skip_serializing_if = "is_zero")]
     pub missing_bytes: u64,
+}
+
+/// What `verify` says of a signed file, in short.
+#[derive(Debug, Clone, Serialize)]
+pub struct SignatureState {
+    pub verdict: crate::jobs::verify::Verdict,
+    pub signer: Option<String>,
+}
+
+/// The signature state of a signed container (system trust store, now); `None` when it cannot
+/// be worked out (no trust store readable, the file unreadable).
+pub fn signature_state(c: &Container) -> Option<SignatureState> {
+    use crate::jobs::verify;
+    let cx = verify::Context::new(&verify::Options::default()).ok()?;
+    let v = verify::verify_container(c, &cx).ok()?;
+    Some(SignatureState {
+        verdict: v.verdict,
+        signer: v.signature.and_then(|s| s.signer).map(|c| c.subject),
+    })
 }
 
 fn is_zero(v: &u64) -> bool {
@@ -361,6 +384,11 @@ pub fn describe(c: &Container) -> Result<Info> {
         tables,
         streams: entries.iter().filter(|e| !e.is_storage).count(),
         storages: entries.iter().filter(|e| e.is_storage).count(),
+        signature: if has_root("\u{5}DigitalSignature") {
+            signature_state(c)
+        } else {
+            None
+        },
         signed: has_root("\u{5}DigitalSignature"),
         signed_ex: has_root("\u{5}MsiDigitalSignatureEx"),
         transforms,

@@ -8,5 +8,6 @@ pub mod inspect;
 pub mod live;
 pub mod locks;
 pub mod rules;
+pub mod sign;
 pub mod validate;
 pub mod verify;

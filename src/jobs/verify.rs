@@ -75,6 +75,24 @@ pub struct Verification {
     /// checked now).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// With `--payload`: the Authenticode of every PE file the package installs or the patch
+    /// delivers whole.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payload: Option<Payload>,
+}
+
+/// One PE file inside a package's cabinets or a patch's payload.
+#[derive(Debug, Clone, Serialize)]
+pub struct PayloadFile {
+    /// The File table key.
+    pub file: String,
+    /// Where it installs (the path inside the extraction, without the drive).
+    pub path: String,
+    pub verdict: Verdict,
+    /// The signer's subject, when signed.
+    pub signer: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<String>,
 }
 
 impl Verification {
@@ -133,8 +151,12 @@ pub fn verify(path: &Path, cx: &Context) -> Result<Verification> {
     if n >= 4 && &head[..4] == b"MSCF" {
         return verify_cabinet(path, cx);
     }
+    if n >= 2 && &head[..2] == b"MZ" {
+        let bytes = std::fs::read(path).map_err(|e| Error::io(e).in_file(&name))?;
+        return verify_pe(&name, &bytes, cx).map_err(|e| Error::malformed(e).in_file(&name));
+    }
     Err(Error::unsupported(
-        "not a file msikit can verify (expected a compound file: .msi, .msm, .msp, .mst; or a cabinet)",
+        "not a file msikit can verify (expected a compound file: .msi, .msm, .msp, .mst; a cabinet; a PE file)",
     )
     .in_file(&name))
 }
@@ -158,6 +180,7 @@ pub fn verify_cabinet(path: &Path, cx: &Context) -> Result<Verification> {
         signature: None,
         problems: Vec::new(),
         warnings: Vec::new(),
+        payload: None,
     };
     let sig = match cab::signing(&head, len).map_err(malformed)? {
         CabSigning::Unsigned => {
@@ -203,6 +226,7 @@ pub fn verify_container(c: &Container, cx: &Context) -> Result<Verification> {
         signature: None,
         problems: Vec::new(),
         warnings: Vec::new(),
+        payload: None,
     };
     if !c.has_raw_stream("", msi::DIGITAL_SIGNATURE) {
         v.problems
@@ -281,4 +305,170 @@ fn conclude(v: &mut Verification, r: SignerReport) {
     };
     v.problems = problems;
     v.signature = Some(r);
+}
+
+/// Verifies a PE file held in memory (`name` for messages). The error is for bytes that are not
+/// a PE file msikit can read.
+pub fn verify_pe(
+    name: &str,
+    bytes: &[u8],
+    cx: &Context,
+) -> std::result::Result<Verification, String> {
+    use crate::formats::authenticode::pe;
+    let mut v = Verification {
+        file: name.to_string(),
+        kind: "pe".into(),
+        verdict: Verdict::Unsigned,
+        digests: Vec::new(),
+        signature: None,
+        problems: Vec::new(),
+        warnings: Vec::new(),
+        payload: None,
+    };
+    let layout = pe::layout(bytes)?;
+    let pkcs7 = match pe::pkcs7(bytes, &layout) {
+        Ok(Some(p)) => p,
+        Ok(None) => {
+            v.problems
+                .push("no Authenticode signature (no certificate table)".into());
+            return Ok(v);
+        }
+        Err(e) => {
+            v.verdict = Verdict::Malformed;
+            v.problems.push(e);
+            return Ok(v);
+        }
+    };
+    let checked = match authenticode::check(&pkcs7, &cx.trust, cx.now) {
+        Ok(ch) => ch,
+        Err(e) => {
+            v.verdict = Verdict::Malformed;
+            v.problems.push(format!("signature: {e}"));
+            return Ok(v);
+        }
+    };
+    let computed = pe::digest(bytes, &layout, checked.digest_alg);
+    v.digests.push(DigestCheck {
+        name: "message digest",
+        signed: tlv::hex(&checked.signed_digest),
+        computed: tlv::hex(&computed),
+        matches: checked.signed_digest == computed,
+    });
+    conclude(&mut v, checked.report);
+    Ok(v)
+}
+
+/// A temporary folder removed when dropped.
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn temp_dir() -> Result<TempDir> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let d = std::env::temp_dir().join(format!(
+        "msikit-payload-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&d).map_err(|e| Error::io(e).in_file(d.display().to_string()))?;
+    Ok(TempDir(d))
+}
+
+/// The Authenticode of every PE file a package (.msi, .msm) installs or a patch (.msp)
+/// delivers whole: the files are extracted into a temporary folder (removed afterwards), each
+/// that is a PE file is verified. Files that are not PE files are left out; a patch's binary
+/// deltas cannot be checked without their target and are left out too.
+pub fn verify_payload(path: &Path, cx: &Context) -> Result<Payload> {
+    use crate::formats::authenticode::pe;
+    use crate::views::{patch, payload};
+    let c = Container::open(path)?;
+    let tmp = temp_dir()?;
+    let props = std::collections::HashMap::new();
+    // (File key, relative path) of every file written.
+    let mut missing = Vec::new();
+    let written: Vec<(String, PathBuf)> = match c.kind() {
+        crate::formats::container::PackageKind::Patch => {
+            patch::files::extract(path, &tmp.0, None, &props)?
+                .into_iter()
+                .filter(|x| x.delivery == patch::files::Delivery::Whole)
+                .map(|x| (x.file, PathBuf::from(x.path)))
+                .collect()
+        }
+        crate::formats::container::PackageKind::Database => {
+            let files = payload::files(path, &props)?;
+            let report =
+                payload::extract(path, &tmp.0, false, None, &props, &payload::no_progress)?;
+            missing = report.problems;
+            files
+                .iter()
+                .map(|f| (f.file.clone(), payload::relative_path(f)))
+                .collect()
+        }
+        crate::formats::container::PackageKind::Transform => {
+            return Err(Error::refused(
+                "a transform carries no files (--payload is for packages and patches)",
+            )
+            .in_file(c.name()));
+        }
+    };
+    let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (file, rel) in written {
+        if !seen.insert(rel.clone()) {
+            continue; // a row shadowed by a later one at the same path
+        }
+        let full = tmp.0.join(&rel);
+        let Ok(bytes) = std::fs::read(&full) else {
+            continue;
+        };
+        if !pe::looks_like_pe(&bytes) {
+            continue;
+        }
+        let shown = rel.display().to_string();
+        let (verdict, signer, problems) = match verify_pe(&shown, &bytes, cx) {
+            Ok(v) => (
+                v.verdict,
+                v.signature
+                    .as_ref()
+                    .and_then(|s| s.signer.as_ref())
+                    .map(|c| c.subject.clone()),
+                v.problems,
+            ),
+            Err(e) => (Verdict::Malformed, None, vec![e]),
+        };
+        out.push(PayloadFile {
+            file,
+            path: shown,
+            verdict,
+            signer,
+            problems,
+        });
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(Payload {
+        files: out,
+        not_checked: missing,
+    })
+}
+
+/// The PE files of a payload, and the files that could not be extracted to be checked.
+#[derive(Debug, Clone, Serialize)]
+pub struct Payload {
+    pub files: Vec<PayloadFile>,
+    /// Files that could not be read out of the package (a missing external cabinet...): they
+    /// were not checked, and the check does not pass.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_checked: Vec<String>,
+}
+
+impl Payload {
+    /// Every PE valid and nothing left unchecked.
+    pub fn ok(&self) -> bool {
+        self.not_checked.is_empty() && self.files.iter().all(|x| x.verdict == Verdict::Valid)
+    }
 }

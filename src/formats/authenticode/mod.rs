@@ -4,7 +4,9 @@
 pub mod cab;
 pub mod crypto;
 pub mod msi;
+pub mod pe;
 pub mod pkcs7;
+pub mod sign;
 pub mod tlv;
 pub mod x509;
 

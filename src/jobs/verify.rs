@@ -400,13 +400,20 @@ pub fn verify_payload(path: &Path, cx: &Context) -> Result<Payload> {
                 .collect()
         }
         crate::formats::container::PackageKind::Database => {
-            let files = payload::files(path, &props)?;
-            let report =
-                payload::extract(path, &tmp.0, false, None, &props, &payload::no_progress)?;
+            // Every File row is written (a second row on one path as NAME.duplicateN), and
+            // each is checked where the report says it went.
+            let report = payload::extract(
+                path,
+                &tmp.0,
+                payload::ExtractOptions::default(),
+                &props,
+                &payload::no_progress,
+            )?;
             missing = report.problems;
-            files
+            report
+                .files
                 .iter()
-                .map(|f| (f.file.clone(), payload::relative_path(f)))
+                .map(|f| (f.name.clone(), PathBuf::from(&f.path)))
                 .collect()
         }
         crate::formats::container::PackageKind::Transform => {

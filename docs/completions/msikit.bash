@@ -61,6 +61,9 @@ _msikit() {
             msikit,patch)
                 cmd="msikit__subcmd__patch"
                 ;;
+            msikit,sign)
+                cmd="msikit__subcmd__sign"
+                ;;
             msikit,snapshot)
                 cmd="msikit__subcmd__snapshot"
                 ;;
@@ -144,6 +147,9 @@ _msikit() {
                 ;;
             msikit__subcmd__help,patch)
                 cmd="msikit__subcmd__help__subcmd__patch"
+                ;;
+            msikit__subcmd__help,sign)
+                cmd="msikit__subcmd__help__subcmd__sign"
                 ;;
             msikit__subcmd__help,snapshot)
                 cmd="msikit__subcmd__help__subcmd__snapshot"
@@ -272,7 +278,7 @@ _msikit() {
 
     case "${cmd}" in
         msikit)
-            opts="-h -V --color --width --help --version info tables table streams cat export files extract build check locks diagnose snapshot cab patch diff transform validate verify completions man help"
+            opts="-h -V --color --width --help --version info tables table streams cat export files extract build check locks diagnose snapshot cab patch diff transform validate verify sign completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -350,13 +356,17 @@ _msikit() {
             return 0
             ;;
         msikit__subcmd__cab__subcmd__extract)
-            opts="-C -h --overwrite --json --color --width --help"
+            opts="-C -h --overwrite --max-output --json --color --width --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-output)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -634,7 +644,7 @@ _msikit() {
             return 0
             ;;
         msikit__subcmd__extract)
-            opts="-C -h --layout --flat --only --overwrite --property --json --color --width --help"
+            opts="-C -h --layout --flat --only --overwrite --max-output --property --json --color --width --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -649,6 +659,10 @@ _msikit() {
                     return 0
                     ;;
                 --only)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-output)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -698,7 +712,7 @@ _msikit() {
             return 0
             ;;
         msikit__subcmd__help)
-            opts="info tables table streams cat export files extract build check locks diagnose snapshot cab patch diff transform validate verify completions man help"
+            opts="info tables table streams cat export files extract build check locks diagnose snapshot cab patch diff transform validate verify sign completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1022,6 +1036,20 @@ _msikit() {
         msikit__subcmd__help__subcmd__patch__subcmd__xml)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        msikit__subcmd__help__subcmd__sign)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1561,6 +1589,52 @@ _msikit() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        msikit__subcmd__sign)
+            opts="-o -h --cert --key --output --time --timestamp-file --json --color --width --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --time)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timestamp-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --width)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         msikit__subcmd__snapshot)
             opts="-o -h --output --path --files-of --color --width --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1898,7 +1972,7 @@ _msikit() {
             return 0
             ;;
         msikit__subcmd__verify)
-            opts="-h --trust --json --color --width --help"
+            opts="-h --trust --payload --json --color --width --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

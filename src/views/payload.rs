@@ -217,7 +217,7 @@ pub struct Placed {
     pub cabinet_offset: Option<u64>,
 }
 
-/// Where one of the paths given to [`assign_paths`] goes.
+/// Where one of the paths given to `assign_paths` goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Assigned {
     /// At the path wanted.
@@ -636,7 +636,7 @@ struct Plan<'a> {
 
 /// Chooses the files of `all` to write and their paths inside DIR (flat: by long name, the
 /// File key added to names that collide; else by install path, rows that go to one path placed
-/// by [`assign_paths`] in order of sequence, so the row with the highest sequence, the one
+/// by `assign_paths` in order of sequence, so the row with the highest sequence, the one
 /// msiextract leaves there, keeps the path).
 fn plan<'a>(
     all: &'a [PackageFile],
@@ -931,7 +931,7 @@ fn decode_and_write(
 /// cabinets (or sets) `sets` (as [`CabinetSet::open_all`] finds them in a file) inside `dir`, at
 /// the path [`output_path`] makes of its name (cabextract's mapping, each part a safe file
 /// name), folders decoded on all cores at once. Entries that go to one path are placed by
-/// [`assign_paths`] in the cabinets' order: the last keeps the path (what cabextract leaves
+/// `assign_paths` in the cabinets' order: the last keeps the path (what cabextract leaves
 /// there), the others get a `.duplicateN` name, or with `overwrite` are not written. A cabinet
 /// that cannot be extracted at all (a file continued in a volume not given, a compression msikit
 /// does not decode) is an error before anything is written; a folder whose data is bad is a

@@ -167,7 +167,11 @@ fn compound_seeds(seeds: &mut Seeds, bytes: &[u8]) {
         if e.names.len() != 1 {
             continue;
         }
-        if leaf.name == "\u{5}SummaryInformation" {
+        if leaf.name == "\u{5}DigitalSignature" {
+            // The PKCS#7 SignedData alone, and the signed package whose digest is walked.
+            seeds.add("authenticode", data);
+            seeds.add("authenticode", bytes.to_vec());
+        } else if leaf.name == "\u{5}SummaryInformation" {
             seeds.add("summary_info", data);
         } else if leaf.is_table {
             tables.insert(leaf.name.clone(), data);
@@ -198,6 +202,10 @@ fn compound_seeds(seeds: &mut Seeds, bytes: &[u8]) {
 /// A cabinet, and its data blocks for the MSZIP and LZX targets (one seed per folder).
 fn cabinet_seeds(seeds: &mut Seeds, bytes: &[u8]) {
     seeds.add("cabinet_extract", bytes.to_vec());
+    // A cabinet with a reserved header area may carry a signature there.
+    if bytes.get(30).is_some_and(|f| f & 4 != 0) {
+        seeds.add("authenticode", bytes.to_vec());
+    }
     let mut prefixed = b"MZ a setup stub before the cabinet ".to_vec();
     prefixed.extend_from_slice(bytes);
     seeds.add("cabinet_search", prefixed);

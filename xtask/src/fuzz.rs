@@ -22,24 +22,19 @@ use sha2::{Digest, Sha256};
 
 use crate::{cargo, describe, have_program, target_dir, workspace_root, write_atomic, Result};
 
-/// Every fuzz target: the `[[bin]]` names of fuzz/Cargo.toml, in its order (which is
-/// fuzz/harness.rs's; tests/fuzz_regressions.rs checks the two agree).
+/// The fuzz entry points, for their names and their input form ([`harness::join_parts`]).
+#[path = "../../fuzz/harness.rs"]
+mod harness;
+
+use harness::join_parts;
+
+/// Every fuzz target: the entry points of fuzz/harness.rs, in its order
+/// (tests/fuzz_regressions.rs checks fuzz/Cargo.toml has a `[[bin]]` for each).
 fn targets() -> Vec<String> {
-    let manifest = std::fs::read_to_string(workspace_root().join("fuzz").join("Cargo.toml"))
-        .unwrap_or_default();
-    let mut out = Vec::new();
-    let mut in_bin = false;
-    for line in manifest.lines() {
-        let line = line.trim();
-        if line.starts_with('[') {
-            in_bin = line == "[[bin]]";
-        } else if in_bin {
-            if let Some(v) = line.strip_prefix("name = \"") {
-                out.push(v.trim_end_matches('"').to_string());
-            }
-        }
-    }
-    out
+    harness::TARGETS
+        .iter()
+        .map(|(n, _)| n.to_string())
+        .collect()
 }
 
 /// The four most exposed targets: 10 million runs each before the issue's bar is met.
@@ -114,15 +109,6 @@ impl Seeds {
         let name = format!("{:x}", Sha256::digest(&bytes));
         set.insert(name[..16].to_string(), bytes);
     }
-}
-
-fn join_parts(parts: &[&[u8]]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for p in parts {
-        out.extend_from_slice(&(p.len() as u32).to_le_bytes());
-        out.extend_from_slice(p);
-    }
-    out
 }
 
 /// The streams of a compound file the structured targets take apart.
